@@ -1,0 +1,121 @@
+package org.kmipappliance.hsm;
+
+import static org.kmipappliance.hsm.store.jooq.Tables.API_TOKENS;
+import static org.kmipappliance.hsm.store.jooq.Tables.INSTANCES;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jooq.DSLContext;
+import org.kmipappliance.hsm.store.jooq.tables.records.ApiTokensRecord;
+import org.kmipappliance.hsm.store.jooq.tables.records.InstancesRecord;
+
+/** Instances (tenants) and the API tokens that act on them. */
+public final class AccessControl {
+    /** Bearer secrets are this prefix and 32 random bytes in base64url, so a leaked one is easy to grep for. */
+    static final String TOKEN_PREFIX = "kmipapp_";
+    private static final int TOKEN_RANDOM_BYTES = 32;
+
+    private final DSLContext dsl;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    AccessControl(DSLContext dsl, Clock clock) {
+        this.dsl = dsl;
+        this.clock = clock;
+    }
+
+    public Instance createInstance(String name) {
+        if (name == null || name.isBlank() || name.length() > 100) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "name",
+                    "an instance name must be 1 to 100 characters");
+        }
+        InstancesRecord row = dsl.newRecord(INSTANCES);
+        row.setId(UUID.randomUUID());
+        row.setName(name);
+        row.setCreatedAt(Timestamps.now(clock));
+        row.store();
+        return toInstance(row);
+    }
+
+    public Optional<Instance> findInstance(UUID id) {
+        return dsl.selectFrom(INSTANCES).where(INSTANCES.ID.eq(id)).fetchOptional().map(AccessControl::toInstance);
+    }
+
+    public Optional<Instance> findInstanceByName(String name) {
+        return dsl.selectFrom(INSTANCES).where(INSTANCES.NAME.eq(name)).fetchOptional()
+                .map(AccessControl::toInstance);
+    }
+
+    /** Issues a token with {@code roles} on the instance; the secret is in the result and nowhere else. */
+    public IssuedApiToken issueToken(UUID instanceId, String description, Set<Role> roles, Instant expiresAt) {
+        if (findInstance(instanceId).isEmpty()) {
+            throw new CustodyException(CustodyException.Failure.INSTANCE_NOT_FOUND, "instance " + instanceId
+                    + " does not exist");
+        }
+        if (roles.isEmpty()) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "roles",
+                    "an API token needs at least one role");
+        }
+        byte[] randomBytes = new byte[TOKEN_RANDOM_BYTES];
+        random.nextBytes(randomBytes);
+        String secret = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes);
+        ApiTokensRecord row = dsl.newRecord(API_TOKENS);
+        row.setId(UUID.randomUUID());
+        row.setInstanceId(instanceId);
+        row.setSecretSha256(sha256(secret));
+        row.setDescription(Names.description(description, "description"));
+        row.setRoles(roles.stream().map(Role::displayName).sorted().collect(Collectors.joining(",")));
+        row.setCreatedAt(Timestamps.now(clock));
+        row.setExpiresAt(expiresAt == null ? null : OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC));
+        row.store();
+        return new IssuedApiToken(row.getId(), instanceId, secret);
+    }
+
+    /** The principal of a live token (not revoked, not expired), or empty. */
+    public Optional<ApiPrincipal> authenticate(String secret) {
+        if (secret == null || !secret.startsWith(TOKEN_PREFIX) || secret.length() > 128) {
+            return Optional.empty();
+        }
+        OffsetDateTime now = Timestamps.now(clock);
+        return dsl.selectFrom(API_TOKENS)
+                .where(API_TOKENS.SECRET_SHA256.eq(sha256(secret)))
+                .and(API_TOKENS.REVOKED_AT.isNull())
+                .and(API_TOKENS.EXPIRES_AT.isNull().or(API_TOKENS.EXPIRES_AT.gt(now)))
+                .fetchOptional()
+                .map(row -> new ApiPrincipal(row.getId(), row.getInstanceId(), parseRoles(row.getRoles())));
+    }
+
+    private static Set<Role> parseRoles(String roles) {
+        Set<Role> parsed = EnumSet.noneOf(Role.class);
+        for (String role : roles.split(",")) {
+            Role.parse(role).ifPresent(parsed::add);
+        }
+        return parsed;
+    }
+
+    private static String sha256(String secret) {
+        try {
+            return HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    private static Instance toInstance(InstancesRecord row) {
+        return new Instance(row.getId(), row.getName(), Timestamps.instant(row.getCreatedAt()));
+    }
+}

@@ -1,0 +1,121 @@
+package org.kmipappliance.hsm;
+
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_ADAPTERS;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_CLIENT_CERTIFICATES;
+
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.exception.IntegrityConstraintViolationException;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.store.jooq.tables.records.KmipClientCertificatesRecord;
+
+/** Client certificates pinned to adapters: the only way into the KMIP port. */
+public final class ClientCertificates {
+    /** Key Protect's limit per adapter. */
+    public static final int MAX_CERTIFICATES_PER_ADAPTER = 200;
+
+    private final DSLContext dsl;
+    private final KmipAdapters adapters;
+    private final Clock clock;
+
+    ClientCertificates(DSLContext dsl, KmipAdapters adapters, Clock clock) {
+        this.dsl = dsl;
+        this.adapters = adapters;
+        this.clock = clock;
+    }
+
+    /** Registers a PEM certificate to the adapter; it is usable on the KMIP port as soon as this returns. */
+    public ClientCertificate add(UUID instanceId, String adapterIdOrName, String name, String pem, String actor) {
+        KmipAdapter adapter = adapters.get(instanceId, adapterIdOrName);
+        X509Certificate certificate;
+        try {
+            certificate = PemCertificates.parse(pem);
+        } catch (IllegalArgumentException e) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "certificate", e.getMessage());
+        }
+        String checkedName = Names.resourceName(name, "kmip_cert_", "name");
+        String fingerprint = PemCertificates.sha256Fingerprint(certificate);
+        return dsl.transactionResult(tx -> {
+            // Locking the adapter row serialises registrations per adapter for the limit check.
+            tx.dsl().selectFrom(KMIP_ADAPTERS).where(KMIP_ADAPTERS.ID.eq(adapter.id())).forUpdate().fetchOne();
+            if (tx.dsl().fetchExists(KMIP_CLIENT_CERTIFICATES,
+                    KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT.eq(fingerprint))) {
+                throw new CustodyException(CustodyException.Failure.CERTIFICATE_ALREADY_REGISTERED, "certificate",
+                        "this certificate (SHA-256 " + PemCertificates.colonSeparated(fingerprint)
+                                + ") is already registered to an adapter; a certificate can belong to one adapter only");
+            }
+            if (tx.dsl().fetchExists(KMIP_CLIENT_CERTIFICATES, KMIP_CLIENT_CERTIFICATES.ADAPTER_ID.eq(adapter.id())
+                    .and(KMIP_CLIENT_CERTIFICATES.NAME.eq(checkedName)))) {
+                throw nameTaken(checkedName);
+            }
+            if (tx.dsl().fetchCount(KMIP_CLIENT_CERTIFICATES, KMIP_CLIENT_CERTIFICATES.ADAPTER_ID.eq(adapter.id()))
+                    >= MAX_CERTIFICATES_PER_ADAPTER) {
+                throw new CustodyException(CustodyException.Failure.CERTIFICATE_LIMIT_REACHED,
+                        "an adapter can have at most " + MAX_CERTIFICATES_PER_ADAPTER + " client certificates");
+            }
+            KmipClientCertificatesRecord row = tx.dsl().newRecord(KMIP_CLIENT_CERTIFICATES);
+            row.setId(UUID.randomUUID());
+            row.setAdapterId(adapter.id());
+            row.setName(checkedName);
+            row.setCertificatePem(PemCertificates.toPem(certificate));
+            row.setSha256Fingerprint(fingerprint);
+            row.setCreatedAt(Timestamps.now(clock));
+            row.setCreatedBy(actor);
+            try {
+                row.store();
+            } catch (IntegrityConstraintViolationException e) {
+                // Another adapter registered the same certificate between our check and the insert.
+                throw new CustodyException(CustodyException.Failure.CERTIFICATE_ALREADY_REGISTERED, "certificate",
+                        "this certificate is already registered to an adapter");
+            }
+            return toCertificate(row);
+        });
+    }
+
+    public Page<ClientCertificate> list(UUID instanceId, String adapterIdOrName, int limit, int offset) {
+        KmipAdapter adapter = adapters.get(instanceId, adapterIdOrName);
+        Condition ofAdapter = KMIP_CLIENT_CERTIFICATES.ADAPTER_ID.eq(adapter.id());
+        var rows = dsl.selectFrom(KMIP_CLIENT_CERTIFICATES)
+                .where(ofAdapter)
+                .orderBy(KMIP_CLIENT_CERTIFICATES.CREATED_AT.desc(), KMIP_CLIENT_CERTIFICATES.ID)
+                .limit(limit).offset(offset)
+                .fetch(ClientCertificates::toCertificate);
+        return new Page<>(rows, dsl.fetchCount(KMIP_CLIENT_CERTIFICATES, ofAdapter));
+    }
+
+    public ClientCertificate get(UUID instanceId, String adapterIdOrName, String idOrName) {
+        KmipAdapter adapter = adapters.get(instanceId, adapterIdOrName);
+        UUID id = Names.parseUuid(idOrName);
+        Condition identity = id != null ? KMIP_CLIENT_CERTIFICATES.ID.eq(id)
+                : KMIP_CLIENT_CERTIFICATES.NAME.eq(idOrName);
+        return dsl.selectFrom(KMIP_CLIENT_CERTIFICATES)
+                .where(identity.and(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID.eq(adapter.id())))
+                .fetchOptional(ClientCertificates::toCertificate)
+                .orElseThrow(() -> new CustodyException(CustodyException.Failure.CERTIFICATE_NOT_FOUND,
+                        "certificate " + idOrName + " is not registered to adapter " + adapterIdOrName));
+    }
+
+    /** Who a KMIP client is, from the SHA-256 fingerprint of its certificate; empty if it is not registered. */
+    public Optional<KmipCaller> identify(String sha256Fingerprint) {
+        return dsl.select(KMIP_CLIENT_CERTIFICATES.ID, KMIP_CLIENT_CERTIFICATES.NAME, KMIP_ADAPTERS.ID,
+                        KMIP_ADAPTERS.INSTANCE_ID)
+                .from(KMIP_CLIENT_CERTIFICATES)
+                .join(KMIP_ADAPTERS).on(KMIP_ADAPTERS.ID.eq(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID))
+                .where(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT.eq(sha256Fingerprint))
+                .fetchOptional(row -> new KmipCaller(row.value1(), row.value2(), row.value3(), row.value4()));
+    }
+
+    private static CustodyException nameTaken(String name) {
+        return new CustodyException(CustodyException.Failure.CERTIFICATE_NAME_TAKEN, "name",
+                "a certificate named " + name + " is already registered to this adapter");
+    }
+
+    private static ClientCertificate toCertificate(KmipClientCertificatesRecord row) {
+        return new ClientCertificate(row.getId(), row.getAdapterId(), row.getName(), row.getCertificatePem(),
+                row.getSha256Fingerprint(), Timestamps.instant(row.getCreatedAt()), row.getCreatedBy());
+    }
+}

@@ -1,0 +1,48 @@
+package org.kmipappliance.hsm;
+
+/**
+ * A request to the custody module that cannot be carried out, with the reason as data so that each tier maps
+ * it once (KMIP Result Reason, Key Protect error code). The message is safe to show to the caller.
+ */
+public final class CustodyException extends RuntimeException {
+    /** Why a custody request failed. */
+    public enum Failure {
+        INSTANCE_NOT_FOUND,
+        ROOT_KEY_NOT_FOUND,
+        ROOT_KEY_NOT_ACTIVE,
+        ADAPTER_NOT_FOUND,
+        ADAPTER_NAME_TAKEN,
+        ADAPTER_LIMIT_REACHED,
+        CERTIFICATE_NOT_FOUND,
+        CERTIFICATE_ALREADY_REGISTERED,
+        CERTIFICATE_NAME_TAKEN,
+        CERTIFICATE_LIMIT_REACHED,
+        OBJECT_NOT_FOUND,
+        OBJECT_DESTROYED,
+        INVALID_FIELD,
+        UNSUPPORTED_ALGORITHM
+    }
+
+    private final Failure failure;
+    private final String field;
+
+    public CustodyException(Failure failure, String message) {
+        this(failure, null, message);
+    }
+
+    /** A failure caused by one named input field, so the REST tier can name it as the error's target. */
+    public CustodyException(Failure failure, String field, String message) {
+        super(message);
+        this.failure = failure;
+        this.field = field;
+    }
+
+    public Failure failure() {
+        return failure;
+    }
+
+    /** The input field at fault, or null. */
+    public String field() {
+        return field;
+    }
+}

@@ -1,0 +1,45 @@
+package org.kmipappliance.hsm;
+
+import java.time.Clock;
+import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+
+/**
+ * The single key-custody API that the KMIP and REST tiers call. It owns nothing: the HSM and the database are
+ * opened and closed by whoever wires the appliance.
+ */
+public final class KeyCustody {
+    private final AccessControl access;
+    private final RootKeys rootKeys;
+    private final KmipAdapters adapters;
+    private final ClientCertificates certificates;
+    private final KmipObjects objects;
+
+    public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock) {
+        this.access = new AccessControl(database.dsl(), clock);
+        this.rootKeys = new RootKeys(database.dsl(), hsm, clock);
+        this.adapters = new KmipAdapters(database.dsl(), rootKeys, clock);
+        this.certificates = new ClientCertificates(database.dsl(), adapters, clock);
+        this.objects = new KmipObjects(database.dsl(), hsm, adapters, rootKeys, clock);
+    }
+
+    public AccessControl access() {
+        return access;
+    }
+
+    public RootKeys rootKeys() {
+        return rootKeys;
+    }
+
+    public KmipAdapters adapters() {
+        return adapters;
+    }
+
+    public ClientCertificates certificates() {
+        return certificates;
+    }
+
+    public KmipObjects objects() {
+        return objects;
+    }
+}

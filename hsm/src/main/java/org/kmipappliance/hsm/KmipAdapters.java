@@ -1,0 +1,115 @@
+package org.kmipappliance.hsm;
+
+import static org.kmipappliance.hsm.store.jooq.Tables.INSTANCES;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_ADAPTERS;
+import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEYS;
+
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.exception.IntegrityConstraintViolationException;
+import org.kmipappliance.hsm.store.jooq.tables.records.KmipAdaptersRecord;
+
+/** KMIP adapters: each binds a root key to the client certificates registered under it. */
+public final class KmipAdapters {
+    /** Key Protect's limit per instance. */
+    public static final int MAX_ADAPTERS_PER_INSTANCE = 200;
+
+    private final DSLContext dsl;
+    private final RootKeys rootKeys;
+    private final Clock clock;
+
+    KmipAdapters(DSLContext dsl, RootKeys rootKeys, Clock clock) {
+        this.dsl = dsl;
+        this.rootKeys = rootKeys;
+        this.clock = clock;
+    }
+
+    public KmipAdapter create(UUID instanceId, String name, String description, String profile, String rootKeyId,
+                              String actor) {
+        if (!KmipAdapter.NATIVE_PROFILE.equals(profile)) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "profile",
+                    "the profile must be " + KmipAdapter.NATIVE_PROFILE);
+        }
+        if (rootKeyId == null || rootKeyId.isBlank()) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "profile_data.crk_id",
+                    "profile_data.crk_id must name the root key that seals this adapter's KMIP keys");
+        }
+        String checkedName = Names.resourceName(name, "kmip_adapter_", "name");
+        String checkedDescription = Names.description(description, "description");
+        RootKey rootKey = rootKeys.get(instanceId, rootKeyId);
+        if (rootKey.state() != RootKeyState.ACTIVE) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, "profile_data.crk_id",
+                    "root key " + rootKey.id() + " is not active; an adapter needs an active root key");
+        }
+        OffsetDateTime now = Timestamps.now(clock);
+        try {
+            return dsl.transactionResult(tx -> {
+                // Locking the instance row serialises adapter creation per instance, so two concurrent
+                // requests cannot both pass the limit check.
+                tx.dsl().selectFrom(INSTANCES).where(INSTANCES.ID.eq(instanceId)).forUpdate().fetchOne();
+                int existing = tx.dsl().fetchCount(KMIP_ADAPTERS, KMIP_ADAPTERS.INSTANCE_ID.eq(instanceId));
+                if (existing >= MAX_ADAPTERS_PER_INSTANCE) {
+                    throw new CustodyException(CustodyException.Failure.ADAPTER_LIMIT_REACHED,
+                            "an instance can have at most " + MAX_ADAPTERS_PER_INSTANCE + " KMIP adapters");
+                }
+                KmipAdaptersRecord row = tx.dsl().newRecord(KMIP_ADAPTERS);
+                row.setId(UUID.randomUUID());
+                row.setInstanceId(instanceId);
+                row.setName(checkedName);
+                row.setDescription(checkedDescription);
+                row.setProfile(profile);
+                row.setRootKeyId(rootKey.id());
+                row.setCreatedAt(now);
+                row.setCreatedBy(actor);
+                row.setUpdatedAt(now);
+                row.setUpdatedBy(actor);
+                row.store();
+                return toAdapter(row);
+            });
+        } catch (IntegrityConstraintViolationException e) {
+            throw new CustodyException(CustodyException.Failure.ADAPTER_NAME_TAKEN, "name",
+                    "an adapter named " + checkedName + " already exists in this instance");
+        }
+    }
+
+    /** Adapters of the instance, newest first; {@code rootKeyFilter} may be null. */
+    public Page<KmipAdapter> list(UUID instanceId, int limit, int offset, UUID rootKeyFilter) {
+        Condition condition = KMIP_ADAPTERS.INSTANCE_ID.eq(instanceId);
+        if (rootKeyFilter != null) {
+            condition = condition.and(KMIP_ADAPTERS.ROOT_KEY_ID.eq(rootKeyFilter));
+        }
+        var rows = dsl.selectFrom(KMIP_ADAPTERS)
+                .where(condition)
+                .orderBy(KMIP_ADAPTERS.CREATED_AT.desc(), KMIP_ADAPTERS.ID)
+                .limit(limit).offset(offset)
+                .fetch(KmipAdapters::toAdapter);
+        return new Page<>(rows, dsl.fetchCount(KMIP_ADAPTERS, condition));
+    }
+
+    /** The adapter named by its id or its name in the instance. */
+    public KmipAdapter get(UUID instanceId, String idOrName) {
+        UUID id = Names.parseUuid(idOrName);
+        Condition identity = id != null ? KMIP_ADAPTERS.ID.eq(id) : KMIP_ADAPTERS.NAME.eq(idOrName);
+        return dsl.selectFrom(KMIP_ADAPTERS)
+                .where(identity.and(KMIP_ADAPTERS.INSTANCE_ID.eq(instanceId)))
+                .fetchOptional(KmipAdapters::toAdapter)
+                .orElseThrow(() -> new CustodyException(CustodyException.Failure.ADAPTER_NOT_FOUND,
+                        "KMIP adapter " + idOrName + " does not exist"));
+    }
+
+    /** The adapter's root key, checked to exist. */
+    RootKey rootKeyOf(KmipAdapter adapter) {
+        return dsl.selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(adapter.rootKeyId()))
+                .fetchOptional(RootKeys::toRootKey)
+                .orElseThrow(() -> new IllegalStateException("adapter " + adapter.id() + " has no root key"));
+    }
+
+    static KmipAdapter toAdapter(KmipAdaptersRecord row) {
+        return new KmipAdapter(row.getId(), row.getInstanceId(), row.getName(), row.getDescription(),
+                row.getProfile(), row.getRootKeyId(), Timestamps.instant(row.getCreatedAt()), row.getCreatedBy(),
+                Timestamps.instant(row.getUpdatedAt()), row.getUpdatedBy());
+    }
+}

@@ -1,0 +1,251 @@
+package org.kmipappliance.hsm.pkcs11;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.AuthProvider;
+import java.security.GeneralSecurityException;
+import java.security.InvalidParameterException;
+import java.security.KeyStore;
+import java.security.Provider;
+import java.security.ProviderException;
+import java.security.SecureRandom;
+import java.security.Security;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.KeyGenerator;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import org.kmipappliance.hsm.HsmException;
+import org.kmipappliance.hsm.SecretBytes;
+
+/**
+ * A PKCS#11 token reached through SunPKCS11: root keys live on it, KMIP keys are generated and sealed by it.
+ *
+ * <p>Two provider instances share the token. The root-key provider generates every AES key sensitive and
+ * non-extractable with encrypt/decrypt as its only uses, and it performs the sealing. The data-key provider
+ * generates extractable session keys: a KMIP key must eventually be handed to the client, so its bytes pass
+ * through the JVM, only ever inside a {@link SecretBytes}.
+ *
+ * <p>Sealing is AES-256-GCM done by the HSM with the root key (see docs/architecture.md for why not RFC 5649 key
+ * wrap). A blob is {@code iv(12) || ciphertext || tag(16)}.
+ *
+ * <p>Thread-safe: SunPKCS11 keeps a pool of sessions and there is no lock around HSM calls here.
+ */
+public final class Pkcs11Hsm implements AutoCloseable {
+    /** The sealing mechanism stored beside each blob, so another mechanism can be added without a migration. */
+    public static final String SEAL_MECHANISM = "AES-256-GCM/PKCS11";
+
+    private static final int GCM_IV_BYTES = 12;
+    private static final int GCM_TAG_BITS = 128;
+    private static final int ROOT_KEY_BITS = 256;
+    // Size-less transformation: SunPKCS11 reports keys loaded from its KeyStore as "32 bits" (CKA_VALUE_LEN
+    // read as bits), which AES_256/... would refuse.
+    private static final String SEAL_TRANSFORMATION = "AES/GCM/NoPadding";
+    private static final AtomicInteger PROVIDER_SEQUENCE = new AtomicInteger();
+
+    private final Provider rootKeyProvider;
+    private final Provider dataKeyProvider;
+    private final KeyStore tokenKeys;
+    private final ConcurrentMap<String, SecretKey> rootKeyHandles = new ConcurrentHashMap<>();
+    private final SecureRandom ivSource = new SecureRandom();
+
+    private Pkcs11Hsm(Provider rootKeyProvider, Provider dataKeyProvider, KeyStore tokenKeys) {
+        this.rootKeyProvider = rootKeyProvider;
+        this.dataKeyProvider = dataKeyProvider;
+        this.tokenKeys = tokenKeys;
+    }
+
+    /** Opens the token and logs in; fails with a message that says what to fix. */
+    public static Pkcs11Hsm open(HsmConfig config) {
+        if (!Files.isReadable(config.library())) {
+            throw new HsmConfigurationException("the PKCS#11 library " + config.library()
+                    + " does not exist or cannot be read; install it (for SoftHSM2: apt-get install softhsm2) "
+                    + "or point hsm.library at the right file");
+        }
+        int sequence = PROVIDER_SEQUENCE.incrementAndGet();
+        Provider rootKeyProvider = configure(config, "KmipApplianceRootKeys" + sequence, """
+                attributes(generate,CKO_SECRET_KEY,CKK_AES) = {
+                  CKA_SENSITIVE = true
+                  CKA_EXTRACTABLE = false
+                  CKA_ENCRYPT = true
+                  CKA_DECRYPT = true
+                  CKA_WRAP = false
+                  CKA_UNWRAP = false
+                  CKA_SIGN = false
+                  CKA_VERIFY = false
+                  CKA_DERIVE = false
+                }
+                """);
+        Provider dataKeyProvider = configure(config, "KmipApplianceDataKeys" + sequence, """
+                attributes(generate,CKO_SECRET_KEY,CKK_AES) = {
+                  CKA_TOKEN = false
+                  CKA_SENSITIVE = false
+                  CKA_EXTRACTABLE = true
+                }
+                """);
+        char[] pin = config.readPin();
+        try {
+            KeyStore tokenKeys = login(rootKeyProvider, pin, config);
+            login(dataKeyProvider, pin, config);
+            return new Pkcs11Hsm(rootKeyProvider, dataKeyProvider, tokenKeys);
+        } finally {
+            Arrays.fill(pin, '\0');
+        }
+    }
+
+    private static Provider configure(HsmConfig config, String name, String attributes) {
+        String text = "--name = " + name + "\n"
+                + "library = " + config.library() + "\n"
+                + config.slotSelection() + "\n"
+                + attributes;
+        try {
+            Provider base = Security.getProvider("SunPKCS11");
+            if (base == null) {
+                throw new HsmConfigurationException("this JDK has no SunPKCS11 provider (module jdk.crypto.cryptoki)");
+            }
+            return base.configure(text);
+        } catch (ProviderException | InvalidParameterException e) {
+            throw new HsmConfigurationException("cannot open the HSM token (" + config.slotSelection() + ") through "
+                    + config.library() + ": " + rootCauseMessage(e)
+                    + "; check that the token is initialised and, for SoftHSM2, that SOFTHSM2_CONF names its config",
+                    e);
+        }
+    }
+
+    private static KeyStore login(Provider provider, char[] pin, HsmConfig config) {
+        try {
+            KeyStore keyStore = KeyStore.getInstance("PKCS11", provider);
+            keyStore.load(null, pin);
+            return keyStore;
+        } catch (IOException e) {
+            throw new HsmConfigurationException("the HSM refused the login with the user PIN from "
+                    + (config.pinFile() != null ? config.pinFile() : "$" + config.pinEnvironmentVariable())
+                    + ": " + rootCauseMessage(e), e);
+        } catch (GeneralSecurityException e) {
+            throw new HsmConfigurationException("cannot open the HSM key store: " + rootCauseMessage(e), e);
+        }
+    }
+
+    /** Generates a new AES-256 root key version on the token under {@code label}. */
+    public void createRootKey(String label) {
+        try {
+            if (tokenKeys.containsAlias(label)) {
+                throw new HsmException("the HSM already holds a key labelled " + label);
+            }
+            KeyGenerator generator = KeyGenerator.getInstance("AES", rootKeyProvider);
+            generator.init(ROOT_KEY_BITS);
+            SecretKey sessionKey = generator.generateKey();
+            // Storing copies the key into a token object labelled with the alias; attributes are kept.
+            tokenKeys.setEntry(label, new KeyStore.SecretKeyEntry(sessionKey), null);
+        } catch (GeneralSecurityException | ProviderException e) {
+            throw new HsmException("the HSM could not create root key " + label + ": " + rootCauseMessage(e), e);
+        }
+    }
+
+    public boolean containsRootKey(String label) {
+        try {
+            return tokenKeys.containsAlias(label);
+        } catch (GeneralSecurityException | ProviderException e) {
+            throw new HsmException("cannot list the keys on the HSM: " + rootCauseMessage(e), e);
+        }
+    }
+
+    /** Removes a root key version from the token: everything sealed under it becomes unrecoverable. */
+    public void destroyRootKey(String label) {
+        try {
+            tokenKeys.deleteEntry(label);
+            rootKeyHandles.remove(label);
+        } catch (GeneralSecurityException | ProviderException e) {
+            throw new HsmException("the HSM could not destroy root key " + label + ": " + rootCauseMessage(e), e);
+        }
+    }
+
+    /** A fresh AES key of {@code bits}, generated by the HSM's generator. */
+    public SecretBytes generateDataKey(int bits) {
+        try {
+            KeyGenerator generator = KeyGenerator.getInstance("AES", dataKeyProvider);
+            generator.init(bits);
+            return SecretBytes.adopt(generator.generateKey().getEncoded());
+        } catch (GeneralSecurityException | ProviderException e) {
+            throw new HsmException("the HSM could not generate an AES-" + bits + " key: " + rootCauseMessage(e), e);
+        }
+    }
+
+    /** Seals {@code plaintext} under the root key {@code label}, binding {@code associatedData} to the blob. */
+    public byte[] seal(String label, byte[] associatedData, SecretBytes plaintext) {
+        byte[] iv = new byte[GCM_IV_BYTES];
+        ivSource.nextBytes(iv);
+        try {
+            Cipher cipher = Cipher.getInstance(SEAL_TRANSFORMATION, rootKeyProvider);
+            cipher.init(Cipher.ENCRYPT_MODE, rootKey(label), new GCMParameterSpec(GCM_TAG_BITS, iv));
+            cipher.updateAAD(associatedData);
+            byte[] sealed = cipher.doFinal(plaintext.reveal());
+            byte[] blob = new byte[GCM_IV_BYTES + sealed.length];
+            System.arraycopy(iv, 0, blob, 0, GCM_IV_BYTES);
+            System.arraycopy(sealed, 0, blob, GCM_IV_BYTES, sealed.length);
+            return blob;
+        } catch (GeneralSecurityException | ProviderException e) {
+            throw new HsmException("the HSM could not seal a key under root key " + label + ": "
+                    + rootCauseMessage(e), e);
+        }
+    }
+
+    /** Opens a blob made by {@link #seal}; fails if the blob, the root key or the associated data differ. */
+    public SecretBytes open(String label, byte[] associatedData, byte[] blob) {
+        if (blob.length < GCM_IV_BYTES + GCM_TAG_BITS / 8) {
+            throw new HsmException("a sealed key blob is truncated (" + blob.length + " bytes)");
+        }
+        try {
+            Cipher cipher = Cipher.getInstance(SEAL_TRANSFORMATION, rootKeyProvider);
+            cipher.init(Cipher.DECRYPT_MODE, rootKey(label),
+                    new GCMParameterSpec(GCM_TAG_BITS, blob, 0, GCM_IV_BYTES));
+            cipher.updateAAD(associatedData);
+            return SecretBytes.adopt(cipher.doFinal(blob, GCM_IV_BYTES, blob.length - GCM_IV_BYTES));
+        } catch (AEADBadTagException e) {
+            throw new HsmException("a sealed key failed its integrity check under root key " + label
+                    + ": the blob was altered or belongs to another object", e);
+        } catch (GeneralSecurityException | ProviderException e) {
+            throw new HsmException("the HSM could not open a key sealed under root key " + label + ": "
+                    + rootCauseMessage(e), e);
+        }
+    }
+
+    private SecretKey rootKey(String label) {
+        return rootKeyHandles.computeIfAbsent(label, missing -> {
+            try {
+                if (tokenKeys.getKey(missing, null) instanceof SecretKey key) {
+                    return key;
+                }
+            } catch (GeneralSecurityException | ProviderException e) {
+                throw new HsmException("cannot find root key " + missing + " on the HSM: " + rootCauseMessage(e), e);
+            }
+            throw new HsmException("root key " + missing + " is not on the HSM token; it was destroyed or the "
+                    + "appliance is connected to another token");
+        });
+    }
+
+    @Override
+    public void close() {
+        for (Provider provider : new Provider[] {rootKeyProvider, dataKeyProvider}) {
+            try {
+                ((AuthProvider) provider).logout();
+            } catch (Exception e) {
+                // Logging out of a token that is already gone is not worth failing a shutdown for.
+            }
+        }
+        rootKeyHandles.clear();
+    }
+
+    static String rootCauseMessage(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message == null ? "" : " (" + message + ")");
+    }
+}

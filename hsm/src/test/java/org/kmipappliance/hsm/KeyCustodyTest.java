@@ -1,0 +1,181 @@
+package org.kmipappliance.hsm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.testing.TestCertificates;
+import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.testing.TestHsm;
+
+class KeyCustodyTest {
+    private static CustodyDatabase database;
+    private static KeyCustody custody;
+    private static Instance instance;
+    private static RootKey rootKey;
+
+    @BeforeAll
+    static void start() {
+        database = TestDatabase.fresh();
+        custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
+        instance = custody.access().createInstance("custody-test");
+        rootKey = custody.rootKeys().create(instance.id(), "vsphere-root", null, "test");
+    }
+
+    @AfterAll
+    static void stop() {
+        database.close();
+    }
+
+    private static KmipCaller callerOnNewAdapter() {
+        KmipAdapter adapter = custody.adapters().create(instance.id(), null, "for a test", KmipAdapter.NATIVE_PROFILE,
+                rootKey.id().toString(), "test");
+        String pem = TestCertificates.clientPem("client-" + UUID.randomUUID());
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+        String fingerprint = PemCertificates.sha256Fingerprint(PemCertificates.parse(pem));
+        return custody.certificates().identify(fingerprint).orElseThrow();
+    }
+
+    @Test
+    void createdKey_opensToTheSameMaterialEveryTime() {
+        KmipCaller caller = callerOnNewAdapter();
+        KmipObject key = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12);
+        assertEquals(ObjectState.PRE_ACTIVE, key.state());
+        assertEquals(caller.certificateId(), key.createdByCertificateId());
+        try (SymmetricKeyMaterial first = custody.objects().openSymmetricKey(caller, key.id());
+             SymmetricKeyMaterial second = custody.objects().openSymmetricKey(caller, key.id())) {
+            assertEquals(32, first.material().length());
+            assertArrayEquals(first.material().reveal(), second.material().reveal());
+        }
+    }
+
+    @Test
+    void keysOfAnotherAdapter_areNotFound() {
+        KmipCaller owner = callerOnNewAdapter();
+        KmipCaller stranger = callerOnNewAdapter();
+        KmipObject key = custody.objects().createSymmetricKey(owner, KmipObjects.AES, 128, 12);
+        CustodyException e = assertThrows(CustodyException.class,
+                () -> custody.objects().openSymmetricKey(stranger, key.id()));
+        assertEquals(CustodyException.Failure.OBJECT_NOT_FOUND, e.failure());
+    }
+
+    @Test
+    void twoKeys_areDifferent() {
+        KmipCaller caller = callerOnNewAdapter();
+        UUID a = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
+        UUID b = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
+        try (SymmetricKeyMaterial first = custody.objects().openSymmetricKey(caller, a);
+             SymmetricKeyMaterial second = custody.objects().openSymmetricKey(caller, b)) {
+            assertFalse(first.material().sameAs(second.material()));
+        }
+    }
+
+    @Test
+    void unsupportedAlgorithmOrLength_isRefused() {
+        KmipCaller caller = callerOnNewAdapter();
+        assertEquals(CustodyException.Failure.UNSUPPORTED_ALGORITHM, assertThrows(CustodyException.class,
+                () -> custody.objects().createSymmetricKey(caller, "DES3", 168, 12)).failure());
+        assertEquals(CustodyException.Failure.INVALID_FIELD, assertThrows(CustodyException.class,
+                () -> custody.objects().createSymmetricKey(caller, KmipObjects.AES, 512, 12)).failure());
+    }
+
+    @Test
+    void adapterNames_followKeyProtectRules() {
+        String id = rootKey.id().toString();
+        for (String bad : new String[] {"a", "has space", "x".repeat(41), UUID.randomUUID().toString(), "semi;colon"}) {
+            CustodyException e = assertThrows(CustodyException.class, () -> custody.adapters().create(instance.id(),
+                    bad, null, KmipAdapter.NATIVE_PROFILE, id, "test"), bad);
+            assertEquals(CustodyException.Failure.INVALID_FIELD, e.failure(), bad);
+        }
+        KmipAdapter generated = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE, id,
+                "test");
+        assertTrue(generated.name().matches("kmip_adapter_[a-z0-9]{12}"), generated.name());
+        assertEquals("", generated.description());
+    }
+
+    @Test
+    void duplicateAdapterName_isRefused_andGetFindsByNameOrId() {
+        KmipAdapter first = custody.adapters().create(instance.id(), "dup-name", null, KmipAdapter.NATIVE_PROFILE,
+                rootKey.id().toString(), "test");
+        CustodyException e = assertThrows(CustodyException.class, () -> custody.adapters().create(instance.id(),
+                "dup-name", null, KmipAdapter.NATIVE_PROFILE, rootKey.id().toString(), "test"));
+        assertEquals(CustodyException.Failure.ADAPTER_NAME_TAKEN, e.failure());
+        assertEquals(first, custody.adapters().get(instance.id(), "dup-name"));
+        assertEquals(first, custody.adapters().get(instance.id(), first.id().toString()));
+    }
+
+    @Test
+    void adapterOnUnknownRootKey_isNotFound() {
+        CustodyException e = assertThrows(CustodyException.class, () -> custody.adapters().create(instance.id(), null,
+                null, KmipAdapter.NATIVE_PROFILE, UUID.randomUUID().toString(), "test"));
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_FOUND, e.failure());
+    }
+
+    @Test
+    void sameCertificateTwice_isRefusedEvenOnAnotherAdapter() {
+        String pem = TestCertificates.clientPem("twice");
+        KmipAdapter a = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                rootKey.id().toString(), "test");
+        KmipAdapter b = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                rootKey.id().toString(), "test");
+        custody.certificates().add(instance.id(), a.name(), "first", pem, "test");
+        CustodyException e = assertThrows(CustodyException.class,
+                () -> custody.certificates().add(instance.id(), b.name(), "second", pem, "test"));
+        assertEquals(CustodyException.Failure.CERTIFICATE_ALREADY_REGISTERED, e.failure());
+        assertEquals(1, custody.certificates().list(instance.id(), a.name(), 10, 0).total());
+        assertEquals(0, custody.certificates().list(instance.id(), b.name(), 10, 0).total());
+    }
+
+    @Test
+    void invalidPem_isAnInvalidField() {
+        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                rootKey.id().toString(), "test");
+        CustodyException e = assertThrows(CustodyException.class, () -> custody.certificates().add(instance.id(),
+                adapter.name(), null, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", "test"));
+        assertEquals(CustodyException.Failure.INVALID_FIELD, e.failure());
+        assertEquals("certificate", e.field());
+    }
+
+    @Test
+    void apiTokens_authenticateUntilExpiry() {
+        IssuedApiToken live = custody.access().issueToken(instance.id(), "t", EnumSet.of(Role.MANAGER), null);
+        ApiPrincipal principal = custody.access().authenticate(live.secret()).orElseThrow();
+        assertEquals(Set.of(Role.MANAGER), principal.roles());
+        assertEquals(instance.id(), principal.instanceId());
+        assertFalse(live.toString().contains(live.secret()));
+
+        IssuedApiToken expired = custody.access().issueToken(instance.id(), "t", EnumSet.of(Role.MANAGER),
+                Instant.now().minusSeconds(1));
+        assertTrue(custody.access().authenticate(expired.secret()).isEmpty());
+        assertTrue(custody.access().authenticate(live.secret() + "x").isEmpty());
+        assertTrue(custody.access().authenticate("Bearer nonsense").isEmpty());
+    }
+
+    @Test
+    void listObjects_filtersByStateAndPages() {
+        KmipCaller caller = callerOnNewAdapter();
+        for (int i = 0; i < 3; i++) {
+            custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12);
+        }
+        Page<KmipObject> page = custody.objects().list(instance.id(), caller.adapterId().toString(),
+                EnumSet.of(ObjectState.PRE_ACTIVE), 2, 0);
+        assertEquals(2, page.items().size());
+        assertEquals(3, page.total());
+        assertNotEquals(page.items().get(0).id(), page.items().get(1).id());
+        assertEquals(0, custody.objects().list(instance.id(), caller.adapterId().toString(),
+                EnumSet.of(ObjectState.ACTIVE), 10, 0).total());
+    }
+}

@@ -1,0 +1,223 @@
+package org.kmipappliance.hsm.pkcs11;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.Provider;
+import java.security.Security;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.SecretKey;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.HsmException;
+import org.kmipappliance.hsm.SecretBytes;
+import org.kmipappliance.hsm.testing.TestHsm;
+
+class Pkcs11HsmTest {
+    private static Pkcs11Hsm hsm;
+    private static final byte[] AAD = "kmip-object:x|root-key:y|version:1".getBytes(StandardCharsets.UTF_8);
+
+    @BeforeAll
+    static void openToken() {
+        hsm = TestHsm.hsm();
+    }
+
+    private static String newRootKey() {
+        String label = "test-root-" + UUID.randomUUID();
+        hsm.createRootKey(label);
+        return label;
+    }
+
+    @Test
+    void sealThenOpen_returnsTheSameBytes() {
+        String root = newRootKey();
+        try (SecretBytes key = hsm.generateDataKey(256)) {
+            byte[] expected = key.reveal().clone();
+            byte[] blob = hsm.seal(root, AAD, key);
+            assertEquals(12 + 32 + 16, blob.length);
+            try (SecretBytes opened = hsm.open(root, AAD, blob)) {
+                assertArrayEquals(expected, opened.reveal());
+            }
+        }
+    }
+
+    @Test
+    void generateDataKey_givesDistinctKeysOfTheAskedLength() {
+        try (SecretBytes a = hsm.generateDataKey(128); SecretBytes b = hsm.generateDataKey(128)) {
+            assertEquals(16, a.length());
+            assertFalse(a.sameAs(b));
+        }
+    }
+
+    @Test
+    void open_withOtherAssociatedData_fails() {
+        String root = newRootKey();
+        byte[] blob;
+        try (SecretBytes key = hsm.generateDataKey(256)) {
+            blob = hsm.seal(root, AAD, key);
+        }
+        byte[] otherObject = "kmip-object:z|root-key:y|version:1".getBytes(StandardCharsets.UTF_8);
+        HsmException e = assertThrows(HsmException.class, () -> hsm.open(root, otherObject, blob));
+        assertTrue(e.getMessage().contains("integrity check"), e.getMessage());
+    }
+
+    @Test
+    void open_tamperedBlob_fails() {
+        String root = newRootKey();
+        byte[] blob;
+        try (SecretBytes key = hsm.generateDataKey(256)) {
+            blob = hsm.seal(root, AAD, key);
+        }
+        blob[20] ^= 1;
+        assertThrows(HsmException.class, () -> hsm.open(root, AAD, blob));
+    }
+
+    @Test
+    void open_underAnotherRootKey_fails() {
+        String root = newRootKey();
+        String other = newRootKey();
+        byte[] blob;
+        try (SecretBytes key = hsm.generateDataKey(256)) {
+            blob = hsm.seal(root, AAD, key);
+        }
+        assertThrows(HsmException.class, () -> hsm.open(other, AAD, blob));
+    }
+
+    @Test
+    void destroyedRootKey_cannotOpenAnythingAgain() {
+        String root = newRootKey();
+        byte[] blob;
+        try (SecretBytes key = hsm.generateDataKey(256)) {
+            blob = hsm.seal(root, AAD, key);
+        }
+        hsm.destroyRootKey(root);
+        assertFalse(hsm.containsRootKey(root));
+        HsmException e = assertThrows(HsmException.class, () -> hsm.open(root, AAD, blob));
+        assertTrue(e.getMessage().contains("not on the HSM token"), e.getMessage());
+    }
+
+    /**
+     * Seen through a separate provider logged in to the same token, as any PKCS#11 application would: the root key
+     * is a token object whose value the HSM will not give out, neither in clear nor wrapped.
+     */
+    @Test
+    void rootKey_isSensitiveAndNotExtractable() throws Exception {
+        String root = newRootKey();
+        HsmConfig config = TestHsm.config();
+        Provider probe = Security.getProvider("SunPKCS11").configure("--name = ExtractionProbe\nlibrary = "
+                + config.library() + "\n" + config.slotSelection() + "\n");
+        KeyStore keyStore = KeyStore.getInstance("PKCS11", probe);
+        keyStore.load(null, config.readPin());
+        Key rootKey = keyStore.getKey(root, null);
+        assertNotNull(rootKey, "the root key is a token object that a new session finds by its label");
+        assertNull(rootKey.getEncoded(), "the JVM cannot read the root key's bytes");
+        assertTrue(rootKey.toString().contains("sensitive"), rootKey.toString());
+        assertTrue(rootKey.toString().contains("unextractable"), rootKey.toString());
+
+        javax.crypto.SecretKeyFactory factory = javax.crypto.SecretKeyFactory.getInstance("AES", probe);
+        assertThrows(java.security.GeneralSecurityException.class,
+                () -> factory.getKeySpec((SecretKey) rootKey, javax.crypto.spec.SecretKeySpec.class),
+                "the HSM will not export the root key's value");
+    }
+
+    @Test
+    void rootKeyAndBlob_surviveARestartOfTheJvm() throws Exception {
+        String root = newRootKey();
+        byte[] blob;
+        byte[] expected;
+        try (SecretBytes key = hsm.generateDataKey(256)) {
+            expected = key.reveal().clone();
+            blob = hsm.seal(root, AAD, key);
+        }
+        Path output = Files.createTempFile("opened", ".hex");
+        assertEquals(0, runInFreshJvm(OpenInAnotherJvm.class, root, Base64.getEncoder().encodeToString(AAD),
+                Base64.getEncoder().encodeToString(blob), output.toString()), "the second JVM opened the blob");
+        assertEquals(HexFormat.of().formatHex(expected), Files.readString(output).strip());
+        Files.delete(output);
+    }
+
+    /** Runs {@code main} in a new JVM on the test class path: a PKCS#11 login lasts as long as its process. */
+    private static int runInFreshJvm(Class<?> main, String... args) throws Exception {
+        String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(javaBinary, "-cp",
+                System.getProperty("java.class.path"), main.getName()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the second JVM finished");
+        return process.exitValue();
+    }
+
+    /** The second JVM of {@link #rootKeyAndBlob_surviveARestartOfTheJvm}. */
+    public static final class OpenInAnotherJvm {
+        public static void main(String[] args) throws Exception {
+            try (Pkcs11Hsm reopened = Pkcs11Hsm.open(TestHsm.config());
+                 SecretBytes key = reopened.open(args[0], Base64.getDecoder().decode(args[1]),
+                         Base64.getDecoder().decode(args[2]))) {
+                Files.writeString(new File(args[3]).toPath(), HexFormat.of().formatHex(key.reveal()));
+            }
+        }
+    }
+
+    @Test
+    void open_wrongPin_failsWithAnOperatorMessage() throws Exception {
+        Path pinFile = Files.createTempFile("wrong-pin", "");
+        Files.setPosixFilePermissions(pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(pinFile, "0000");
+        Path message = Files.createTempFile("wrong-pin", ".txt");
+        assertEquals(3, runInFreshJvm(OpenWithPinFile.class, pinFile.toString(), message.toString()));
+        assertTrue(Files.readString(message).contains("refused the login"), Files.readString(message));
+        Files.delete(pinFile);
+        Files.delete(message);
+    }
+
+    /** Opens the test token with another PIN file; exits 3 with the error message when that is refused. */
+    public static final class OpenWithPinFile {
+        public static void main(String[] args) throws Exception {
+            HsmConfig config = TestHsm.config();
+            try (Pkcs11Hsm opened = Pkcs11Hsm.open(new HsmConfig(config.library(), config.slot(), 0,
+                    Path.of(args[0]), null))) {
+                System.exit(0);
+            } catch (HsmConfigurationException e) {
+                Files.writeString(Path.of(args[1]), e.getMessage());
+                System.exit(3);
+            }
+        }
+    }
+
+    @Test
+    void open_missingLibrary_saysWhatToInstall() {
+        HsmConfig config = TestHsm.config();
+        HsmConfig broken = new HsmConfig(Path.of("/nonexistent/libsofthsm2.so"), config.slot(), 0,
+                config.pinFile(), null);
+        HsmConfigurationException e = assertThrows(HsmConfigurationException.class, () -> Pkcs11Hsm.open(broken));
+        assertTrue(e.getMessage().contains("apt-get install softhsm2"), e.getMessage());
+    }
+
+    @Test
+    void pinFileReadableByOthers_isRefused() throws Exception {
+        Path pinFile = Files.createTempFile("open-pin", "");
+        Files.setPosixFilePermissions(pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.writeString(pinFile, "1234");
+        HsmConfig config = new HsmConfig(TestHsm.config().library(), null, 0, pinFile, null);
+        HsmConfigurationException e = assertThrows(HsmConfigurationException.class, config::readPin);
+        assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
+        Files.delete(pinFile);
+    }
+}
