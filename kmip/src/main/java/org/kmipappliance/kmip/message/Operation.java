@@ -1,0 +1,36 @@
+package org.kmipappliance.kmip.message;
+
+import java.util.Optional;
+
+/** KMIP Operation enumeration values (KMIP 1.4 section 9.1.3.2.27) that this server knows by name. */
+public enum Operation {
+    CREATE(0x01),
+    LOCATE(0x08),
+    GET(0x0A),
+    GET_ATTRIBUTES(0x0B),
+    ADD_ATTRIBUTE(0x0D),
+    ACTIVATE(0x12),
+    REVOKE(0x13),
+    DESTROY(0x14),
+    QUERY(0x18),
+    DISCOVER_VERSIONS(0x1E);
+
+    private final int code;
+
+    Operation(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public static Optional<Operation> ofCode(int code) {
+        for (Operation operation : values()) {
+            if (operation.code == code) {
+                return Optional.of(operation);
+            }
+        }
+        return Optional.empty();
+    }
+}

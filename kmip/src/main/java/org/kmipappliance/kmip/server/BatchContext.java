@@ -1,0 +1,52 @@
+package org.kmipappliance.kmip.server;
+
+import java.util.UUID;
+import org.kmipappliance.hsm.KmipCaller;
+import org.kmipappliance.kmip.message.KmipException;
+import org.kmipappliance.kmip.message.ProtocolVersion;
+import org.kmipappliance.kmip.message.ResultReason;
+
+/**
+ * What an operation knows about the batch it runs in: who is calling, the protocol version of the answer, and
+ * the ID Placeholder (KMIP 1.4 section 6.13) that Create sets and later items may use instead of a Unique
+ * Identifier. One per request message, used by one thread at a time.
+ */
+public final class BatchContext {
+    private final KmipCaller caller;
+    private final ProtocolVersion version;
+    private String idPlaceholder;
+
+    BatchContext(KmipCaller caller, ProtocolVersion version) {
+        this.caller = caller;
+        this.version = version;
+    }
+
+    public KmipCaller caller() {
+        return caller;
+    }
+
+    public ProtocolVersion version() {
+        return version;
+    }
+
+    public void setIdPlaceholder(String uniqueIdentifier) {
+        this.idPlaceholder = uniqueIdentifier;
+    }
+
+    /** The object an item names: its own Unique Identifier, else the ID Placeholder. */
+    public UUID resolveObjectId(String uniqueIdentifier) throws KmipException {
+        String id = uniqueIdentifier != null ? uniqueIdentifier : idPlaceholder;
+        if (id == null) {
+            throw new KmipException(ResultReason.MISSING_DATA,
+                    "no Unique Identifier was given and the batch has no ID Placeholder");
+        }
+        try {
+            if (id.length() == 36) {
+                return UUID.fromString(id);
+            }
+        } catch (IllegalArgumentException e) {
+            // not one of ours; answered below
+        }
+        throw new KmipException(ResultReason.ITEM_NOT_FOUND, "no object has Unique Identifier " + id);
+    }
+}

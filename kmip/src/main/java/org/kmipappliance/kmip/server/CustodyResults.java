@@ -1,0 +1,23 @@
+package org.kmipappliance.kmip.server;
+
+import org.kmipappliance.hsm.CustodyException;
+import org.kmipappliance.kmip.message.ResultReason;
+
+/** The one mapping from custody failures to KMIP Result Reasons. */
+final class CustodyResults {
+    private CustodyResults() {
+    }
+
+    static ResultReason reasonFor(CustodyException e) {
+        return switch (e.failure()) {
+            case OBJECT_NOT_FOUND, ADAPTER_NOT_FOUND, ROOT_KEY_NOT_FOUND, CERTIFICATE_NOT_FOUND,
+                 INSTANCE_NOT_FOUND -> ResultReason.ITEM_NOT_FOUND;
+            // The object is known but only its attributes remain (KMIP 1.4 table 338: "Illegal Operation").
+            case OBJECT_DESTROYED -> ResultReason.ILLEGAL_OPERATION;
+            case ROOT_KEY_NOT_ACTIVE -> ResultReason.PERMISSION_DENIED;
+            case INVALID_FIELD, UNSUPPORTED_ALGORITHM -> ResultReason.INVALID_FIELD;
+            case ADAPTER_NAME_TAKEN, ADAPTER_LIMIT_REACHED, CERTIFICATE_ALREADY_REGISTERED, CERTIFICATE_NAME_TAKEN,
+                 CERTIFICATE_LIMIT_REACHED -> ResultReason.ILLEGAL_OPERATION;
+        };
+    }
+}

@@ -1,0 +1,112 @@
+package org.kmipappliance.kmip.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.security.cert.X509Certificate;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.kmipappliance.hsm.pki.PemCertificates;
+
+/**
+ * One KMIP connection. Requests are answered strictly in order, one at a time, on virtual threads; while
+ * {@link #MAX_QUEUED_REQUESTS} are waiting the connection stops reading, so a client cannot queue unbounded work.
+ */
+final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
+    private static final System.Logger LOG = System.getLogger(KmipConnectionHandler.class.getName());
+
+    /** Requests a client may pipeline before we stop reading from it. */
+    static final int MAX_QUEUED_REQUESTS = 8;
+
+    private final RequestProcessor processor;
+    private final Executor virtualThreads;
+    private String clientFingerprint;
+    private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+    private int queued;
+
+    KmipConnectionHandler(RequestProcessor processor, Executor virtualThreads) {
+        this.processor = processor;
+        this.virtualThreads = virtualThreads;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof SslHandshakeCompletionEvent handshake) {
+            if (handshake.isSuccess()) {
+                clientFingerprint = fingerprintOf(ctx);
+            } else {
+                // Unregistered certificates are logged by the trust manager; a client that connects and leaves
+                // without a byte (vCenter's health check) ends here too and is not worth more than debug.
+                LOG.log(System.Logger.Level.DEBUG, "KMIP TLS handshake with {0} failed: {1}",
+                        ctx.channel().remoteAddress(), handshake.cause().getMessage());
+                ctx.close();
+            }
+        } else if (event instanceof IdleStateEvent) {
+            LOG.log(System.Logger.Level.DEBUG, "closing idle KMIP connection from {0}", ctx.channel().remoteAddress());
+            ctx.close();
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    private static String fingerprintOf(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        X509Certificate peer = (X509Certificate) tls.engine().getSession().getPeerCertificates()[0];
+        return PemCertificates.sha256Fingerprint(peer);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (clientFingerprint == null) {
+            ctx.close();
+            return;
+        }
+        byte[] request = ByteBufUtil.getBytes(frame);
+        String fingerprint = clientFingerprint;
+        if (++queued >= MAX_QUEUED_REQUESTS) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        previous = previous.thenRunAsync(() -> answer(ctx, request, fingerprint), virtualThreads);
+    }
+
+    private void answer(ChannelHandlerContext ctx, byte[] request, String fingerprint) {
+        try {
+            processor.process(request, fingerprint).ifPresentOrElse(response ->
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(response)).addListener(written -> {
+                        Arrays.fill(response, (byte) 0);
+                        if (!written.isSuccess()) {
+                            ctx.close();
+                        }
+                    }), ctx::close);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "KMIP request processing failed; closing the connection", e);
+            ctx.close();
+        } finally {
+            Arrays.fill(request, (byte) 0);
+            ctx.executor().execute(() -> {
+                if (--queued < MAX_QUEUED_REQUESTS && !ctx.channel().config().isAutoRead()) {
+                    ctx.channel().config().setAutoRead(true);
+                }
+            });
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            LOG.log(System.Logger.Level.INFO, "closing KMIP connection from {0}: {1} (limit {2} bytes)",
+                    ctx.channel().remoteAddress(), cause.getMessage(), KmipServer.MAX_FRAME_BYTES);
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "KMIP connection from {0} failed: {1}", ctx.channel().remoteAddress(),
+                    cause.toString());
+        }
+        ctx.close();
+    }
+}

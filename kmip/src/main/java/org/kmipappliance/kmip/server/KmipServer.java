@@ -1,0 +1,141 @@
+package org.kmipappliance.kmip.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLException;
+import org.kmipappliance.hsm.KeyCustody;
+
+/**
+ * The KMIP listener: TLS with a required, pinned client certificate, then TTLV frames. Event-loop threads only
+ * move bytes; the handshake's certificate lookup and every request run on virtual threads.
+ */
+public final class KmipServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(KmipServer.class.getName());
+
+    /**
+     * Largest request frame accepted, header included. Our requests are a few hundred bytes; the cap is checked
+     * against the length field before any body byte is buffered, so a client cannot make us allocate what a
+     * 32-bit length claims.
+     */
+    public static final int MAX_FRAME_BYTES = 64 * 1024;
+
+    private final EventLoopGroup acceptor;
+    private final EventLoopGroup workers;
+    private final ExecutorService virtualThreads;
+    private final Channel listener;
+    private final AtomicInteger openConnections;
+
+    private KmipServer(EventLoopGroup acceptor, EventLoopGroup workers, ExecutorService virtualThreads,
+                       Channel listener, AtomicInteger openConnections) {
+        this.openConnections = openConnections;
+        this.acceptor = acceptor;
+        this.workers = workers;
+        this.virtualThreads = virtualThreads;
+        this.listener = listener;
+    }
+
+    public static KmipServer start(KmipServerConfig config, KeyCustody custody, RequestProcessor processor) {
+        Predicate<String> isRegistered = fingerprint -> custody.certificates().identify(fingerprint).isPresent();
+        SslContext tls = serverTls(config, isRegistered);
+        EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
+        ExecutorService virtualThreads = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("kmip-", 0).factory());
+        AtomicInteger openConnections = new AtomicInteger();
+        try {
+            Channel listener = new ServerBootstrap()
+                    .group(acceptor, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 256)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            if (openConnections.incrementAndGet() > config.maxConnections()) {
+                                openConnections.decrementAndGet();
+                                LOG.log(System.Logger.Level.WARNING, "refused a KMIP connection from {0}: {1} "
+                                        + "connections are open, the configured maximum (kmip.max-connections)",
+                                        channel.remoteAddress(), config.maxConnections());
+                                channel.close();
+                                return;
+                            }
+                            channel.closeFuture().addListener(closed -> openConnections.decrementAndGet());
+                            SslHandler sslHandler = tls.newHandler(channel.alloc(), virtualThreads);
+                            sslHandler.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
+                            channel.pipeline()
+                                    .addLast("tls", sslHandler)
+                                    .addLast("idle", new IdleStateHandler(0, 0,
+                                            config.idleTimeout().toSeconds(), TimeUnit.SECONDS))
+                                    .addLast("frames", new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 4, 4, 0, 0,
+                                            true))
+                                    .addLast("kmip", new KmipConnectionHandler(processor, virtualThreads));
+                        }
+                    })
+                    .bind(config.host(), config.port())
+                    .syncUninterruptibly()
+                    .channel();
+            KmipServer server = new KmipServer(acceptor, workers, virtualThreads, listener, openConnections);
+            LOG.log(System.Logger.Level.INFO, "KMIP listening on {0}:{1,number,#}", config.host(), server.port());
+            return server;
+        } catch (RuntimeException e) {
+            acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            virtualThreads.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static SslContext serverTls(KmipServerConfig config, Predicate<String> isRegistered) {
+        try {
+            return SslContextBuilder.forServer(config.serverKey(), config.serverChain())
+                    .sslProvider(SslProvider.JDK)
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .trustManager(new PinnedClientTrustManager(isRegistered))
+                    .build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS for the KMIP listener: " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    public int openConnections() {
+        return openConnections.get();
+    }
+
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        virtualThreads.shutdown();
+        try {
+            virtualThreads.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
