@@ -1,0 +1,90 @@
+package org.kmipappliance.rest;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.http.ServerRequest;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.kmipappliance.hsm.AccessControl;
+import org.kmipappliance.hsm.ApiPrincipal;
+import org.kmipappliance.hsm.Role;
+
+/**
+ * Bearer API tokens on every /api/ route: the token must be live and hold roles on the instance that the
+ * {@code bluemix-instance} header names. Anything else is 401 with UNAUTHORIZED_ERR, as Key Protect answers.
+ */
+final class ApiAuthentication implements Filter {
+    static final HeaderName INSTANCE_HEADER = HeaderNames.create("bluemix-instance");
+    static final HeaderName CORRELATION_HEADER = HeaderNames.create("correlation-id");
+
+    /** The roles that hold kms.kmip-management.* in Key Protect. */
+    static final Set<Role> KMIP_MANAGEMENT = Set.of(Role.MANAGER, Role.KMIP_ADAPTER_MANAGER);
+    /** The roles that may create root keys. */
+    static final Set<Role> KEY_WRITERS = Set.of(Role.MANAGER, Role.WRITER);
+    /** The roles that may list and read root keys. */
+    static final Set<Role> KEY_READERS = Set.of(Role.MANAGER, Role.WRITER, Role.READER_PLUS, Role.READER);
+
+    private static final String BEARER = "Bearer ";
+
+    private final AccessControl access;
+
+    ApiAuthentication(AccessControl access) {
+        this.access = access;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        req.headers().first(CORRELATION_HEADER)
+                .filter(value -> value.length() <= 128)
+                .ifPresent(value -> res.header(CORRELATION_HEADER, value));
+        if (!req.path().path().startsWith("/api/")) {
+            chain.proceed();
+            return;
+        }
+        Optional<ApiPrincipal> principal = authenticate(req);
+        if (principal.isEmpty()) {
+            ErrorEnvelope.send(res, unauthorized());
+            return;
+        }
+        req.context().register(principal.get());
+        chain.proceed();
+    }
+
+    private Optional<ApiPrincipal> authenticate(RoutingRequest req) {
+        Optional<String> authorization = req.headers().first(HeaderNames.AUTHORIZATION);
+        Optional<String> instance = req.headers().first(INSTANCE_HEADER);
+        if (authorization.isEmpty() || instance.isEmpty()
+                || !authorization.get().regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return Optional.empty();
+        }
+        UUID instanceId;
+        try {
+            instanceId = UUID.fromString(instance.get().strip());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        return access.authenticate(authorization.get().substring(BEARER.length()).strip())
+                .filter(found -> found.instanceId().equals(instanceId));
+    }
+
+    /** The caller, checked to hold one of {@code roles}. */
+    static ApiPrincipal require(ServerRequest req, Set<Role> roles) {
+        ApiPrincipal principal = req.context().get(ApiPrincipal.class)
+                .orElseThrow(ApiAuthentication::unauthorized);
+        if (!principal.hasAny(roles)) {
+            throw unauthorized();
+        }
+        return principal;
+    }
+
+    static ApiError unauthorized() {
+        return new ApiError(Status.UNAUTHORIZED_401, "UNAUTHORIZED_ERR", null,
+                "The user does not have access to the specified resource", null, null);
+    }
+}

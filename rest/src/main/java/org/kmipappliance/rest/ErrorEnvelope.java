@@ -1,0 +1,72 @@
+package org.kmipappliance.rest;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerResponse;
+import org.kmipappliance.hsm.CustodyException;
+
+/** Every error leaves the REST tier here, in Key Protect's envelope. */
+final class ErrorEnvelope {
+    static final String COLLECTION_TYPE = "application/vnd.ibm.kms.error+json";
+    private static final String MORE_INFO = "https://cloud.ibm.com/apidocs/key-protect";
+
+    private ErrorEnvelope() {
+    }
+
+    static void send(ServerResponse res, ApiError error) {
+        ObjectNode resource = Json.object();
+        String reasonPhrase = error.status().reasonPhrase();
+        if (error.context() == null) {
+            resource.put("errorMsg", reasonPhrase + ": " + error.getMessage());
+        } else {
+            resource.put("errorMsg", reasonPhrase + ": " + error.context()
+                    + ": Please see 'reasons' for more details (" + error.code() + ")");
+        }
+        ObjectNode reason = resource.putArray("reasons").addObject();
+        reason.put("code", error.code());
+        reason.put("message", error.getMessage());
+        reason.put("status", error.status().code());
+        reason.put("moreInfo", MORE_INFO);
+        if (error.targetType() != null) {
+            ObjectNode target = reason.putObject("target");
+            target.put("type", error.targetType());
+            target.put("name", error.targetName());
+        }
+        ObjectNode body = Json.object();
+        ObjectNode metadata = body.putObject("metadata");
+        metadata.put("collectionType", COLLECTION_TYPE);
+        metadata.put("collectionTotal", 1);
+        body.putArray("resources").add(resource);
+        Json.send(res, error.status(), body);
+    }
+
+    /** The one mapping from custody failures to Key Protect errors. */
+    static ApiError fromCustody(CustodyException e, String context) {
+        return switch (e.failure()) {
+            case INSTANCE_NOT_FOUND -> ApiAuthentication.unauthorized();
+            case ROOT_KEY_NOT_FOUND -> context != null && context.startsWith("KMIP adapter")
+                    ? new ApiError(Status.NOT_FOUND_404, "NATIVE_CRK_ID_NOT_FOUND_ERR", context, e.getMessage(),
+                            "field", "profile_data.crk_id")
+                    : new ApiError(Status.NOT_FOUND_404, "KEY_NOT_FOUND_ERR", context, e.getMessage(), null, null);
+            case ROOT_KEY_NOT_ACTIVE -> new ApiError(Status.UNPROCESSABLE_CONTENT_422, "NATIVE_INVALID_CRK_ERR",
+                    context, e.getMessage(), "field", "profile_data.crk_id");
+            case ADAPTER_NOT_FOUND -> new ApiError(Status.NOT_FOUND_404, "KMIP_ADAPTER_NOT_FOUND_ERR", context,
+                    e.getMessage(), null, null);
+            case ADAPTER_NAME_TAKEN -> new ApiError(Status.CONFLICT_409, "KMIP_ADAPTER_DUPLICATE_NAME_ERR", context,
+                    e.getMessage(), "field", "name");
+            case ADAPTER_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "KMIP_ADAPTER_LIMIT_ERR", context,
+                    e.getMessage(), null, null);
+            case CERTIFICATE_NOT_FOUND -> new ApiError(Status.NOT_FOUND_404, "KMIP_CERT_NOT_FOUND_ERR", context,
+                    e.getMessage(), null, null);
+            case CERTIFICATE_ALREADY_REGISTERED -> new ApiError(Status.CONFLICT_409, "KMIP_CERT_DUPLICATE_ERR",
+                    context, e.getMessage(), "field", "certificate");
+            case CERTIFICATE_NAME_TAKEN -> new ApiError(Status.CONFLICT_409, "KMIP_CERT_DUPLICATE_NAME_ERR",
+                    context, e.getMessage(), "field", "name");
+            case CERTIFICATE_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "KMIP_CERT_LIMIT_ERR", context,
+                    e.getMessage(), null, null);
+            case OBJECT_NOT_FOUND, OBJECT_DESTROYED -> new ApiError(Status.NOT_FOUND_404,
+                    "KMIP_OBJECT_NOT_FOUND_ERR", context, e.getMessage(), null, null);
+            case INVALID_FIELD, UNSUPPORTED_ALGORITHM -> ApiError.invalidField(context, e.field(), e.getMessage());
+        };
+    }
+}

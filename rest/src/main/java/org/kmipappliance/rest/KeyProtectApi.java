@@ -1,0 +1,33 @@
+package org.kmipappliance.rest;
+
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRouting;
+import org.kmipappliance.hsm.HsmException;
+import org.kmipappliance.hsm.KeyCustody;
+
+/** The Key Protect-compatible API: one routing, reused by the server and by tests. */
+public final class KeyProtectApi {
+    private static final System.Logger LOG = System.getLogger(KeyProtectApi.class.getName());
+
+    private KeyProtectApi() {
+    }
+
+    public static void routing(HttpRouting.Builder routing, KeyCustody custody) {
+        routing.addFilter(new ApiAuthentication(custody.access()))
+                .register("/api/v2/keys", new RootKeysService(custody))
+                .register("/api/v2/kmip_adapters", new KmipAdaptersService(custody))
+                .error(ApiError.class, (req, res, error) -> ErrorEnvelope.send(res, error))
+                .error(HsmException.class, (req, res, error) -> {
+                    LOG.log(System.Logger.Level.ERROR, "HSM failure on " + req.prologue().method() + " "
+                            + req.path().path(), error);
+                    ErrorEnvelope.send(res, new ApiError(Status.SERVICE_UNAVAILABLE_503, "HSM_UNAVAILABLE_ERR", null,
+                            "The HSM could not complete the request; try again later", null, null));
+                })
+                .error(RuntimeException.class, (req, res, error) -> {
+                    LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + req.prologue().method() + " "
+                            + req.path().path(), error);
+                    ErrorEnvelope.send(res, new ApiError(Status.INTERNAL_SERVER_ERROR_500, "INTERNAL_SERVER_ERR",
+                            null, "The server could not complete the request", null, null));
+                });
+    }
+}

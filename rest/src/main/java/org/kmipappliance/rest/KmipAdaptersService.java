@@ -1,0 +1,202 @@
+package org.kmipappliance.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.kmipappliance.hsm.ApiPrincipal;
+import org.kmipappliance.hsm.ClientCertificate;
+import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.KmipAdapter;
+import org.kmipappliance.hsm.KmipObject;
+import org.kmipappliance.hsm.ObjectState;
+import org.kmipappliance.hsm.Page;
+
+/**
+ * /api/v2/kmip_adapters and its certificates and kmip_objects. Shapes follow Key Protect field by field
+ * (snake_case); KMIP objects are listed without key material, ever.
+ */
+final class KmipAdaptersService implements HttpService {
+    static final String ADAPTER_TYPE = "application/vnd.ibm.kms.kmip_adapter+json";
+    static final String CERTIFICATE_TYPE = "application/vnd.ibm.kms.kmip_client_certificate+json";
+    static final String OBJECT_TYPE = "application/vnd.ibm.kms.kmip_object+json";
+
+    private static final Set<ObjectState> DEFAULT_OBJECT_STATES = EnumSet.of(ObjectState.PRE_ACTIVE,
+            ObjectState.ACTIVE, ObjectState.DEACTIVATED, ObjectState.COMPROMISED);
+
+    private final KeyCustody custody;
+
+    KmipAdaptersService(KeyCustody custody) {
+        this.custody = custody;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::createAdapter)
+                .get("/", this::listAdapters)
+                .get("/{adapter}", this::getAdapter)
+                .post("/{adapter}/certificates", this::addCertificate)
+                .get("/{adapter}/certificates", this::listCertificates)
+                .get("/{adapter}/certificates/{certificate}", this::getCertificate)
+                .get("/{adapter}/kmip_objects", this::listObjects);
+    }
+
+    private void createAdapter(ServerRequest req, ServerResponse res) {
+        String context = "KMIP adapter could not be created";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        JsonNode resource = Json.singleResource(req, context);
+        JsonNode profileData = resource.path("profile_data");
+        String crkId = profileData.isObject() ? Json.optionalText(profileData, "crk_id", context) : null;
+        KmipAdapter adapter = CustodyCall.in(context, () -> custody.adapters().create(principal.instanceId(),
+                Json.optionalText(resource, "name", context), Json.optionalText(resource, "description", context),
+                Json.optionalText(resource, "profile", context), crkId, principal.subject()));
+        Json.sendCollection(res, Status.CREATED_201, ADAPTER_TYPE, List.of(toJson(adapter)), null);
+    }
+
+    private void listAdapters(ServerRequest req, ServerResponse res) {
+        String context = "KMIP adapters could not be listed";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        Paging paging = Paging.of(req, 100, 200, context);
+        UUID crkFilter = req.query().first("crk_id").map(value -> parseUuid(value, context, "crk_id")).orElse(null);
+        Page<KmipAdapter> page = custody.adapters().list(principal.instanceId(), paging.limit(), paging.offset(),
+                crkFilter);
+        Json.sendCollection(res, Status.OK_200, ADAPTER_TYPE,
+                page.items().stream().map(KmipAdaptersService::toJson).toList(),
+                paging.totalCount() ? page.total() : null);
+    }
+
+    private void getAdapter(ServerRequest req, ServerResponse res) {
+        String context = "KMIP adapter could not be retrieved";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        KmipAdapter adapter = CustodyCall.in(context, () -> custody.adapters().get(principal.instanceId(),
+                req.path().pathParameters().get("adapter")));
+        Json.sendCollection(res, Status.OK_200, ADAPTER_TYPE, List.of(toJson(adapter)), null);
+    }
+
+    private void addCertificate(ServerRequest req, ServerResponse res) {
+        String context = "KMIP client certificate could not be created";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        JsonNode resource = Json.singleResource(req, context);
+        String pem = Json.optionalText(resource, "certificate", context);
+        if (pem == null) {
+            throw ApiError.invalidField(context, "certificate", "'certificate' must hold an X.509 certificate in PEM");
+        }
+        ClientCertificate certificate = CustodyCall.in(context, () -> custody.certificates().add(
+                principal.instanceId(), req.path().pathParameters().get("adapter"),
+                Json.optionalText(resource, "name", context), pem, principal.subject()));
+        Json.sendCollection(res, Status.CREATED_201, CERTIFICATE_TYPE, List.of(toJson(certificate, true)), null);
+    }
+
+    private void listCertificates(ServerRequest req, ServerResponse res) {
+        String context = "KMIP client certificates could not be listed";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        Paging paging = Paging.of(req, 100, 200, context);
+        Page<ClientCertificate> page = CustodyCall.in(context, () -> custody.certificates().list(
+                principal.instanceId(), req.path().pathParameters().get("adapter"), paging.limit(), paging.offset()));
+        Json.sendCollection(res, Status.OK_200, CERTIFICATE_TYPE,
+                page.items().stream().map(certificate -> toJson(certificate, false)).toList(),
+                paging.totalCount() ? page.total() : null);
+    }
+
+    private void getCertificate(ServerRequest req, ServerResponse res) {
+        String context = "KMIP client certificate could not be retrieved";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        ClientCertificate certificate = CustodyCall.in(context, () -> custody.certificates().get(
+                principal.instanceId(), req.path().pathParameters().get("adapter"),
+                req.path().pathParameters().get("certificate")));
+        Json.sendCollection(res, Status.OK_200, CERTIFICATE_TYPE, List.of(toJson(certificate, true)), null);
+    }
+
+    private void listObjects(ServerRequest req, ServerResponse res) {
+        String context = "KMIP objects could not be listed";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        Paging paging = Paging.of(req, 100, 5000, context);
+        Set<ObjectState> states = req.query().first("state").filter(value -> !value.isBlank())
+                .map(value -> parseStates(value, context)).orElse(DEFAULT_OBJECT_STATES);
+        Page<KmipObject> page = CustodyCall.in(context, () -> custody.objects().list(principal.instanceId(),
+                req.path().pathParameters().get("adapter"), states, paging.limit(), paging.offset()));
+        Json.sendCollection(res, Status.OK_200, OBJECT_TYPE,
+                page.items().stream().map(KmipAdaptersService::toJson).toList(),
+                paging.totalCount() ? page.total() : null);
+    }
+
+    private static Set<ObjectState> parseStates(String value, String context) {
+        Set<ObjectState> states = EnumSet.noneOf(ObjectState.class);
+        for (String state : value.split(",")) {
+            try {
+                states.add(ObjectState.ofCode(Integer.parseInt(state.strip())));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalidQueryParameter(context, "state",
+                        "The query_param 'state' must be: a comma-separated list of 1 to 6");
+            }
+        }
+        return states;
+    }
+
+    private static UUID parseUuid(String value, String context, String parameter) {
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidQueryParameter(context, parameter, "The query_param '" + parameter
+                    + "' must be: a key id");
+        }
+    }
+
+    static ObjectNode toJson(KmipAdapter adapter) {
+        ObjectNode json = Json.object();
+        json.put("id", adapter.id().toString());
+        json.put("profile", adapter.profile());
+        json.putObject("profile_data").put("crk_id", adapter.rootKeyId().toString());
+        json.put("name", adapter.name());
+        json.put("description", adapter.description());
+        json.put("created_at", Json.time(adapter.createdAt()));
+        json.put("created_by", adapter.createdBy());
+        json.put("updated_at", Json.time(adapter.updatedAt()));
+        json.put("updated_by", adapter.updatedBy());
+        return json;
+    }
+
+    static ObjectNode toJson(ClientCertificate certificate, boolean withPem) {
+        ObjectNode json = Json.object();
+        json.put("id", certificate.id().toString());
+        json.put("name", certificate.name());
+        if (withPem) {
+            json.put("certificate", certificate.pem());
+        }
+        json.put("created_at", Json.time(certificate.createdAt()));
+        json.put("created_by", certificate.createdBy());
+        return json;
+    }
+
+    static ObjectNode toJson(KmipObject object) {
+        ObjectNode json = Json.object();
+        json.put("id", object.id().toString());
+        json.put("kmip_object_type", object.objectType());
+        json.put("state", object.state().code());
+        json.put("created_at", Json.time(object.createdAt()));
+        putId(json, "created_by_kmip_client_cert_id", object.createdByCertificateId());
+        json.put("created_by", object.createdBy());
+        json.put("updated_at", Json.time(object.updatedAt()));
+        putId(json, "updated_by_kmip_client_cert_id", object.updatedByCertificateId());
+        json.put("updated_by", object.updatedBy());
+        if (object.destroyedAt() != null) {
+            json.put("destroyed_at", Json.time(object.destroyedAt()));
+            putId(json, "destroyed_by_kmip_client_cert_id", object.destroyedByCertificateId());
+            json.put("destroyed_by", object.destroyedBy());
+        }
+        return json;
+    }
+
+    private static void putId(ObjectNode json, String field, UUID id) {
+        if (id != null) {
+            json.put(field, id.toString());
+        }
+    }
+}

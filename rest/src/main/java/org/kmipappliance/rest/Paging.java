@@ -1,0 +1,36 @@
+package org.kmipappliance.rest;
+
+import io.helidon.webserver.http.ServerRequest;
+import java.util.Optional;
+
+/** The limit/offset/totalCount query parameters of Key Protect listings. */
+record Paging(int limit, int offset, boolean totalCount) {
+    /**
+     * Reads the parameters; {@code limit=0} means the default, as the Go SDK sends it.
+     */
+    static Paging of(ServerRequest req, int defaultLimit, int maxLimit, String context) {
+        int limit = integer(req, "limit", context).orElse(0);
+        if (limit < 0 || limit > maxLimit) {
+            throw ApiError.invalidQueryParameter(context, "limit", "The query_param 'limit' must be: between 0 and "
+                    + maxLimit);
+        }
+        int offset = integer(req, "offset", context).orElse(0);
+        if (offset < 0) {
+            throw ApiError.invalidQueryParameter(context, "offset", "The query_param 'offset' must be: 0 or more");
+        }
+        boolean total = req.query().first("totalCount").map(Boolean::parseBoolean).orElse(false);
+        return new Paging(limit == 0 ? defaultLimit : limit, offset, total);
+    }
+
+    private static Optional<Integer> integer(ServerRequest req, String name, String context) {
+        Optional<String> value = req.query().first(name).map(String::strip);
+        if (value.isEmpty() || value.get().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Integer.parseInt(value.get()));
+        } catch (NumberFormatException e) {
+            throw ApiError.invalidQueryParameter(context, name, "The query_param '" + name + "' must be: a number");
+        }
+    }
+}

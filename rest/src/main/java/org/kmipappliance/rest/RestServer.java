@@ -1,0 +1,41 @@
+package org.kmipappliance.rest;
+
+import io.helidon.webserver.WebServer;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import org.kmipappliance.hsm.KeyCustody;
+
+/** The HTTPS listener of the REST tier. */
+public final class RestServer implements AutoCloseable {
+    public static final int DEFAULT_PORT = 8443;
+
+    private final WebServer server;
+
+    private RestServer(WebServer server) {
+        this.server = server;
+    }
+
+    public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
+                                   KeyCustody custody) {
+        WebServer server = WebServer.builder()
+                .host(host)
+                .port(port)
+                .maxPayloadSize(Json.MAX_BODY_BYTES * 4L)
+                .tls(tls -> tls.privateKey(key).privateKeyCertChain(chain).enabledProtocols(List.of("TLSv1.3",
+                        "TLSv1.2")))
+                .routing(routing -> KeyProtectApi.routing(routing, custody))
+                .build()
+                .start();
+        return new RestServer(server);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}

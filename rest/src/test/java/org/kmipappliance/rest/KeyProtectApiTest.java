@@ -1,0 +1,266 @@
+package org.kmipappliance.rest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.Instance;
+import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.KmipCaller;
+import org.kmipappliance.hsm.KmipObjects;
+import org.kmipappliance.hsm.Role;
+import org.kmipappliance.hsm.pki.CertificateAuthority;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.pki.TlsContexts;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.testing.TestCertificates;
+import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.testing.TestHsm;
+
+/** The REST tier over real HTTPS, against a real custody module. */
+class KeyProtectApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static CustodyDatabase database;
+    private static KeyCustody custody;
+    private static RestServer server;
+    private static HttpClient http;
+    private static Instance instance;
+    private static String managerToken;
+    private static String readerToken;
+
+    @BeforeAll
+    static void start() {
+        database = TestDatabase.fresh();
+        custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
+        instance = custody.access().createInstance("rest-test");
+        managerToken = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null).secret();
+        readerToken = custody.access().issueToken(instance.id(), "reader", EnumSet.of(Role.READER), null).secret();
+        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
+                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
+        http = HttpClient.newBuilder()
+                .sslContext(TlsContexts.create(null, TestCertificates.authority().certificate()))
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        database.close();
+    }
+
+    private record Reply(int status, JsonNode body, HttpResponse<String> raw) {
+    }
+
+    private static Reply call(String method, String path, String body, String token, String instanceId)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://localhost:" + server.port() + path))
+                .timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("authorization", "Bearer " + token);
+        }
+        if (instanceId != null) {
+            request.header("bluemix-instance", instanceId);
+        }
+        request.header("correlation-id", "corr-123");
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json = response.body().isEmpty() ? null : JSON.readTree(response.body());
+        return new Reply(response.statusCode(), json, response);
+    }
+
+    private static Reply asManager(String method, String path, String body) throws Exception {
+        return call(method, path, body, managerToken, instance.id().toString());
+    }
+
+    private static String envelope(String type, String resource) {
+        return "{\"metadata\":{\"collectionType\":\"" + type + "\",\"collectionTotal\":1},\"resources\":[" + resource
+                + "]}";
+    }
+
+    private static String errorCode(Reply reply) {
+        assertEquals("application/vnd.ibm.kms.error+json", reply.body().at("/metadata/collectionType").asText());
+        return reply.body().at("/resources/0/reasons/0/code").asText();
+    }
+
+    private static String createRootKey(String name) throws Exception {
+        Reply created = asManager("POST", "/api/v2/keys", envelope("application/vnd.ibm.kms.key+json",
+                "{\"name\":\"" + name + "\",\"type\":\"application/vnd.ibm.kms.key+json\",\"extractable\":false}"));
+        assertEquals(201, created.status(), created.raw().body());
+        return created.body().at("/resources/0/id").asText();
+    }
+
+    private static JsonNode createAdapter(String name, String crkId) throws Exception {
+        Reply created = asManager("POST", "/api/v2/kmip_adapters", envelope(
+                "application/vnd.ibm.kms.kmip_adapter+json", "{\"profile\":\"native_1.0\",\"profile_data\":"
+                        + "{\"crk_id\":\"" + crkId + "\"},\"name\":\"" + name + "\",\"description\":\"\"}"));
+        assertEquals(201, created.status(), created.raw().body());
+        return created.body().at("/resources/0");
+    }
+
+    @Test
+    void missingOrWrongCredentials_get401InTheErrorEnvelope() throws Exception {
+        for (Reply reply : List.of(
+                call("GET", "/api/v2/kmip_adapters", null, null, instance.id().toString()),
+                call("GET", "/api/v2/kmip_adapters", null, managerToken + "x", instance.id().toString()),
+                call("GET", "/api/v2/kmip_adapters", null, managerToken, UUID.randomUUID().toString()),
+                call("GET", "/api/v2/kmip_adapters", null, managerToken, null),
+                call("GET", "/api/v2/kmip_adapters", null, readerToken, instance.id().toString()))) {
+            assertEquals(401, reply.status());
+            assertEquals("UNAUTHORIZED_ERR", errorCode(reply));
+            assertTrue(reply.body().at("/resources/0/errorMsg").asText().startsWith("Unauthorized"));
+        }
+    }
+
+    @Test
+    void rootKeys_areCreatedAndListed() throws Exception {
+        String id = createRootKey("listed-root");
+        Reply list = call("GET", "/api/v2/keys?totalCount=true", null, readerToken, instance.id().toString());
+        assertEquals(200, list.status());
+        assertTrue(list.body().at("/metadata/totalCount").asLong() >= 1);
+        boolean found = false;
+        for (JsonNode key : list.body().get("resources")) {
+            if (key.get("id").asText().equals(id)) {
+                found = true;
+                assertEquals(1, key.get("state").asInt());
+                assertFalse(key.get("extractable").asBoolean());
+                assertEquals("listed-root", key.get("name").asText());
+            }
+        }
+        assertTrue(found);
+        assertEquals("corr-123", list.raw().headers().firstValue("correlation-id").orElse(null));
+    }
+
+    @Test
+    void standardKeys_areRefused() throws Exception {
+        Reply reply = asManager("POST", "/api/v2/keys", envelope("application/vnd.ibm.kms.key+json",
+                "{\"name\":\"std\",\"extractable\":true}"));
+        assertEquals(400, reply.status());
+        assertEquals("INVALID_FIELD_ERR", errorCode(reply));
+        assertEquals("extractable", reply.body().at("/resources/0/reasons/0/target/name").asText());
+    }
+
+    @Test
+    void adapters_followTheContract() throws Exception {
+        String crk = createRootKey("adapter-root");
+        JsonNode adapter = createAdapter("vsphere-prod", crk);
+        assertEquals("native_1.0", adapter.get("profile").asText());
+        assertEquals(crk, adapter.at("/profile_data/crk_id").asText());
+        assertEquals("", adapter.get("description").asText());
+        for (String field : List.of("id", "created_at", "created_by", "updated_at", "updated_by")) {
+            assertTrue(adapter.hasNonNull(field), field);
+        }
+
+        Reply byName = asManager("GET", "/api/v2/kmip_adapters/vsphere-prod", null);
+        assertEquals(200, byName.status());
+        assertEquals(adapter.get("id"), byName.body().at("/resources/0/id"));
+        Reply byId = asManager("GET", "/api/v2/kmip_adapters/" + adapter.get("id").asText(), null);
+        assertEquals(adapter, byId.body().at("/resources/0"));
+
+        Reply duplicate = asManager("POST", "/api/v2/kmip_adapters", envelope("application/json",
+                "{\"profile\":\"native_1.0\",\"profile_data\":{\"crk_id\":\"" + crk + "\"},\"name\":\"vsphere-prod\"}"));
+        assertEquals(409, duplicate.status());
+        assertEquals("KMIP_ADAPTER_DUPLICATE_NAME_ERR", errorCode(duplicate));
+
+        Reply unknownCrk = asManager("POST", "/api/v2/kmip_adapters", envelope("application/json",
+                "{\"profile\":\"native_1.0\",\"profile_data\":{\"crk_id\":\"" + UUID.randomUUID() + "\"}}"));
+        assertEquals("NATIVE_CRK_ID_NOT_FOUND_ERR", errorCode(unknownCrk));
+
+        Reply missing = asManager("GET", "/api/v2/kmip_adapters/no-such-adapter", null);
+        assertEquals(404, missing.status());
+        assertEquals("KMIP_ADAPTER_NOT_FOUND_ERR", errorCode(missing));
+
+        Reply list = asManager("GET", "/api/v2/kmip_adapters?limit=0&totalCount=true&crk_id=" + crk, null);
+        assertEquals(1, list.body().at("/metadata/collectionTotal").asInt());
+        assertEquals(1, list.body().at("/metadata/totalCount").asInt());
+    }
+
+    @Test
+    void certificates_areAddedListedWithoutPemAndUniqueAcrossAdapters() throws Exception {
+        String crk = createRootKey("cert-root");
+        String adapter = createAdapter("certs-a", crk).get("id").asText();
+        createAdapter("certs-b", crk);
+        String pem = TestCertificates.clientPem("vcenter");
+        String body = envelope("application/vnd.ibm.kms.kmip_client_certificate+json",
+                "{\"certificate\":" + JSON.writeValueAsString(pem) + ",\"name\":\"vcenter-cert\"}");
+        Reply added = asManager("POST", "/api/v2/kmip_adapters/" + adapter + "/certificates", body);
+        assertEquals(201, added.status(), added.raw().body());
+        assertEquals("vcenter-cert", added.body().at("/resources/0/name").asText());
+
+        Reply list = asManager("GET", "/api/v2/kmip_adapters/certs-a/certificates", null);
+        assertEquals(1, list.body().get("resources").size());
+        assertFalse(list.body().at("/resources/0").has("certificate"), "listing leaves the PEM out");
+
+        Reply one = asManager("GET", "/api/v2/kmip_adapters/certs-a/certificates/vcenter-cert", null);
+        assertEquals(PemCertificates.sha256Fingerprint(PemCertificates.parse(pem)), PemCertificates
+                .sha256Fingerprint(PemCertificates.parse(one.body().at("/resources/0/certificate").asText())));
+
+        Reply again = asManager("POST", "/api/v2/kmip_adapters/certs-b/certificates", body);
+        assertEquals(409, again.status());
+        assertEquals("KMIP_CERT_DUPLICATE_ERR", errorCode(again));
+
+        Reply invalid = asManager("POST", "/api/v2/kmip_adapters/certs-b/certificates", envelope("application/json",
+                "{\"certificate\":\"-----BEGIN CERTIFICATE-----\\nnot base64!\\n-----END CERTIFICATE-----\"}"));
+        assertEquals(400, invalid.status());
+        assertEquals("INVALID_FIELD_ERR", errorCode(invalid));
+    }
+
+    @Test
+    void kmipObjects_areListedWithTheContractsFieldsAndNoKeyMaterial() throws Exception {
+        String crk = createRootKey("objects-root");
+        String adapter = createAdapter("objects", crk).get("id").asText();
+        String pem = TestCertificates.clientPem("objects-client");
+        asManager("POST", "/api/v2/kmip_adapters/objects/certificates", envelope("application/json",
+                "{\"certificate\":" + JSON.writeValueAsString(pem) + "}"));
+        KmipCaller caller = custody.certificates().identify(
+                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow();
+        String objectId = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id().toString();
+
+        Reply list = asManager("GET", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects?totalCount=true", null);
+        assertEquals(200, list.status());
+        assertEquals("application/vnd.ibm.kms.kmip_object+json", list.body().at("/metadata/collectionType").asText());
+        JsonNode object = list.body().at("/resources/0");
+        assertEquals(objectId, object.get("id").asText());
+        assertEquals(2, object.get("kmip_object_type").asInt());
+        assertEquals(1, object.get("state").asInt());
+        assertEquals(caller.certificateId().toString(), object.get("created_by_kmip_client_cert_id").asText());
+        for (String forbidden : List.of("key_material", "material", "payload", "sealed_material")) {
+            assertFalse(object.has(forbidden), forbidden);
+        }
+        Reply active = asManager("GET", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects?state=2", null);
+        assertEquals(0, active.body().get("resources").size());
+        Reply badState = asManager("GET", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects?state=9", null);
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(badState));
+    }
+
+    @Test
+    void brokenBodies_get400WithKeyProtectCodes() throws Exception {
+        assertEquals("BAD_BODY_ERR", errorCode(asManager("POST", "/api/v2/kmip_adapters", "{not json")));
+        assertEquals("NO_BODY_ERR", errorCode(asManager("POST", "/api/v2/kmip_adapters", "")));
+        assertEquals("BAD_BODY_ERR", errorCode(asManager("POST", "/api/v2/kmip_adapters", "[]")));
+        assertEquals("COLLECTION_TOTAL_MISMATCH_ERR", errorCode(asManager("POST", "/api/v2/kmip_adapters",
+                "{\"metadata\":{\"collectionTotal\":2},\"resources\":[{\"profile\":\"native_1.0\"}]}")));
+        Reply wrongProfile = asManager("POST", "/api/v2/kmip_adapters", envelope("application/json",
+                "{\"profile\":\"kmip_2.0\",\"profile_data\":{\"crk_id\":\"x\"}}"));
+        assertEquals(400, wrongProfile.status());
+        assertEquals("INVALID_FIELD_ERR", errorCode(wrongProfile));
+        Reply badLimit = asManager("GET", "/api/v2/kmip_adapters?limit=201", null);
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(badLimit));
+    }
+}
