@@ -1,0 +1,156 @@
+package org.kmipappliance.appliance;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.pkcs11.HsmConfig;
+import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
+import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.store.EmbeddedPostgresServer;
+import org.kmipappliance.kmip.server.KmipServer;
+import org.kmipappliance.kmip.server.KmipServerConfig;
+import org.kmipappliance.kmip.server.RequestProcessor;
+import org.kmipappliance.rest.RestServer;
+
+/**
+ * One running node: HSM, database, custody, and the KMIP and REST listeners, started in that order and closed in
+ * the reverse order.
+ */
+public final class Appliance implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Appliance.class.getName());
+    static final String SOFTHSM_TOKEN_LABEL = "kmip-appliance";
+
+    private final Deque<AutoCloseable> openedInOrder;
+    private final KeyCustody custody;
+    private final AppliancePki pki;
+    private final KmipServer kmip;
+    private final RestServer rest;
+    private final Path stateDirectory;
+
+    private Appliance(Deque<AutoCloseable> openedInOrder, KeyCustody custody, AppliancePki pki, KmipServer kmip,
+                      RestServer rest, Path stateDirectory) {
+        this.openedInOrder = openedInOrder;
+        this.custody = custody;
+        this.pki = pki;
+        this.kmip = kmip;
+        this.rest = rest;
+        this.stateDirectory = stateDirectory;
+    }
+
+    public static Appliance start(ApplianceConfig config, Path stateDirectory) {
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            createPrivateDirectory(stateDirectory);
+            Pkcs11Hsm hsm = Pkcs11Hsm.open(hsmConfig(config.hsm(), stateDirectory));
+            opened.push(hsm);
+            CustodyDatabase database = openDatabase(config.database(), stateDirectory, opened);
+            opened.push(database);
+            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC());
+            AppliancePki pki = AppliancePki.loadOrCreate(stateDirectory.resolve("pki"), config.tls().hostnames(),
+                    config.tls().ipAddresses());
+            List<java.security.cert.X509Certificate> chain = List.of(pki.serverCertificate(),
+                    pki.authority().certificate());
+            KmipServer kmip = KmipServer.start(new KmipServerConfig(config.kmip().host(), config.kmip().port(),
+                    pki.serverKey(), chain, Duration.ofSeconds(10), Duration.ofMinutes(5),
+                    config.kmip().maxConnections()), custody, new RequestProcessor(custody, Clock.systemUTC()));
+            opened.push(kmip);
+            RestServer rest = RestServer.start(config.rest().host(), config.rest().port(), pki.serverKey(), chain,
+                    custody);
+            opened.push(rest);
+            LOG.log(System.Logger.Level.INFO, "appliance started: KMIP on {0}:{1,number,#}, REST on https://{2}:{3,number,#}",
+                    config.kmip().host(), kmip.port(), config.rest().host(), rest.port());
+            return new Appliance(opened, custody, pki, kmip, rest, stateDirectory);
+        } catch (RuntimeException e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    private static HsmConfig hsmConfig(ApplianceConfig.Hsm hsm, Path stateDirectory) {
+        if (hsm.library() == null) {
+            return SoftHsmToken.provision(stateDirectory.resolve("softhsm"), SOFTHSM_TOKEN_LABEL);
+        }
+        return new HsmConfig(Path.of(hsm.library()), hsm.slot(), hsm.slotListIndex(),
+                hsm.pinFile() == null ? null : Path.of(hsm.pinFile()), hsm.pinEnv());
+    }
+
+    private static CustodyDatabase openDatabase(ApplianceConfig.Database database, Path stateDirectory,
+                                                Deque<AutoCloseable> opened) {
+        if (database.jdbcUrl() == null) {
+            Path postgres = stateDirectory.resolve("postgres");
+            EmbeddedPostgresServer server = EmbeddedPostgresServer.start(postgres.resolve("data"),
+                    postgres.resolve("binaries"));
+            opened.push(server);
+            return CustodyDatabase.connect(server.jdbcUrl("postgres"), EmbeddedPostgresServer.USER, "",
+                    database.maxConnections());
+        }
+        String password = "";
+        if (database.passwordFile() != null) {
+            try {
+                password = Files.readString(Path.of(database.passwordFile()), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the database password file " + database.passwordFile(), e);
+            }
+        }
+        return CustodyDatabase.connect(database.jdbcUrl(), database.user(), password, database.maxConnections());
+    }
+
+    static void createPrivateDirectory(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the state directory " + directory, e);
+        }
+    }
+
+    public KeyCustody custody() {
+        return custody;
+    }
+
+    AppliancePki pki() {
+        return pki;
+    }
+
+    public int kmipPort() {
+        return kmip.port();
+    }
+
+    public int restPort() {
+        return rest.port();
+    }
+
+    public Path stateDirectory() {
+        return stateDirectory;
+    }
+
+    public Path caCertificateFile() {
+        return pki.caFile();
+    }
+
+    @Override
+    public void close() {
+        closeAll(openedInOrder);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> opened) {
+        while (!opened.isEmpty()) {
+            AutoCloseable next = opened.pop();
+            try {
+                next.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "could not close " + next.getClass().getSimpleName(), e);
+            }
+        }
+    }
+}

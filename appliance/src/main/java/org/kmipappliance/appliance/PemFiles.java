@@ -1,0 +1,66 @@
+package org.kmipappliance.appliance;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.kmipappliance.hsm.pki.PemCertificates;
+
+/** Certificates and private keys in PEM files; private keys are written readable by their owner only. */
+final class PemFiles {
+    private PemFiles() {
+    }
+
+    static void writeCertificate(Path file, X509Certificate certificate) {
+        try {
+            Files.writeString(file, PemCertificates.toPem(certificate), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    static X509Certificate readCertificate(Path file) {
+        try {
+            return PemCertificates.parse(Files.readString(file, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    static void writePrivateKey(Path file, PrivateKey key) {
+        try {
+            StringWriter text = new StringWriter();
+            try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
+                writer.writeObject(new JcaPKCS8Generator(key, null));
+            }
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, text.toString(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    static PrivateKey readPrivateKey(Path file) {
+        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(file, StandardCharsets.US_ASCII)))) {
+            Object parsed = parser.readObject();
+            if (!(parsed instanceof PrivateKeyInfo info)) {
+                throw new IllegalStateException(file + " does not hold an unencrypted PKCS#8 private key");
+            }
+            return new JcaPEMKeyConverter().getPrivateKey(info);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}
