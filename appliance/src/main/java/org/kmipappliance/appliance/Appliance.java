@@ -138,6 +138,12 @@ public final class Appliance implements AutoCloseable {
         return pki.caFile();
     }
 
+    /** The port of the embedded PostgreSQL, when the appliance runs one. */
+    public java.util.OptionalInt embeddedDatabasePort() {
+        return openedInOrder.stream().filter(EmbeddedPostgresServer.class::isInstance)
+                .mapToInt(server -> ((EmbeddedPostgresServer) server).port()).findFirst();
+    }
+
     @Override
     public void close() {
         closeAll(openedInOrder);
