@@ -15,7 +15,24 @@ import picocli.CommandLine.Option;
 public final class Main implements Runnable {
     public static void main(String[] args) {
         configureLogging();
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(new CommandLine(new Main())
+                .setExecutionExceptionHandler((error, commandLine, parseResult) -> {
+                    // Start-up failures are the operator's to fix: say what failed and why, not a stack trace.
+                    commandLine.getErr().println("kmip-appliance: " + describe(error));
+                    return 1;
+                })
+                .execute(args));
+    }
+
+    private static String describe(Throwable error) {
+        StringBuilder message = new StringBuilder(String.valueOf(error.getMessage()));
+        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause();
+             cause = cause.getCause()) {
+            if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
+                message.append("\n  caused by: ").append(cause.getMessage());
+            }
+        }
+        return message.toString();
     }
 
     @Override

@@ -18,7 +18,9 @@ public final class RestServer implements AutoCloseable {
 
     public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
                                    KeyCustody custody) {
-        WebServer server = WebServer.builder()
+        WebServer server;
+        try {
+            server = WebServer.builder()
                 .host(host)
                 .port(port)
                 .maxPayloadSize(Json.MAX_BODY_BYTES * 4L)
@@ -27,6 +29,10 @@ public final class RestServer implements AutoCloseable {
                 .routing(routing -> KeyProtectApi.routing(routing, custody))
                 .build()
                 .start();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot listen for REST on " + host + ":" + port + ": " + e.getMessage()
+                    + "; stop whatever uses that port or set rest.port", e);
+        }
         return new RestServer(server);
     }
 

@@ -97,11 +97,12 @@ public final class KmipServer implements AutoCloseable {
             KmipServer server = new KmipServer(acceptor, workers, virtualThreads, listener, openConnections);
             LOG.log(System.Logger.Level.INFO, "KMIP listening on {0}:{1,number,#}", config.host(), server.port());
             return server;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
             acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             virtualThreads.shutdownNow();
-            throw e;
+            throw new IllegalStateException("cannot listen for KMIP on " + config.host() + ":" + config.port() + ": "
+                    + e.getMessage() + "; stop whatever uses that port or set kmip.port", e);
         }
     }
 

@@ -49,7 +49,7 @@ final class PinnedClientTrustManager extends X509ExtendedTrustManager {
         String fingerprint = PemCertificates.sha256Fingerprint(leaf);
         if (!isRegistered.test(fingerprint)) {
             LOG.log(System.Logger.Level.WARNING, "refused a KMIP client: certificate {0} (subject {1}) is not "
-                    + "registered to any adapter; add it with kmipctl kmip cert-create or POST "
+                    + "registered to any adapter; register it with POST "
                     + "/api/v2/kmip_adapters/<adapter>/certificates", PemCertificates.colonSeparated(fingerprint),
                     leaf.getSubjectX500Principal().getName());
             throw new CertificateException("client certificate is not registered to any KMIP adapter");
