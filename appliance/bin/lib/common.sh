@@ -72,6 +72,6 @@ build_if_needed() {
     return
   fi
   say "Building the appliance (first run or sources changed) ..."
-  (cd "$REPO_ROOT" && mvn -B -q -DskipTests package -pl packaging -am) || {
+  (cd "$REPO_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package -pl packaging -am) || {
     say "The build failed; see the Maven output above."; exit 1; }
 }

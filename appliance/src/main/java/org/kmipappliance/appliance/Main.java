@@ -109,6 +109,7 @@ public final class Main implements Runnable {
         public Integer call() throws InterruptedException {
             Appliance appliance = Appliance.start(common.config(),
                     common.stateDirectory(Path.of("/var/lib/kmip-appliance")));
+            InitialAdmin.ensure(appliance.custody(), appliance.stateDirectory());
             serveUntilInterrupted(appliance);
             return 0;
         }

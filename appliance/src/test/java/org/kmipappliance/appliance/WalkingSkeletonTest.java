@@ -30,7 +30,14 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import org.kmipappliance.hsm.ApiPrincipal;
 import org.kmipappliance.hsm.Instance;
+import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
@@ -168,6 +175,30 @@ class WalkingSkeletonTest {
         assertTrue(script.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, script.exitValue(), output);
         assertTrue(output.contains("32 bytes of key material, identical"), output);
+    }
+
+    @Test
+    @Order(7)
+    void initialAdmin_isCreatedOnlyOnAnEmptyAppliance() throws Exception {
+        InitialAdmin.ensure(appliance.custody(), STATE);
+        assertFalse(Files.exists(STATE.resolve(InitialAdmin.TOKEN_FILE)), "instances exist: nothing to bootstrap");
+
+        Path bootstrap = Files.createDirectories(CLIENT.resolve("bootstrap"));
+        try (CustodyDatabase empty = TestDatabase.fresh()) {
+            KeyCustody custody = new KeyCustody(TestHsm.hsm(), empty, Clock.systemUTC());
+            InitialAdmin.ensure(custody, bootstrap);
+            Path file = bootstrap.resolve(InitialAdmin.TOKEN_FILE);
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+            String written = Files.readString(file);
+            String secret = written.lines().filter(line -> line.startsWith("token ")).findFirst().orElseThrow()
+                    .substring("token ".length());
+            ApiPrincipal admin = custody.access().authenticate(secret).orElseThrow();
+            assertTrue(admin.roles().contains(Role.MANAGER));
+            assertTrue(written.contains(admin.instanceId().toString()));
+
+            InitialAdmin.ensure(custody, bootstrap);
+            assertEquals(written, Files.readString(file), "a second start changes nothing");
+        }
     }
 
     private static void assertNoKeyMaterialIn(String text, String where) {

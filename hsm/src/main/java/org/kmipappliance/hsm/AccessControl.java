@@ -54,6 +54,10 @@ public final class AccessControl {
         return dsl.selectFrom(INSTANCES).where(INSTANCES.ID.eq(id)).fetchOptional().map(AccessControl::toInstance);
     }
 
+    public boolean anyInstanceExists() {
+        return dsl.fetchExists(INSTANCES);
+    }
+
     public Optional<Instance> findInstanceByName(String name) {
         return dsl.selectFrom(INSTANCES).where(INSTANCES.NAME.eq(name)).fetchOptional()
                 .map(AccessControl::toInstance);
