@@ -72,18 +72,7 @@ final class Demo {
                     PemCertificates.toPem(PemFiles.readCertificate(certificate)), "demo");
         }
         Path config = directory.resolve("pykmip.conf");
-        write(config, """
-                [client]
-                host=%s
-                port=%d
-                certfile=%s
-                keyfile=%s
-                ca_certs=%s
-                cert_reqs=CERT_REQUIRED
-                ssl_version=PROTOCOL_SSLv23
-                do_handshake_on_connect=True
-                suppress_ragged_eofs=True
-                """.formatted(kmipHost, appliance.kmipPort(), certificate, key, appliance.caCertificateFile()));
+        writePyKmipConfig(config, kmipHost, appliance.kmipPort(), certificate, key, appliance.caCertificateFile());
         Path script = directory.resolve("create-and-get.py");
         write(script, """
                 # Creates an AES-256 key through KMIP 1.4 with PyKMIP and fetches it back twice.
@@ -125,6 +114,22 @@ final class Demo {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the demo API token in " + file, e);
         }
+    }
+
+    /** A PyKMIP client configuration (section [client]) for a certificate and key in PEM files. */
+    static void writePyKmipConfig(Path file, String host, int port, Path certificate, Path key, Path caCertificate) {
+        write(file, """
+                [client]
+                host=%s
+                port=%d
+                certfile=%s
+                keyfile=%s
+                ca_certs=%s
+                cert_reqs=CERT_REQUIRED
+                ssl_version=PROTOCOL_SSLv23
+                do_handshake_on_connect=True
+                suppress_ragged_eofs=True
+                """.formatted(host, port, certificate, key, caCertificate));
     }
 
     private static void write(Path file, String text) {

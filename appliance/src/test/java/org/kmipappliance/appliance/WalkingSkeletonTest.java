@@ -224,18 +224,8 @@ class WalkingSkeletonTest {
         PemFiles.writeCertificate(certificate, client.certificate());
         PemFiles.writePrivateKey(key, client.privateKey());
         Path config = CLIENT.resolve(name + ".conf");
-        Files.writeString(config, """
-                [client]
-                host=127.0.0.1
-                port=%d
-                certfile=%s
-                keyfile=%s
-                ca_certs=%s
-                cert_reqs=CERT_REQUIRED
-                ssl_version=PROTOCOL_SSLv23
-                do_handshake_on_connect=True
-                suppress_ragged_eofs=True
-                """.formatted(appliance.kmipPort(), certificate, key, appliance.caCertificateFile()));
+        Demo.writePyKmipConfig(config, "127.0.0.1", appliance.kmipPort(), certificate, key,
+                appliance.caCertificateFile());
         return config;
     }
 
