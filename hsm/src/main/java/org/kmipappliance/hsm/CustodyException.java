@@ -19,6 +19,14 @@ public final class CustodyException extends RuntimeException {
         CERTIFICATE_LIMIT_REACHED,
         OBJECT_NOT_FOUND,
         OBJECT_DESTROYED,
+        /** The object's state does not allow the requested transition (KMIP 1.4 section 3.22). */
+        STATE_FORBIDS,
+        /** A single-instance attribute is already set. */
+        ATTRIBUTE_ALREADY_SET,
+        /** A value that must be unique in the adapter (a Name) is taken. */
+        ATTRIBUTE_VALUE_TAKEN,
+        /** More instances of an attribute than allowed. */
+        TOO_MANY_INSTANCES,
         INVALID_FIELD,
         UNSUPPORTED_ALGORITHM
     }

@@ -14,6 +14,7 @@ public final class KeyCustody {
     private final KmipAdapters adapters;
     private final ClientCertificates certificates;
     private final KmipObjects objects;
+    private final AuditLog audit;
 
     public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock) {
         this.access = new AccessControl(database.dsl(), clock);
@@ -21,6 +22,11 @@ public final class KeyCustody {
         this.adapters = new KmipAdapters(database.dsl(), rootKeys, clock);
         this.certificates = new ClientCertificates(database.dsl(), adapters, clock);
         this.objects = new KmipObjects(database.dsl(), hsm, adapters, rootKeys, clock);
+        this.audit = new AuditLog(database.dsl(), clock);
+    }
+
+    public AuditLog audit() {
+        return audit;
     }
 
     public AccessControl access() {

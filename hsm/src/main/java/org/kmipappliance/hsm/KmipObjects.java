@@ -1,17 +1,30 @@
 package org.kmipappliance.hsm;
 
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_ADAPTERS;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECT_ATTRIBUTES;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEYS;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEY_VERSIONS;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
+import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectAttributesRecord;
 import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectsRecord;
 
 /**
@@ -21,7 +34,14 @@ import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectsRecord;
 public final class KmipObjects {
     /** The algorithm name stored for AES keys. */
     public static final String AES = "AES";
+    /**
+     * Most instances of one attribute on one object. Bounds what a client can store per object; KMIP answers
+     * more with Index Out of Bounds.
+     */
+    public static final int MAX_ATTRIBUTE_INSTANCES = 64;
     private static final Set<Integer> AES_KEY_LENGTHS = Set.of(128, 192, 256);
+    private static final List<Short> DESTROYED_STATES = List.of((short) ObjectState.DESTROYED.code(),
+            (short) ObjectState.DESTROYED_COMPROMISED.code());
 
     private final DSLContext dsl;
     private final Pkcs11Hsm hsm;
@@ -37,15 +57,15 @@ public final class KmipObjects {
         this.clock = clock;
     }
 
-    /** Generates an AES key in the HSM, seals it under the adapter's root key and records it Pre-Active. */
-    public KmipObject createSymmetricKey(KmipCaller caller, String algorithm, int lengthBits, int usageMask) {
-        if (!AES.equals(algorithm)) {
+    /** Generates an AES key in the HSM, seals it under the adapter's root key and records it. */
+    public KmipObject createSymmetricKey(KmipCaller caller, NewSymmetricKey request) {
+        if (!AES.equals(request.algorithm())) {
             throw new CustodyException(CustodyException.Failure.UNSUPPORTED_ALGORITHM, "Cryptographic Algorithm",
                     "only AES symmetric keys can be created");
         }
-        if (!AES_KEY_LENGTHS.contains(lengthBits)) {
+        if (!AES_KEY_LENGTHS.contains(request.lengthBits())) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Cryptographic Length",
-                    "an AES key is 128, 192 or 256 bits long, not " + lengthBits);
+                    "an AES key is 128, 192 or 256 bits long, not " + request.lengthBits());
         }
         KmipAdapter adapter = adapters.get(caller.instanceId(), caller.adapterId().toString());
         RootKey rootKey = activeRootKey(adapter);
@@ -53,7 +73,9 @@ public final class KmipObjects {
         int version = rootKey.currentVersion();
         String label = rootKeys.versionLabel(rootKey.id(), version);
         byte[] sealed;
-        try (SecretBytes material = hsm.generateDataKey(lengthBits)) {
+        String digest;
+        try (SecretBytes material = hsm.generateDataKey(request.lengthBits())) {
+            digest = sha256Hex(material.reveal());
             sealed = hsm.seal(label, associatedData(id, rootKey.id(), version), material);
         }
         OffsetDateTime now = Timestamps.now(clock);
@@ -61,34 +83,145 @@ public final class KmipObjects {
         row.setId(id);
         row.setAdapterId(adapter.id());
         row.setObjectType((short) KmipObject.SYMMETRIC_KEY);
-        row.setState((short) ObjectState.PRE_ACTIVE.code());
-        row.setCryptographicAlgorithm(algorithm);
-        row.setCryptographicLength(lengthBits);
-        row.setCryptographicUsageMask(usageMask);
+        row.setState((short) ObjectLifecycle.initial(request.activationDate(), now.toInstant()).code());
+        row.setActivationDate(toTime(request.activationDate()));
+        row.setCryptographicAlgorithm(request.algorithm());
+        row.setCryptographicLength(request.lengthBits());
+        row.setCryptographicUsageMask(request.usageMask());
         row.setSealedMaterial(sealed);
         row.setSealMechanism(Pkcs11Hsm.SEAL_MECHANISM);
         row.setRootKeyId(rootKey.id());
         row.setRootKeyVersion(version);
+        row.setDigestSha256(HexFormat.of().parseHex(digest));
+        row.setFresh(true);
         row.setCreatedAt(now);
         row.setCreatedByCertId(caller.certificateId());
         row.setCreatedBy(caller.subject());
         row.setUpdatedAt(now);
         row.setUpdatedByCertId(caller.certificateId());
         row.setUpdatedBy(caller.subject());
-        row.store();
+        dsl.transaction(tx -> {
+            DSLContext t = tx.dsl();
+            if (request.attributes().stream().anyMatch(attribute -> attribute.uniqueKey() != null)) {
+                lockAdapter(t, adapter.id());
+                for (ObjectAttribute attribute : request.attributes()) {
+                    requireUniqueValue(t, adapter.id(), attribute);
+                }
+            }
+            t.executeInsert(row);
+            for (ObjectAttribute attribute : request.attributes()) {
+                insertAttribute(t, id, adapter.id(), attribute, attribute.index());
+            }
+        });
         return toObject(row);
     }
 
+    /** Creates an AES key with no client attributes. */
+    public KmipObject createSymmetricKey(KmipCaller caller, String algorithm, int lengthBits, int usageMask) {
+        return createSymmetricKey(caller, NewSymmetricKey.of(algorithm, lengthBits, usageMask));
+    }
+
+    /** The metadata of the caller's object {@code objectId}, destroyed ones included. */
+    public KmipObject get(KmipCaller caller, UUID objectId) {
+        return toObject(load(dsl, caller, objectId, false));
+    }
+
+    /** The client-set attributes of the caller's object, by name then index. */
+    public List<ObjectAttribute> attributes(KmipCaller caller, UUID objectId) {
+        load(dsl, caller, objectId, false);
+        return dsl.selectFrom(KMIP_OBJECT_ATTRIBUTES)
+                .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(objectId))
+                .orderBy(KMIP_OBJECT_ATTRIBUTES.NAME, KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX)
+                .fetch(row -> new ObjectAttribute(row.getName(), row.getAttributeIndex(), row.getValue(),
+                        row.getUniqueKey()));
+    }
+
     /**
-     * Opens the key {@code objectId} of the caller's adapter in the HSM. The caller closes the result, which
-     * zeroes the plaintext.
+     * Adds an attribute instance with the next free index and returns that index. A single-instance attribute
+     * that is already set is refused.
+     */
+    public int addAttribute(KmipCaller caller, UUID objectId, ObjectAttribute attribute, boolean singleInstance) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            if (attribute.uniqueKey() != null) {
+                lockAdapter(t, caller.adapterId());
+            }
+            KmipObjectsRecord object = load(t, caller, objectId, true);
+            int existing = t.fetchCount(KMIP_OBJECT_ATTRIBUTES, KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(objectId)
+                    .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(attribute.name())));
+            if (singleInstance && existing > 0) {
+                throw new CustodyException(CustodyException.Failure.ATTRIBUTE_ALREADY_SET, attribute.name(),
+                        attribute.name() + " is already set on object " + objectId + " and has a single instance");
+            }
+            if (existing >= MAX_ATTRIBUTE_INSTANCES) {
+                throw new CustodyException(CustodyException.Failure.TOO_MANY_INSTANCES, attribute.name(),
+                        "an object can hold at most " + MAX_ATTRIBUTE_INSTANCES + " instances of " + attribute.name());
+            }
+            requireUniqueValue(t, caller.adapterId(), attribute);
+            Integer highest = t.select(DSL.max(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX)).from(KMIP_OBJECT_ATTRIBUTES)
+                    .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(objectId)
+                            .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(attribute.name())))
+                    .fetchOne(0, Integer.class);
+            int index = highest == null ? 0 : highest + 1;
+            insertAttribute(t, objectId, object.getAdapterId(), attribute, index);
+            touch(object, caller);
+            object.store();
+            return index;
+        });
+    }
+
+    /**
+     * Applies a lifecycle event (KMIP 1.4 section 3.22) and returns the object as it is afterwards. Destroy erases
+     * the sealed material; the metadata stays.
+     *
+     * @param revocationReason          the KMIP Revocation Reason Code, for the revoke events
+     * @param compromiseOccurrenceDate  for REVOKE_COMPROMISED; null means the object's Initial Date
+     */
+    public KmipObject transition(KmipCaller caller, UUID objectId, LifecycleEvent event, Integer revocationReason,
+                                 String revocationMessage, Instant compromiseOccurrenceDate) {
+        return dsl.transactionResult(tx -> {
+            KmipObjectsRecord object = load(tx.dsl(), caller, objectId, true);
+            ObjectState from = ObjectState.ofCode(object.getState());
+            ObjectState to = ObjectLifecycle.next(from, event).orElseThrow(() -> new CustodyException(
+                    CustodyException.Failure.STATE_FORBIDS, "object " + objectId + " is "
+                    + from.name().replace('_', '-').toLowerCase() + "; " + event.name().replace('_', ' ').toLowerCase()
+                    + " is not permitted in that state"));
+            OffsetDateTime now = Timestamps.now(clock);
+            switch (event) {
+                case ACTIVATE -> object.setActivationDate(now);
+                case REVOKE_COMPROMISED -> {
+                    object.setCompromiseDate(now);
+                    object.setCompromiseOccurrenceDate(compromiseOccurrenceDate != null
+                            ? toTime(compromiseOccurrenceDate) : object.getCreatedAt());
+                    object.setRevocationReason(revocationReason.shortValue());
+                    object.setRevocationMessage(revocationMessage);
+                }
+                case REVOKE_OTHER -> {
+                    object.setDeactivationDate(now);
+                    object.setRevocationReason(revocationReason.shortValue());
+                    object.setRevocationMessage(revocationMessage);
+                }
+                case DESTROY -> {
+                    // Crypto-erase: without the blob nothing can ever open this key again.
+                    object.setSealedMaterial(null);
+                    object.setDestroyedAt(now);
+                    object.setDestroyedByCertId(caller.certificateId());
+                    object.setDestroyedBy(caller.subject());
+                }
+            }
+            object.setState((short) to.code());
+            touch(object, caller);
+            object.store();
+            return toObject(object);
+        });
+    }
+
+    /**
+     * Opens the key {@code objectId} of the caller's adapter in the HSM and marks it no longer fresh. The caller
+     * closes the result, which zeroes the plaintext.
      */
     public SymmetricKeyMaterial openSymmetricKey(KmipCaller caller, UUID objectId) {
-        KmipObjectsRecord row = dsl.selectFrom(KMIP_OBJECTS)
-                .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.ADAPTER_ID.eq(caller.adapterId())))
-                .fetchOptional()
-                .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
-                        "object " + objectId + " does not exist"));
+        KmipObjectsRecord row = load(dsl, caller, objectId, false);
         if (row.getSealedMaterial() == null) {
             throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED,
                     "object " + objectId + " was destroyed; only its attributes remain");
@@ -102,7 +235,59 @@ public final class KmipObjects {
                 .fetchOne(ROOT_KEY_VERSIONS.HSM_LABEL);
         SecretBytes material = hsm.open(label,
                 associatedData(objectId, row.getRootKeyId(), row.getRootKeyVersion()), row.getSealedMaterial());
+        if (Boolean.TRUE.equals(row.getFresh())) {
+            dsl.update(KMIP_OBJECTS).set(KMIP_OBJECTS.FRESH, false)
+                    .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.FRESH.isTrue())).execute();
+            row.setFresh(false);
+        }
         return new SymmetricKeyMaterial(toObject(row), material);
+    }
+
+    /** The ids of the caller's live objects that match, newest first, and how many match in all. */
+    public Page<UUID> locate(KmipCaller caller, LocateQuery query) {
+        Condition condition = KMIP_OBJECTS.ADAPTER_ID.eq(caller.adapterId())
+                .and(KMIP_OBJECTS.STATE.notIn(DESTROYED_STATES));
+        if (query.id() != null) {
+            condition = condition.and(KMIP_OBJECTS.ID.eq(query.id()));
+        }
+        if (query.objectType() != null) {
+            condition = condition.and(KMIP_OBJECTS.OBJECT_TYPE.eq(query.objectType().shortValue()));
+        }
+        if (query.algorithm() != null) {
+            condition = condition.and(KMIP_OBJECTS.CRYPTOGRAPHIC_ALGORITHM.eq(query.algorithm()));
+        }
+        if (query.lengthBits() != null) {
+            condition = condition.and(KMIP_OBJECTS.CRYPTOGRAPHIC_LENGTH.eq(query.lengthBits()));
+        }
+        if (query.usageMaskAllOf() != null) {
+            condition = condition.and(DSL.condition("({0} & {1}) = {1}", KMIP_OBJECTS.CRYPTOGRAPHIC_USAGE_MASK,
+                    DSL.val(query.usageMaskAllOf())));
+        }
+        if (query.state() != null) {
+            condition = condition.and(KMIP_OBJECTS.STATE.eq((short) query.state().code()));
+        }
+        if (query.fresh() != null) {
+            condition = condition.and(KMIP_OBJECTS.FRESH.eq(query.fresh()));
+        }
+        for (Map.Entry<LocateQuery.DateField, LocateQuery.Range> date : query.dates().entrySet()) {
+            Field<OffsetDateTime> column = dateColumn(date.getKey());
+            condition = condition.and(column.between(toTime(date.getValue().from()), toTime(date.getValue().to())));
+        }
+        for (LocateQuery.AttributeMatch match : query.attributes()) {
+            condition = condition.and(DSL.exists(DSL.selectOne().from(KMIP_OBJECT_ATTRIBUTES)
+                    .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(KMIP_OBJECTS.ID)
+                            .and(KMIP_OBJECT_ATTRIBUTES.ADAPTER_ID.eq(caller.adapterId()))
+                            .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(match.name()))
+                            .and(KMIP_OBJECT_ATTRIBUTES.VALUE_SHA256.eq(sha256Hex(match.value()))))));
+        }
+        var select = dsl.select(KMIP_OBJECTS.ID).from(KMIP_OBJECTS).where(condition)
+                .orderBy(KMIP_OBJECTS.CREATED_AT.desc(), KMIP_OBJECTS.ID.desc())
+                .offset(query.offset());
+        List<UUID> ids = query.maxItems() == null ? select.fetch(KMIP_OBJECTS.ID)
+                : select.limit(query.maxItems()).fetch(KMIP_OBJECTS.ID);
+        long total = query.maxItems() == null && query.offset() == 0 ? ids.size()
+                : dsl.fetchCount(KMIP_OBJECTS, condition);
+        return new Page<>(ids, total);
     }
 
     /** Objects of an adapter in the given states, newest first. */
@@ -117,6 +302,70 @@ public final class KmipObjects {
                 .limit(limit).offset(offset)
                 .fetch(KmipObjects::toObject);
         return new Page<>(rows, dsl.fetchCount(KMIP_OBJECTS, condition));
+    }
+
+    private static Field<OffsetDateTime> dateColumn(LocateQuery.DateField field) {
+        return switch (field) {
+            case INITIAL -> KMIP_OBJECTS.CREATED_AT;
+            case LAST_CHANGE -> KMIP_OBJECTS.UPDATED_AT;
+            case ACTIVATION -> KMIP_OBJECTS.ACTIVATION_DATE;
+            case DEACTIVATION -> KMIP_OBJECTS.DEACTIVATION_DATE;
+            case COMPROMISE -> KMIP_OBJECTS.COMPROMISE_DATE;
+            case COMPROMISE_OCCURRENCE -> KMIP_OBJECTS.COMPROMISE_OCCURRENCE_DATE;
+            case DESTROY -> KMIP_OBJECTS.DESTROYED_AT;
+        };
+    }
+
+    private KmipObjectsRecord load(DSLContext context, KmipCaller caller, UUID objectId, boolean forUpdate) {
+        var select = context.selectFrom(KMIP_OBJECTS)
+                .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.ADAPTER_ID.eq(caller.adapterId())));
+        return (forUpdate ? select.forUpdate().fetchOptional() : select.fetchOptional())
+                .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
+                        "object " + objectId + " does not exist"));
+    }
+
+    /**
+     * Serialises writes that check a unique attribute value per adapter, so two requests cannot both claim one
+     * Name.
+     */
+    private static void lockAdapter(DSLContext context, UUID adapterId) {
+        context.selectFrom(KMIP_ADAPTERS).where(KMIP_ADAPTERS.ID.eq(adapterId)).forUpdate().fetchOne();
+    }
+
+    private static void requireUniqueValue(DSLContext context, UUID adapterId, ObjectAttribute attribute) {
+        if (attribute.uniqueKey() == null) {
+            return;
+        }
+        boolean taken = context.fetchExists(DSL.selectOne().from(KMIP_OBJECT_ATTRIBUTES).join(KMIP_OBJECTS)
+                .on(KMIP_OBJECTS.ID.eq(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID))
+                .where(KMIP_OBJECT_ATTRIBUTES.ADAPTER_ID.eq(adapterId)
+                        .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(attribute.name()))
+                        .and(KMIP_OBJECT_ATTRIBUTES.UNIQUE_KEY.eq(attribute.uniqueKey()))
+                        .and(KMIP_OBJECTS.STATE.notIn(DESTROYED_STATES))));
+        if (taken) {
+            throw new CustodyException(CustodyException.Failure.ATTRIBUTE_VALUE_TAKEN, attribute.name(),
+                    "another object of this adapter already has the " + attribute.name() + " '"
+                            + attribute.uniqueKey() + "'");
+        }
+    }
+
+    private static void insertAttribute(DSLContext context, UUID objectId, UUID adapterId, ObjectAttribute attribute,
+                                        int index) {
+        KmipObjectAttributesRecord row = context.newRecord(KMIP_OBJECT_ATTRIBUTES);
+        row.setObjectId(objectId);
+        row.setAdapterId(adapterId);
+        row.setName(attribute.name());
+        row.setAttributeIndex(index);
+        row.setValue(attribute.value());
+        row.setValueSha256(sha256Hex(attribute.value()));
+        row.setUniqueKey(attribute.uniqueKey());
+        row.insert();
+    }
+
+    private void touch(KmipObjectsRecord object, KmipCaller caller) {
+        object.setUpdatedAt(Timestamps.now(clock));
+        object.setUpdatedByCertId(caller.certificateId());
+        object.setUpdatedBy(caller.subject());
     }
 
     private RootKey activeRootKey(KmipAdapter adapter) {
@@ -139,12 +388,29 @@ public final class KmipObjects {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
+    static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    }
+
+    private static OffsetDateTime toTime(Instant instant) {
+        return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
     private static KmipObject toObject(KmipObjectsRecord row) {
         return new KmipObject(row.getId(), row.getAdapterId(), row.getObjectType(),
                 ObjectState.ofCode(row.getState()), row.getCryptographicAlgorithm(), row.getCryptographicLength(),
                 row.getCryptographicUsageMask(), Timestamps.instant(row.getCreatedAt()), row.getCreatedByCertId(),
                 row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), row.getUpdatedByCertId(),
                 row.getUpdatedBy(), Timestamps.instant(row.getDestroyedAt()), row.getDestroyedByCertId(),
-                row.getDestroyedBy());
+                row.getDestroyedBy(), Timestamps.instant(row.getActivationDate()),
+                Timestamps.instant(row.getDeactivationDate()), Timestamps.instant(row.getCompromiseDate()),
+                Timestamps.instant(row.getCompromiseOccurrenceDate()),
+                row.getRevocationReason() == null ? null : row.getRevocationReason().intValue(),
+                row.getRevocationMessage(), Boolean.TRUE.equals(row.getFresh()),
+                row.getDigestSha256() == null ? null : HexFormat.of().formatHex(row.getDigestSha256()));
     }
 }

@@ -165,6 +165,80 @@ class KeyCustodyTest {
     }
 
     @Test
+    void destroy_erasesTheMaterial_keepsTheMetadata_andIsRefusedWhileActive() {
+        KmipCaller caller = callerOnNewAdapter();
+        UUID id = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
+        custody.objects().transition(caller, id, LifecycleEvent.ACTIVATE, null, null, null);
+        CustodyException refused = assertThrows(CustodyException.class,
+                () -> custody.objects().transition(caller, id, LifecycleEvent.DESTROY, null, null, null));
+        assertEquals(CustodyException.Failure.STATE_FORBIDS, refused.failure());
+        KmipObject revoked = custody.objects().transition(caller, id, LifecycleEvent.REVOKE_OTHER, 5, "superseded",
+                null);
+        assertEquals(ObjectState.DEACTIVATED, revoked.state());
+        assertEquals(5, revoked.revocationReason());
+        KmipObject destroyed = custody.objects().transition(caller, id, LifecycleEvent.DESTROY, null, null, null);
+        assertEquals(ObjectState.DESTROYED, destroyed.state());
+        assertEquals(caller.certificateId(), destroyed.destroyedByCertificateId());
+        assertEquals(CustodyException.Failure.OBJECT_DESTROYED, assertThrows(CustodyException.class,
+                () -> custody.objects().openSymmetricKey(caller, id)).failure());
+        assertEquals(id, custody.objects().get(caller, id).id(), "metadata is kept");
+        Integer sealed = database.dsl().fetchCount(org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS,
+                org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS.ID.eq(id)
+                        .and(org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS.SEALED_MATERIAL.isNotNull()));
+        assertEquals(0, sealed, "the sealed blob is gone from the database");
+    }
+
+    @Test
+    void compromise_keepsTheOccurrenceDate_orUsesTheInitialDate() {
+        KmipCaller caller = callerOnNewAdapter();
+        KmipObject key = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12);
+        KmipObject compromised = custody.objects().transition(caller, key.id(), LifecycleEvent.REVOKE_COMPROMISED,
+                2, null, null);
+        assertEquals(ObjectState.COMPROMISED, compromised.state());
+        assertEquals(key.createdAt(), compromised.compromiseOccurrenceDate());
+        assertTrue(compromised.compromiseDate() != null);
+    }
+
+    @Test
+    void firstOpen_clearsFresh() {
+        KmipCaller caller = callerOnNewAdapter();
+        KmipObject key = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 128, 12);
+        assertTrue(key.fresh());
+        try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(caller, key.id())) {
+            assertFalse(opened.object().fresh());
+        }
+        assertFalse(custody.objects().get(caller, key.id()).fresh());
+    }
+
+    @Test
+    void attributes_getNextIndexes_singleInstancesAndUniqueValuesAreEnforced() {
+        KmipCaller caller = callerOnNewAdapter();
+        ObjectAttribute name = new ObjectAttribute("Name", 0, new byte[] {1}, "backup-key");
+        UUID first = custody.objects().createSymmetricKey(caller, new NewSymmetricKey(KmipObjects.AES, 256, 12, null,
+                java.util.List.of(name))).id();
+        UUID second = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
+        assertEquals(CustodyException.Failure.ATTRIBUTE_VALUE_TAKEN, assertThrows(CustodyException.class,
+                () -> custody.objects().addAttribute(caller, second, name, false)).failure());
+        ObjectAttribute custom = new ObjectAttribute("x-Product", 0, new byte[] {7}, null);
+        assertEquals(0, custody.objects().addAttribute(caller, first, custom, false));
+        assertEquals(1, custody.objects().addAttribute(caller, first, custom, false));
+        assertEquals(CustodyException.Failure.ATTRIBUTE_ALREADY_SET, assertThrows(CustodyException.class,
+                () -> custody.objects().addAttribute(caller, first, custom, true)).failure());
+        assertEquals(3, custody.objects().attributes(caller, first).size());
+
+        Page<UUID> byName = custody.objects().locate(caller, new LocateQuery(null, null, null, null, null, null, null,
+                java.util.Map.of(), java.util.List.of(new LocateQuery.AttributeMatch("Name", new byte[] {1})), null,
+                0));
+        assertEquals(java.util.List.of(first), byName.items());
+
+        custody.objects().transition(caller, first, LifecycleEvent.DESTROY, null, null, null);
+        assertEquals(0, custody.objects().locate(caller, new LocateQuery(first, null, null, null, null, null, null,
+                java.util.Map.of(), java.util.List.of(), null, 0)).total(), "destroyed objects are not found");
+        assertEquals(0, custody.objects().addAttribute(caller, second, name, false),
+                "a destroyed object's name is free again");
+    }
+
+    @Test
     void listObjects_filtersByStateAndPages() {
         KmipCaller caller = callerOnNewAdapter();
         for (int i = 0; i < 3; i++) {

@@ -1,0 +1,34 @@
+package org.kmipappliance.hsm;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A search for the caller's live (not destroyed) objects: every criterion given must match.
+ *
+ * @param usageMaskAllOf bits that must all be set in the object's usage mask
+ * @param dates          inclusive ranges per date; equality is a range of one instant
+ * @param attributes     stored attributes that must be present with exactly this encoded value
+ * @param maxItems       null for no limit
+ */
+public record LocateQuery(UUID id, Integer objectType, String algorithm, Integer lengthBits, Integer usageMaskAllOf,
+                          ObjectState state, Boolean fresh, Map<DateField, Range> dates,
+                          List<AttributeMatch> attributes, Integer maxItems, int offset) {
+    public LocateQuery {
+        dates = Map.copyOf(dates);
+        attributes = List.copyOf(attributes);
+    }
+
+    /** The dates an object can be located by. */
+    public enum DateField {
+        INITIAL, LAST_CHANGE, ACTIVATION, DEACTIVATION, COMPROMISE, COMPROMISE_OCCURRENCE, DESTROY
+    }
+
+    public record Range(Instant from, Instant to) {
+    }
+
+    public record AttributeMatch(String name, byte[] value) {
+    }
+}
