@@ -59,6 +59,12 @@ public final class MessageCodec {
         return new RequestMessage(header, items);
     }
 
+    /** Every Request Header field KMIP 1.0 to 1.4 defines. */
+    private static final java.util.Set<Integer> HEADER_FIELDS = java.util.Set.of(Tag.PROTOCOL_VERSION,
+            Tag.MAXIMUM_RESPONSE_SIZE, Tag.CLIENT_CORRELATION_VALUE, Tag.SERVER_CORRELATION_VALUE,
+            Tag.ASYNCHRONOUS_INDICATOR, Tag.ATTESTATION_CAPABLE_INDICATOR, Tag.ATTESTATION_TYPE, Tag.AUTHENTICATION,
+            Tag.BATCH_ERROR_CONTINUATION_OPTION, Tag.BATCH_ORDER_OPTION, Tag.TIME_STAMP, Tag.BATCH_COUNT);
+
     private static RequestHeader parseHeader(Ttlv.Structure header) throws KmipException {
         StructureReader reader = StructureReader.of(header, "Request Header");
         ProtocolVersion version = parseVersion(reader.requiredStructure(Tag.PROTOCOL_VERSION, "Protocol Version"));
@@ -75,6 +81,16 @@ public final class MessageCodec {
         boolean order = reader.optionalBoolean(Tag.BATCH_ORDER_OPTION, "Batch Order Option").orElse(false);
         var timeStamp = reader.optionalDateTime(Tag.TIME_STAMP, "Time Stamp").orElse(null);
         int batchCount = reader.requiredInteger(Tag.BATCH_COUNT, "Batch Count");
+        // A field the request's own version does not define is Invalid Field; one from a newer minor version
+        // is ignored (KMIP 1.4 table 327).
+        if (!version.atLeast(new ProtocolVersion(1, 5))) {
+            for (Ttlv field : header.items()) {
+                if (!HEADER_FIELDS.contains(field.tag())) {
+                    throw new KmipException(ResultReason.INVALID_FIELD, "the Request Header has an unknown field "
+                            + Ttlv.tagName(field.tag()));
+                }
+            }
+        }
         if (batchCount < 1) {
             throw new KmipException(ResultReason.INVALID_MESSAGE, "Batch Count must be at least 1");
         }
@@ -99,6 +115,16 @@ public final class MessageCodec {
             batchItemId = reader.optionalBytes(Tag.UNIQUE_BATCH_ITEM_ID, "Unique Batch Item ID").orElse(null);
             operation = reader.requiredEnumeration(Tag.OPERATION, "Operation");
             Ttlv.Structure payload = reader.requiredStructure(Tag.REQUEST_PAYLOAD, "Request Payload");
+            var extension = reader.optionalStructure(Tag.MESSAGE_EXTENSION, "Message Extension");
+            if (extension.isPresent()) {
+                StructureReader fields = StructureReader.of(extension.get(), "Message Extension");
+                String vendor = fields.optionalText(Tag.VENDOR_IDENTIFICATION, "Vendor Identification").orElse("?");
+                if (fields.optionalBoolean(Tag.CRITICALITY_INDICATOR, "Criticality Indicator").orElse(false)) {
+                    // A critical extension we do not understand must not be ignored (KMIP 1.4 section 6.16).
+                    throw new KmipException(ResultReason.FEATURE_NOT_SUPPORTED, "the critical message extension of "
+                            + "vendor '" + vendor + "' is not supported");
+                }
+            }
             return new RequestBatchItem(operation, batchItemId, payload, null);
         } catch (KmipException e) {
             return new RequestBatchItem(operation, batchItemId, null, e);

@@ -65,6 +65,49 @@ public final class Tag {
     /** 1.4 */
     public static final int SERVER_CORRELATION_VALUE = 0x420106;
 
+    public static final int COMPROMISE_DATE = 0x420020;
+    public static final int COMPROMISE_OCCURRENCE_DATE = 0x420021;
+    public static final int CONTACT_INFORMATION = 0x420022;
+    public static final int CRYPTOGRAPHIC_DOMAIN_PARAMETERS = 0x420029;
+    public static final int DEACTIVATION_DATE = 0x42002F;
+    public static final int DESTROY_DATE = 0x420033;
+    public static final int DIGEST = 0x420034;
+    public static final int DIGEST_VALUE = 0x420035;
+    public static final int HASHING_ALGORITHM = 0x420038;
+    public static final int INITIAL_DATE = 0x420039;
+    public static final int LAST_CHANGE_DATE = 0x420048;
+    public static final int LINK = 0x42004A;
+    public static final int MAXIMUM_ITEMS = 0x42004F;
+    public static final int NAME_TYPE = 0x420054;
+    public static final int NAME_VALUE = 0x420055;
+    public static final int OBJECT_GROUP = 0x420056;
+    public static final int OPERATION_POLICY_NAME = 0x42005D;
+    public static final int QUERY_FUNCTION = 0x420074;
+    public static final int REVOCATION_MESSAGE = 0x420080;
+    public static final int REVOCATION_REASON = 0x420081;
+    public static final int REVOCATION_REASON_CODE = 0x420082;
+    public static final int SERVER_INFORMATION = 0x420088;
+    public static final int STATE = 0x42008D;
+    public static final int STORAGE_STATUS_MASK = 0x42008E;
+    public static final int VENDOR_EXTENSION = 0x42009C;
+    public static final int VENDOR_IDENTIFICATION = 0x42009D;
+    /** 1.1 */
+    public static final int FRESH = 0x4200A8;
+    /** 1.1 */
+    public static final int OBJECT_GROUP_MEMBER = 0x4200AC;
+    /** 1.2 */
+    public static final int ORIGINAL_CREATION_DATE = 0x4200BC;
+    /** 1.2 */
+    public static final int ALTERNATIVE_NAME = 0x4200BF;
+    /** 1.3 */
+    public static final int OFFSET_ITEMS = 0x4200D4;
+    /** 1.3 */
+    public static final int LOCATED_ITEMS = 0x4200D5;
+    /** 1.4 */
+    public static final int DESCRIPTION = 0x4200FC;
+    /** 1.4 */
+    public static final int COMMENT = 0x4200FD;
+
     private Tag() {
     }
 }

@@ -15,6 +15,7 @@ public final class BatchContext {
     private final KmipCaller caller;
     private final ProtocolVersion version;
     private String idPlaceholder;
+    private String target;
 
     BatchContext(KmipCaller caller, ProtocolVersion version) {
         this.caller = caller;
@@ -29,13 +30,27 @@ public final class BatchContext {
         return version;
     }
 
+    /** Sets (or, with null, empties) the ID Placeholder for the rest of the batch. */
     public void setIdPlaceholder(String uniqueIdentifier) {
         this.idPlaceholder = uniqueIdentifier;
+    }
+
+    /** Names the object the current item acted on, for the audit trail. */
+    public void setTarget(String uniqueIdentifier) {
+        this.target = uniqueIdentifier;
+    }
+
+    /** The object the current item acted on (null if none), and forgets it for the next item. */
+    String takeTarget() {
+        String current = target;
+        target = null;
+        return current;
     }
 
     /** The object an item names: its own Unique Identifier, else the ID Placeholder. */
     public UUID resolveObjectId(String uniqueIdentifier) throws KmipException {
         String id = uniqueIdentifier != null ? uniqueIdentifier : idPlaceholder;
+        target = id;
         if (id == null) {
             throw new KmipException(ResultReason.MISSING_DATA,
                     "no Unique Identifier was given and the batch has no ID Placeholder");

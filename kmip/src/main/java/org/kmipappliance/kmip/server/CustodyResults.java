@@ -16,6 +16,10 @@ final class CustodyResults {
             case OBJECT_DESTROYED -> ResultReason.ILLEGAL_OPERATION;
             case ROOT_KEY_NOT_ACTIVE -> ResultReason.PERMISSION_DENIED;
             case INVALID_FIELD, UNSUPPORTED_ALGORITHM -> ResultReason.INVALID_FIELD;
+            case STATE_FORBIDS -> ResultReason.PERMISSION_DENIED;
+            case ATTRIBUTE_ALREADY_SET -> ResultReason.ILLEGAL_OPERATION;
+            case ATTRIBUTE_VALUE_TAKEN -> ResultReason.INVALID_FIELD;
+            case TOO_MANY_INSTANCES -> ResultReason.INDEX_OUT_OF_BOUNDS;
             case ADAPTER_NAME_TAKEN, ADAPTER_LIMIT_REACHED, CERTIFICATE_ALREADY_REGISTERED, CERTIFICATE_NAME_TAKEN,
                  CERTIFICATE_LIMIT_REACHED -> ResultReason.ILLEGAL_OPERATION;
         };

@@ -2,6 +2,7 @@ package org.kmipappliance.kmip.server;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -20,9 +21,14 @@ import org.kmipappliance.kmip.message.RequestMessage;
 import org.kmipappliance.kmip.message.ResponseBatchItem;
 import org.kmipappliance.kmip.message.ResponseMessage;
 import org.kmipappliance.kmip.message.ResultReason;
+import org.kmipappliance.kmip.server.operations.AddAttributeOperation;
 import org.kmipappliance.kmip.server.operations.CreateOperation;
 import org.kmipappliance.kmip.server.operations.DiscoverVersionsOperation;
+import org.kmipappliance.kmip.server.operations.GetAttributesOperation;
 import org.kmipappliance.kmip.server.operations.GetOperation;
+import org.kmipappliance.kmip.server.operations.LifecycleOperation;
+import org.kmipappliance.kmip.server.operations.LocateOperation;
+import org.kmipappliance.kmip.server.operations.QueryOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 import org.kmipappliance.kmip.ttlv.TtlvDecoder;
 import org.kmipappliance.kmip.ttlv.TtlvEncoder;
@@ -46,6 +52,13 @@ public final class RequestProcessor {
         register(new DiscoverVersionsOperation());
         register(new CreateOperation(custody));
         register(new GetOperation(custody));
+        register(new GetAttributesOperation(custody));
+        register(new AddAttributeOperation(custody));
+        register(LifecycleOperation.activate(custody));
+        register(LifecycleOperation.revoke(custody));
+        register(LifecycleOperation.destroy(custody));
+        register(new LocateOperation(custody));
+        register(new QueryOperation(operations::keySet));
     }
 
     private void register(KmipOperation operation) {
@@ -87,7 +100,23 @@ public final class RequestProcessor {
             return Optional.of(encode(messageFailure(version, ResultReason.FEATURE_NOT_SUPPORTED,
                     "the Undo batch error continuation option is not supported")));
         }
-        return Optional.of(encode(execute(request, version, caller.get())));
+        ResponseMessage response = execute(request, version, caller.get());
+        byte[] encoded = encode(response);
+        Integer limit = request.header().maximumResponseSize();
+        if (limit != null && encoded.length > limit) {
+            Arrays.fill(encoded, (byte) 0);
+            encoded = encode(tooLarge(response, limit));
+        }
+        return Optional.of(encoded);
+    }
+
+    /** The response with every payload replaced by Response Too Large (KMIP 1.4 table 327). */
+    private static ResponseMessage tooLarge(ResponseMessage response, int limit) {
+        return new ResponseMessage(response.version(), response.timeStamp(), response.clientCorrelationValue(),
+                response.items().stream().map(item -> item.payload() == null ? item
+                        : ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(),
+                                ResultReason.RESPONSE_TOO_LARGE, "the response is larger than the Maximum Response "
+                                        + "Size of " + limit + " bytes")).toList());
     }
 
     private ResponseMessage execute(RequestMessage request, ProtocolVersion version, KmipCaller caller) {
@@ -119,8 +148,7 @@ public final class RequestProcessor {
         String name = operation.get().operation().name();
         try {
             Ttlv.Structure payload = operation.get().execute(item.payload(), context);
-            LOG.log(System.Logger.Level.INFO, "kmip {0} by {1} (adapter {2}): success", name,
-                    context.caller().subject(), context.caller().adapterId());
+            audit(context, name, "success", null);
             return ResponseBatchItem.success(item.operationCode(), item.uniqueBatchItemId(), payload);
         } catch (KmipException e) {
             return failed(item, context, name, e.reason(), e.getMessage());
@@ -136,11 +164,21 @@ public final class RequestProcessor {
         }
     }
 
-    private static ResponseBatchItem failed(RequestBatchItem item, BatchContext context, String name,
-                                            ResultReason reason, String message) {
-        LOG.log(System.Logger.Level.INFO, "kmip {0} by {1} (adapter {2}): failed, {3}: {4}", name,
-                context.caller().subject(), context.caller().adapterId(), reason, message);
+    private ResponseBatchItem failed(RequestBatchItem item, BatchContext context, String name, ResultReason reason,
+                                     String message) {
+        audit(context, name, "failed: " + reason, message);
         return ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(), reason, message);
+    }
+
+    /** One audit event per batch item; a failure to record it is logged and does not change the answer. */
+    private void audit(BatchContext context, String operation, String outcome, String detail) {
+        KmipCaller caller = context.caller();
+        try {
+            custody.audit().record(caller.subject(), caller.instanceId(), caller.adapterId(),
+                    "kmip." + operation.toLowerCase(java.util.Locale.ROOT), context.takeTarget(), outcome, detail);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not record the audit event of kmip " + operation, e);
+        }
     }
 
     /** A whole-message failure (KMIP 1.4 table 327): one batch item, no operation. */

@@ -1,8 +1,15 @@
 package org.kmipappliance.kmip.server.operations;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipObject;
 import org.kmipappliance.hsm.KmipObjects;
+import org.kmipappliance.hsm.NewSymmetricKey;
+import org.kmipappliance.hsm.ObjectAttribute;
 import org.kmipappliance.kmip.message.KmipEnums;
 import org.kmipappliance.kmip.message.KmipException;
 import org.kmipappliance.kmip.message.Operation;
@@ -15,15 +22,20 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /**
  * Create (KMIP 1.4 section 4.1): a Symmetric Key generated in the HSM and sealed under the adapter's root key.
- * The new key is Pre-Active and its id becomes the batch's ID Placeholder.
+ * The new key is Pre-Active, or Active when its Activation Date has come; its id becomes the ID Placeholder.
+ * Client attributes (Name, Object Group, Application Specific Information, Contact Information, Alternative Name,
+ * Cryptographic Parameters, Description, Comment, Link, Operation Policy Name, x-...) are stored.
  *
  * <p>Errors (table 328): object type other than Symmetric Key, missing or invalid Cryptographic Algorithm,
- * Length or Usage Mask: Invalid Field; a template named: Item Not Found; HSM failure: Cryptographic Failure.
+ * Length or Usage Mask, an attribute the client may not set, a Name already used in the adapter: Invalid Field;
+ * a template named: Item Not Found; HSM failure: Cryptographic Failure.
  */
 public final class CreateOperation implements KmipOperation {
-    static final String CRYPTOGRAPHIC_ALGORITHM = "Cryptographic Algorithm";
-    static final String CRYPTOGRAPHIC_LENGTH = "Cryptographic Length";
-    static final String CRYPTOGRAPHIC_USAGE_MASK = "Cryptographic Usage Mask";
+    /**
+     * Most attributes accepted in one Template-Attribute. Real clients send under ten; the limit bounds the work
+     * and storage one request can cause.
+     */
+    static final int MAX_ATTRIBUTES = 64;
 
     private final KeyCustody custody;
 
@@ -43,20 +55,63 @@ public final class CreateOperation implements KmipOperation {
         if (objectType != KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY) {
             throw new KmipException(ResultReason.INVALID_FIELD, "this server creates Symmetric Keys only");
         }
-        TemplateAttributes attributes = TemplateAttributes.parse(
-                reader.requiredStructure(Tag.TEMPLATE_ATTRIBUTE, "Template-Attribute"));
-        int algorithm = attributes.requiredEnumeration(CRYPTOGRAPHIC_ALGORITHM);
-        if (algorithm != KmipEnums.ALGORITHM_AES) {
+        Ttlv.Structure template = reader.requiredStructure(Tag.TEMPLATE_ATTRIBUTE, "Template-Attribute");
+        if (!template.all(Tag.NAME).isEmpty()) {
+            throw new KmipException(ResultReason.ITEM_NOT_FOUND,
+                    "the Template-Attribute names a template; this server has no templates");
+        }
+        List<Ttlv.Structure> attributes = StructureReader.of(template, "Template-Attribute")
+                .structures(Tag.ATTRIBUTE, "Attribute");
+        if (attributes.size() > MAX_ATTRIBUTES) {
+            throw new KmipException(ResultReason.INVALID_MESSAGE, "a Template-Attribute may hold at most "
+                    + MAX_ATTRIBUTES + " attributes");
+        }
+        Map<KmipAttribute, Ttlv> fixed = new HashMap<>();
+        Map<String, Integer> instances = new HashMap<>();
+        List<ObjectAttribute> stored = new ArrayList<>();
+        for (Ttlv.Structure item : attributes) {
+            Attributes.Requested attribute = Attributes.read(item);
+            KmipAttribute known = KmipAttribute.named(attribute.name(), context.version()).orElse(null);
+            if (known != null && known.owner() == KmipAttribute.Owner.AT_CREATE) {
+                Attributes.requireType(known, attribute.value());
+                if (fixed.put(known, attribute.value()) != null) {
+                    throw new KmipException(ResultReason.INVALID_FIELD, attribute.name() + " was given twice");
+                }
+                continue;
+            }
+            if (known != null && known.owner() == KmipAttribute.Owner.SERVER) {
+                throw new KmipException(ResultReason.INVALID_FIELD, attribute.name() + " is set by the server");
+            }
+            int index = instances.merge(attribute.name(), 1, Integer::sum) - 1;
+            if (known != null && known.owner() == KmipAttribute.Owner.CLIENT_SINGLE && index > 0) {
+                throw new KmipException(ResultReason.INVALID_FIELD, attribute.name() + " has a single instance");
+            }
+            stored.add(Attributes.toStored(attribute.name(), attribute.value(), index, context.version()));
+        }
+        Ttlv algorithm = required(fixed, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM);
+        if (((Ttlv.EnumerationItem) algorithm).value() != KmipEnums.ALGORITHM_AES) {
             throw new KmipException(ResultReason.INVALID_FIELD, "this server creates AES keys only");
         }
-        int length = attributes.requiredInteger(CRYPTOGRAPHIC_LENGTH);
-        int usageMask = attributes.requiredInteger(CRYPTOGRAPHIC_USAGE_MASK);
-        KmipObject created = custody.objects().createSymmetricKey(context.caller(), KmipObjects.AES, length,
-                usageMask);
+        int length = ((Ttlv.IntegerItem) required(fixed, KmipAttribute.CRYPTOGRAPHIC_LENGTH)).value();
+        int usageMask = ((Ttlv.IntegerItem) required(fixed, KmipAttribute.CRYPTOGRAPHIC_USAGE_MASK)).value();
+        Ttlv activation = fixed.get(KmipAttribute.ACTIVATION_DATE);
+        Instant activationDate = activation == null ? null : ((Ttlv.DateTimeItem) activation).instant();
+        KmipObject created = custody.objects().createSymmetricKey(context.caller(),
+                new NewSymmetricKey(KmipObjects.AES, length, usageMask, activationDate, stored));
         String uniqueIdentifier = created.id().toString();
         context.setIdPlaceholder(uniqueIdentifier);
+        context.setTarget(uniqueIdentifier);
         return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD,
                 new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY),
                 new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, uniqueIdentifier));
+    }
+
+    private static Ttlv required(Map<KmipAttribute, Ttlv> fixed, KmipAttribute attribute) throws KmipException {
+        Ttlv value = fixed.get(attribute);
+        if (value == null) {
+            throw new KmipException(ResultReason.INVALID_FIELD, "the " + attribute.attributeName()
+                    + " attribute is required");
+        }
+        return value;
     }
 }

@@ -1,0 +1,191 @@
+package org.kmipappliance.kmip.server.operations;
+
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.kmipappliance.hsm.KmipObject;
+import org.kmipappliance.kmip.message.KmipEnums;
+import org.kmipappliance.kmip.message.ProtocolVersion;
+import org.kmipappliance.kmip.message.Tag;
+import org.kmipappliance.kmip.ttlv.ItemType;
+import org.kmipappliance.kmip.ttlv.Ttlv;
+
+/**
+ * Every attribute of a symmetric key this server knows (KMIP 1.4 section 3), in one table: its name, the protocol
+ * version that introduced it, its type, how many instances it may have, and who sets it. Server attributes are
+ * derived from the object's record, never stored twice; client attributes are stored as the client sent them.
+ * Custom attributes ({@code x-} from clients) are not listed: any name with that prefix is accepted.
+ */
+public enum KmipAttribute {
+    UNIQUE_IDENTIFIER("Unique Identifier", ProtocolVersion.V1_0, ItemType.TEXT_STRING, Owner.SERVER,
+            object -> text(object.id().toString())),
+    NAME("Name", ProtocolVersion.V1_0, ItemType.STRUCTURE, Owner.CLIENT_MULTI, null),
+    OBJECT_TYPE("Object Type", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.SERVER,
+            object -> enumeration(object.objectType())),
+    CRYPTOGRAPHIC_ALGORITHM("Cryptographic Algorithm", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.AT_CREATE,
+            object -> enumeration(KmipEnums.ALGORITHM_AES)),
+    CRYPTOGRAPHIC_LENGTH("Cryptographic Length", ProtocolVersion.V1_0, ItemType.INTEGER, Owner.AT_CREATE,
+            object -> integer(object.lengthBits())),
+    CRYPTOGRAPHIC_PARAMETERS("Cryptographic Parameters", ProtocolVersion.V1_0, ItemType.STRUCTURE,
+            Owner.CLIENT_MULTI, null),
+    CRYPTOGRAPHIC_USAGE_MASK("Cryptographic Usage Mask", ProtocolVersion.V1_0, ItemType.INTEGER, Owner.AT_CREATE,
+            object -> integer(object.usageMask())),
+    DIGEST("Digest", ProtocolVersion.V1_0, ItemType.STRUCTURE, Owner.SERVER, KmipAttribute::digest),
+    OPERATION_POLICY_NAME("Operation Policy Name", ProtocolVersion.V1_0, ItemType.TEXT_STRING, Owner.CLIENT_SINGLE,
+            null),
+    STATE("State", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.SERVER,
+            object -> enumeration(object.state().code())),
+    INITIAL_DATE("Initial Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.SERVER,
+            object -> date(object.createdAt())),
+    ACTIVATION_DATE("Activation Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.AT_CREATE,
+            object -> date(object.activationDate())),
+    DEACTIVATION_DATE("Deactivation Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.SERVER,
+            object -> date(object.deactivationDate())),
+    DESTROY_DATE("Destroy Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.SERVER,
+            object -> date(object.destroyedAt())),
+    COMPROMISE_OCCURRENCE_DATE("Compromise Occurrence Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.SERVER,
+            object -> date(object.compromiseOccurrenceDate())),
+    COMPROMISE_DATE("Compromise Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.SERVER,
+            object -> date(object.compromiseDate())),
+    REVOCATION_REASON("Revocation Reason", ProtocolVersion.V1_0, ItemType.STRUCTURE, Owner.SERVER,
+            KmipAttribute::revocationReason),
+    OBJECT_GROUP("Object Group", ProtocolVersion.V1_0, ItemType.TEXT_STRING, Owner.CLIENT_MULTI, null),
+    LINK("Link", ProtocolVersion.V1_0, ItemType.STRUCTURE, Owner.CLIENT_MULTI, null),
+    APPLICATION_SPECIFIC_INFORMATION("Application Specific Information", ProtocolVersion.V1_0, ItemType.STRUCTURE,
+            Owner.CLIENT_MULTI, null),
+    CONTACT_INFORMATION("Contact Information", ProtocolVersion.V1_0, ItemType.TEXT_STRING, Owner.CLIENT_SINGLE,
+            null),
+    LAST_CHANGE_DATE("Last Change Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.SERVER,
+            object -> date(object.updatedAt())),
+    FRESH("Fresh", ProtocolVersion.V1_1, ItemType.BOOLEAN, Owner.SERVER, object -> bool(object.fresh())),
+    ALTERNATIVE_NAME("Alternative Name", ProtocolVersion.V1_2, ItemType.STRUCTURE, Owner.CLIENT_MULTI, null),
+    ORIGINAL_CREATION_DATE("Original Creation Date", ProtocolVersion.V1_2, ItemType.DATE_TIME, Owner.SERVER,
+            object -> date(object.createdAt())),
+    DESCRIPTION("Description", ProtocolVersion.V1_4, ItemType.TEXT_STRING, Owner.CLIENT_SINGLE, null),
+    COMMENT("Comment", ProtocolVersion.V1_4, ItemType.TEXT_STRING, Owner.CLIENT_SINGLE, null),
+    // The key is handed to clients in clear over mutual TLS, so it is neither sensitive nor unextractable.
+    SENSITIVE("Sensitive", ProtocolVersion.V1_4, ItemType.BOOLEAN, Owner.SERVER, object -> bool(false)),
+    ALWAYS_SENSITIVE("Always Sensitive", ProtocolVersion.V1_4, ItemType.BOOLEAN, Owner.SERVER, object -> bool(false)),
+    EXTRACTABLE("Extractable", ProtocolVersion.V1_4, ItemType.BOOLEAN, Owner.SERVER, object -> bool(true)),
+    NEVER_EXTRACTABLE("Never Extractable", ProtocolVersion.V1_4, ItemType.BOOLEAN, Owner.SERVER,
+            object -> bool(false));
+
+    /** Who sets an attribute, and how many instances it has. */
+    enum Owner {
+        /** Set and changed by the server only; a client asking to set it is refused. */
+        SERVER,
+        /** Given by the client on Create, then read-only. */
+        AT_CREATE,
+        /** Set by the client, one instance. */
+        CLIENT_SINGLE,
+        /** Set by the client, any number of instances. */
+        CLIENT_MULTI
+    }
+
+    /** Names of custom attributes that clients may set. */
+    static final String CLIENT_CUSTOM_PREFIX = "x-";
+    /** Names of custom attributes that only a server may set (KMIP 1.4 section 3.39). */
+    static final String SERVER_CUSTOM_PREFIX = "y-";
+
+    private final String attributeName;
+    private final ProtocolVersion since;
+    private final ItemType type;
+    private final Owner owner;
+    private final Function<KmipObject, Ttlv> derive;
+
+    KmipAttribute(String attributeName, ProtocolVersion since, ItemType type, Owner owner,
+                  Function<KmipObject, Ttlv> derive) {
+        this.attributeName = attributeName;
+        this.since = since;
+        this.type = type;
+        this.owner = owner;
+        this.derive = derive;
+    }
+
+    public String attributeName() {
+        return attributeName;
+    }
+
+    ProtocolVersion since() {
+        return since;
+    }
+
+    ItemType type() {
+        return type;
+    }
+
+    Owner owner() {
+        return owner;
+    }
+
+    /** Whether this attribute is kept from the client's request rather than derived from the record. */
+    boolean stored() {
+        return owner == Owner.CLIENT_SINGLE || owner == Owner.CLIENT_MULTI;
+    }
+
+    boolean definedIn(ProtocolVersion version) {
+        return version.atLeast(since);
+    }
+
+    /** The attribute the request names, if the protocol version defines it. */
+    static Optional<KmipAttribute> named(String name, ProtocolVersion version) {
+        for (KmipAttribute attribute : values()) {
+            if (attribute.attributeName.equals(name)) {
+                return attribute.definedIn(version) ? Optional.of(attribute) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    static boolean isClientCustom(String name) {
+        return name.startsWith(CLIENT_CUSTOM_PREFIX) && name.length() > CLIENT_CUSTOM_PREFIX.length();
+    }
+
+    /** The value the server derives from the record, or empty when the object has none (an unset date). */
+    Optional<Ttlv> derive(KmipObject object) {
+        return derive == null ? Optional.empty() : Optional.ofNullable(derive.apply(object));
+    }
+
+    private static Ttlv text(String value) {
+        return new Ttlv.TextStringItem(Tag.ATTRIBUTE_VALUE, value);
+    }
+
+    private static Ttlv enumeration(int value) {
+        return new Ttlv.EnumerationItem(Tag.ATTRIBUTE_VALUE, value);
+    }
+
+    private static Ttlv integer(int value) {
+        return new Ttlv.IntegerItem(Tag.ATTRIBUTE_VALUE, value);
+    }
+
+    private static Ttlv bool(boolean value) {
+        return new Ttlv.BooleanItem(Tag.ATTRIBUTE_VALUE, value);
+    }
+
+    private static Ttlv date(java.time.Instant instant) {
+        return instant == null ? null : Ttlv.DateTimeItem.of(Tag.ATTRIBUTE_VALUE, instant);
+    }
+
+    private static Ttlv digest(KmipObject object) {
+        if (object.digestSha256() == null) {
+            return null;
+        }
+        return new Ttlv.Structure(Tag.ATTRIBUTE_VALUE, List.of(
+                new Ttlv.EnumerationItem(Tag.HASHING_ALGORITHM, KmipEnums.HASHING_SHA_256),
+                new Ttlv.ByteStringItem(Tag.DIGEST_VALUE, HexFormat.of().parseHex(object.digestSha256())),
+                new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, KmipEnums.KEY_FORMAT_RAW)));
+    }
+
+    private static Ttlv revocationReason(KmipObject object) {
+        if (object.revocationReason() == null) {
+            return null;
+        }
+        List<Ttlv> fields = new java.util.ArrayList<>();
+        fields.add(new Ttlv.EnumerationItem(Tag.REVOCATION_REASON_CODE, object.revocationReason()));
+        if (object.revocationMessage() != null) {
+            fields.add(new Ttlv.TextStringItem(Tag.REVOCATION_MESSAGE, object.revocationMessage()));
+        }
+        return new Ttlv.Structure(Tag.ATTRIBUTE_VALUE, fields);
+    }
+}
