@@ -10,25 +10,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.kmipappliance.hsm.Instance;
-import org.kmipappliance.hsm.KeyCustody;
-import org.kmipappliance.hsm.KmipAdapter;
-import org.kmipappliance.hsm.RootKey;
-import org.kmipappliance.hsm.pki.CertificateAuthority;
-import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.TlsContexts;
-import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.testing.TestCertificates;
-import org.kmipappliance.hsm.testing.TestDatabase;
-import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.kmip.client.KmipClient;
 import org.kmipappliance.kmip.message.KmipEnums;
 import org.kmipappliance.kmip.message.KmipException;
@@ -47,48 +36,24 @@ import org.kmipappliance.kmip.message.MessageCodec;
 
 /** The KMIP tier end to end on real TLS sockets, a real SoftHSM2 token and a real PostgreSQL. */
 class KmipServerTest {
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static CustodyDatabase database;
-    private static KeyCustody custody;
-    private static KmipServer server;
+    private static KmipTestServer fixture;
     private static SSLContext registeredClient;
     private static SSLContext otherAdapterClient;
 
     @BeforeAll
     static void start() {
-        database = TestDatabase.fresh();
-        custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
-        Instance instance = custody.access().createInstance("kmip-test");
-        RootKey rootKey = custody.rootKeys().create(instance.id(), "kmip-root", null, "test");
-        CertificateAuthority ca = TestCertificates.authority();
-        CertificateAuthority.Issued serverIdentity = ca.issueServer("localhost", List.of("localhost"),
-                List.of("127.0.0.1"), Duration.ofDays(1));
-        server = KmipServer.start(KmipServerConfig.defaults("127.0.0.1", 0, serverIdentity.privateKey(),
-                List.of(serverIdentity.certificate())), custody, new RequestProcessor(custody, Clock.systemUTC()));
-        registeredClient = registeredTo(newAdapter(instance, rootKey), ca);
-        otherAdapterClient = registeredTo(newAdapter(instance, rootKey), ca);
-    }
-
-    private static KmipAdapter newAdapter(Instance instance, RootKey rootKey) {
-        return custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
-    }
-
-    private static SSLContext registeredTo(KmipAdapter adapter, CertificateAuthority ca) {
-        CertificateAuthority.Issued client = ca.issueClient("client of " + adapter.name(), Duration.ofDays(1));
-        custody.certificates().add(adapter.instanceId(), adapter.name(), null,
-                PemCertificates.toPem(client.certificate()), "test");
-        return TlsContexts.create(client, ca.certificate());
+        fixture = new KmipTestServer("kmip-test");
+        registeredClient = fixture.clientOfNewAdapter();
+        otherAdapterClient = fixture.clientOfNewAdapter();
     }
 
     @AfterAll
     static void stop() {
-        server.close();
-        database.close();
+        fixture.close();
     }
 
     private static KmipClient connect(SSLContext tls, ProtocolVersion version) throws IOException {
-        return KmipClient.connect(tls, "localhost", server.port(), version, TIMEOUT);
+        return fixture.connect(tls, version);
     }
 
     @Test
@@ -173,8 +138,9 @@ class KmipServerTest {
 
     @Test
     void oversizedFrame_closesOnlyThatConnection() throws Exception {
-        SSLSocket socket = (SSLSocket) registeredClient.getSocketFactory().createSocket("localhost", server.port());
-        socket.setSoTimeout((int) TIMEOUT.toMillis());
+        SSLSocket socket = (SSLSocket) registeredClient.getSocketFactory().createSocket("localhost",
+                fixture.server.port());
+        socket.setSoTimeout((int) KmipTestServer.TIMEOUT.toMillis());
         socket.startHandshake();
         ByteBuffer header = ByteBuffer.allocate(8).putInt(0x42007801).putInt(0x7FFF_FFF8);
         socket.getOutputStream().write(header.array());

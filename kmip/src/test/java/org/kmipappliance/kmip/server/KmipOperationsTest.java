@@ -1,0 +1,531 @@
+package org.kmipappliance.kmip.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.kmipappliance.kmip.client.KmipClient;
+import org.kmipappliance.kmip.message.KmipEnums;
+import org.kmipappliance.kmip.message.KmipException;
+import org.kmipappliance.kmip.message.Operation;
+import org.kmipappliance.kmip.message.ProtocolVersion;
+import org.kmipappliance.kmip.message.RequestBatchItem;
+import org.kmipappliance.kmip.message.RequestHeader;
+import org.kmipappliance.kmip.message.RequestMessage;
+import org.kmipappliance.kmip.message.ResponseBatchItem;
+import org.kmipappliance.kmip.message.ResponseMessage;
+import org.kmipappliance.kmip.message.ResultReason;
+import org.kmipappliance.kmip.message.ResultStatus;
+import org.kmipappliance.kmip.message.Tag;
+import org.kmipappliance.kmip.server.operations.QueryOperation;
+import org.kmipappliance.kmip.ttlv.Ttlv;
+
+/** Every supported operation's semantics over real TLS, custody, SoftHSM2 and PostgreSQL. */
+class KmipOperationsTest {
+    private static KmipTestServer fixture;
+    private static SSLContext client;
+    private static SSLContext otherAdapter;
+
+    @BeforeAll
+    static void start() {
+        fixture = new KmipTestServer("operations-test");
+        client = fixture.clientOfNewAdapter();
+        otherAdapter = fixture.clientOfNewAdapter();
+    }
+
+    @AfterAll
+    static void stop() {
+        fixture.close();
+    }
+
+    // ---- request building -------------------------------------------------------------------------------------
+
+    static Ttlv.Structure payload(Ttlv... items) {
+        return Ttlv.Structure.of(Tag.REQUEST_PAYLOAD, items);
+    }
+
+    static Ttlv uid(String id) {
+        return new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id);
+    }
+
+    static Ttlv.Structure attribute(String name, Ttlv value) {
+        return KmipClient.attribute(name, value);
+    }
+
+    static Ttlv text(String value) {
+        return new Ttlv.TextStringItem(Tag.ATTRIBUTE_VALUE, value);
+    }
+
+    static Ttlv integer(int value) {
+        return new Ttlv.IntegerItem(Tag.ATTRIBUTE_VALUE, value);
+    }
+
+    static Ttlv enumeration(int value) {
+        return new Ttlv.EnumerationItem(Tag.ATTRIBUTE_VALUE, value);
+    }
+
+    static Ttlv date(Instant instant) {
+        return Ttlv.DateTimeItem.of(Tag.ATTRIBUTE_VALUE, instant);
+    }
+
+    static Ttlv.Structure name(String value) {
+        return Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE, new Ttlv.TextStringItem(Tag.NAME_VALUE, value),
+                new Ttlv.EnumerationItem(Tag.NAME_TYPE, 1));
+    }
+
+    static Ttlv.Structure createPayload(Ttlv.Structure... extra) {
+        List<Ttlv> attributes = new ArrayList<>(List.of(
+                attribute("Cryptographic Algorithm", enumeration(KmipEnums.ALGORITHM_AES)),
+                attribute("Cryptographic Length", integer(256)),
+                attribute("Cryptographic Usage Mask", integer(12))));
+        attributes.addAll(List.of(extra));
+        return payload(new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 2), new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE,
+                attributes));
+    }
+
+    static String create(KmipClient kmip, Ttlv.Structure... extra) throws Exception {
+        return ((Ttlv.TextStringItem) kmip.call(Operation.CREATE, createPayload(extra)).first(Tag.UNIQUE_IDENTIFIER)
+                .orElseThrow()).value();
+    }
+
+    /** Get Attributes, as name to values in answer order. */
+    static Map<String, List<Ttlv>> attributes(KmipClient kmip, String id, String... names) throws Exception {
+        List<Ttlv> request = new ArrayList<>(List.of(uid(id)));
+        for (String name : names) {
+            request.add(new Ttlv.TextStringItem(Tag.ATTRIBUTE_NAME, name));
+        }
+        Ttlv.Structure response = kmip.call(Operation.GET_ATTRIBUTES, new Ttlv.Structure(Tag.REQUEST_PAYLOAD,
+                request));
+        assertEquals(id, ((Ttlv.TextStringItem) response.items().getFirst()).value());
+        Map<String, List<Ttlv>> out = new LinkedHashMap<>();
+        for (Ttlv item : response.all(Tag.ATTRIBUTE)) {
+            Ttlv.Structure attribute = (Ttlv.Structure) item;
+            String attributeName = ((Ttlv.TextStringItem) attribute.first(Tag.ATTRIBUTE_NAME).orElseThrow()).value();
+            out.computeIfAbsent(attributeName, key -> new ArrayList<>())
+                    .add(attribute.first(Tag.ATTRIBUTE_VALUE).orElseThrow());
+        }
+        return out;
+    }
+
+    static int state(KmipClient kmip, String id) throws Exception {
+        return ((Ttlv.EnumerationItem) attributes(kmip, id, "State").get("State").getFirst()).value();
+    }
+
+    static ResultReason failure(ThrowingCall call) {
+        return assertThrows(KmipException.class, call::run).reason();
+    }
+
+    interface ThrowingCall {
+        void run() throws Exception;
+    }
+
+    static Ttlv.Structure revokePayload(String id, int code) {
+        return payload(uid(id), Ttlv.Structure.of(Tag.REVOCATION_REASON,
+                new Ttlv.EnumerationItem(Tag.REVOCATION_REASON_CODE, code)));
+    }
+
+    // ---- Create and Get Attributes ----------------------------------------------------------------------------
+
+    @Test
+    void create_storesClientAttributes_andSetsServerAttributes() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            Instant before = Instant.now().minusSeconds(2);
+            String id = create(kmip, attribute("Name", name("create-all-" + UUID.randomUUID())),
+                    attribute("Object Group", text("group-a")),
+                    attribute("Contact Information", text("ops@example.com")),
+                    attribute("Description", text("a key")),
+                    attribute("x-text", text("v")), attribute("x-int", integer(7)),
+                    attribute("x-date", date(Instant.parse("2020-01-01T00:00:00Z"))),
+                    attribute("x-struct", Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE,
+                            new Ttlv.TextStringItem(Tag.APPLICATION_NAMESPACE, "ns"))));
+            Map<String, List<Ttlv>> all = attributes(kmip, id);
+            for (String expected : List.of("Unique Identifier", "Object Type", "Cryptographic Algorithm",
+                    "Cryptographic Length", "Cryptographic Usage Mask", "Digest", "State", "Initial Date",
+                    "Last Change Date", "Fresh", "Original Creation Date", "Name", "Object Group",
+                    "Contact Information", "Description", "Sensitive", "Extractable", "Always Sensitive",
+                    "Never Extractable", "x-text", "x-int", "x-date", "x-struct")) {
+                assertTrue(all.containsKey(expected), expected + " in " + all.keySet());
+            }
+            assertEquals(KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY,
+                    ((Ttlv.EnumerationItem) all.get("Object Type").getFirst()).value());
+            assertEquals(1, ((Ttlv.EnumerationItem) all.get("State").getFirst()).value(), "Pre-Active");
+            assertTrue(((Ttlv.BooleanItem) all.get("Fresh").getFirst()).value());
+            Instant initial = ((Ttlv.DateTimeItem) all.get("Initial Date").getFirst()).instant();
+            assertFalse(initial.isBefore(before));
+            Ttlv.Structure digest = (Ttlv.Structure) all.get("Digest").getFirst();
+            assertEquals(KmipEnums.HASHING_SHA_256,
+                    ((Ttlv.EnumerationItem) digest.first(Tag.HASHING_ALGORITHM).orElseThrow()).value());
+            assertEquals(32, ((Ttlv.ByteStringItem) digest.first(Tag.DIGEST_VALUE).orElseThrow()).value().length);
+            assertFalse(all.containsKey("Activation Date"), "not activated");
+        }
+    }
+
+    @Test
+    void getAttributes_answersOnlyWhatTheRequestsVersionDefines() throws Exception {
+        String id;
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            id = create(kmip, attribute("Alternative Name", Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE,
+                    new Ttlv.TextStringItem(0x4200C0, "alt"), new Ttlv.EnumerationItem(0x4200C1, 1))),
+                    attribute("Comment", text("c")));
+        }
+        Map<ProtocolVersion, List<String>> absent = Map.of(
+                ProtocolVersion.V1_0, List.of("Fresh", "Original Creation Date", "Alternative Name", "Comment",
+                        "Sensitive", "Extractable"),
+                ProtocolVersion.V1_1, List.of("Original Creation Date", "Alternative Name", "Comment", "Sensitive"),
+                ProtocolVersion.V1_2, List.of("Comment", "Sensitive", "Never Extractable"),
+                ProtocolVersion.V1_3, List.of("Comment", "Description", "Always Sensitive"));
+        for (Map.Entry<ProtocolVersion, List<String>> version : absent.entrySet()) {
+            try (KmipClient kmip = fixture.connect(client, version.getKey())) {
+                Map<String, List<Ttlv>> all = attributes(kmip, id);
+                for (String name : version.getValue()) {
+                    assertFalse(all.containsKey(name), name + " must not reach a KMIP " + version.getKey()
+                            + " client");
+                }
+                assertTrue(all.containsKey("State"));
+                assertFalse(attributes(kmip, id, "Comment").containsKey("Comment"));
+            }
+        }
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_2)) {
+            assertTrue(attributes(kmip, id).containsKey("Alternative Name"));
+            assertTrue(attributes(kmip, id).containsKey("Fresh"));
+        }
+    }
+
+    @Test
+    void getAttributes_omitsMissingOnes_andRefusesDuplicates() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_1)) {
+            String id = create(kmip);
+            assertEquals(Map.of(), attributes(kmip, id, "x-Product_Version"), "a missing attribute is omitted");
+            assertEquals(ResultReason.INVALID_MESSAGE, failure(() -> attributes(kmip, id, "State", "State")));
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> attributes(kmip, UUID.randomUUID().toString())));
+        }
+    }
+
+    @Test
+    void create_refusesWhatAClientMayNotSet() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String taken = "taken-" + UUID.randomUUID();
+            create(kmip, attribute("Name", name(taken)));
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> create(kmip, attribute("Name", name(taken)))),
+                    "a Name already used in the adapter");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> create(kmip, attribute("State", enumeration(2)))));
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> create(kmip, attribute("Frobnication", text("x")))));
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> create(kmip, attribute("Object Group", integer(1)))));
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> kmip.call(Operation.CREATE, payload(
+                    new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 2), Ttlv.Structure.of(Tag.TEMPLATE_ATTRIBUTE,
+                            Ttlv.Structure.of(Tag.NAME, new Ttlv.TextStringItem(Tag.NAME_VALUE, "template"),
+                                    new Ttlv.EnumerationItem(Tag.NAME_TYPE, 1)))))));
+        }
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_1)) {
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> create(kmip, attribute("Description", text("x")))),
+                    "Description is a 1.4 attribute");
+        }
+        try (KmipClient kmip = fixture.connect(otherAdapter, ProtocolVersion.V1_4)) {
+            create(kmip, attribute("Name", name("shared-name-across-adapters")));
+        }
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            create(kmip, attribute("Name", name("shared-name-across-adapters")));
+        }
+    }
+
+    @Test
+    void create_withAPastActivationDate_isActive() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            Instant hourAgo = Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            String id = create(kmip, attribute("Activation Date", date(hourAgo)));
+            Map<String, List<Ttlv>> found = attributes(kmip, id, "State", "Activation Date");
+            assertEquals(2, ((Ttlv.EnumerationItem) found.get("State").getFirst()).value());
+            assertEquals(hourAgo, ((Ttlv.DateTimeItem) found.get("Activation Date").getFirst()).instant());
+            String later = create(kmip, attribute("Activation Date", date(Instant.now().plusSeconds(3600))));
+            assertEquals(1, state(kmip, later));
+        }
+    }
+
+    // ---- Get ---------------------------------------------------------------------------------------------------
+
+    @Test
+    void get_clearsFresh() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            kmip.getKeyMaterial(id);
+            assertFalse(((Ttlv.BooleanItem) attributes(kmip, id, "Fresh").get("Fresh").getFirst()).value());
+        }
+    }
+
+    // ---- Add Attribute -----------------------------------------------------------------------------------------
+
+    private static Ttlv.Structure addAttribute(KmipClient kmip, String id, Ttlv.Structure attribute) throws Exception {
+        return kmip.call(Operation.ADD_ATTRIBUTE, payload(uid(id), attribute));
+    }
+
+    @Test
+    void addAttribute_givesMultiInstanceAttributesTheNextIndex() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            Ttlv.Structure first = addAttribute(kmip, id, attribute("x-Vendor", text("VMware, Inc.")));
+            Ttlv.Structure firstAttribute = (Ttlv.Structure) first.first(Tag.ATTRIBUTE).orElseThrow();
+            assertTrue(firstAttribute.first(Tag.ATTRIBUTE_INDEX).isEmpty(), "index 0 is not written");
+            Ttlv.Structure second = addAttribute(kmip, id, attribute("x-Vendor", text("other")));
+            assertEquals(1, ((Ttlv.IntegerItem) ((Ttlv.Structure) second.first(Tag.ATTRIBUTE).orElseThrow())
+                    .first(Tag.ATTRIBUTE_INDEX).orElseThrow()).value());
+            assertEquals(List.of(text("VMware, Inc."), text("other")), attributes(kmip, id, "x-Vendor")
+                    .get("x-Vendor"));
+            addAttribute(kmip, id, attribute("Object Group", text("g1")));
+            addAttribute(kmip, id, attribute("Object Group", text("g2")));
+            assertEquals(2, attributes(kmip, id, "Object Group").get("Object Group").size());
+        }
+    }
+
+    @Test
+    void addAttribute_refusals() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            addAttribute(kmip, id, attribute("Contact Information", text("a")));
+            assertEquals(ResultReason.ILLEGAL_OPERATION,
+                    failure(() -> addAttribute(kmip, id, attribute("Contact Information", text("b")))),
+                    "single-instance attribute already present");
+            assertEquals(ResultReason.PERMISSION_DENIED,
+                    failure(() -> addAttribute(kmip, id, attribute("State", enumeration(2)))), "read-only");
+            assertEquals(ResultReason.PERMISSION_DENIED,
+                    failure(() -> addAttribute(kmip, id, attribute("y-server", text("x")))), "y- attribute");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> addAttribute(kmip, id, Ttlv.Structure.of(
+                    Tag.ATTRIBUTE, new Ttlv.TextStringItem(Tag.ATTRIBUTE_NAME, "x-indexed"),
+                    new Ttlv.IntegerItem(Tag.ATTRIBUTE_INDEX, 3), text("v")))), "an index in the request");
+            assertEquals(ResultReason.INVALID_FIELD,
+                    failure(() -> addAttribute(kmip, id, attribute("No Such Attribute", text("x")))));
+            String taken = "named-" + UUID.randomUUID();
+            create(kmip, attribute("Name", name(taken)));
+            assertEquals(ResultReason.ILLEGAL_OPERATION,
+                    failure(() -> addAttribute(kmip, id, attribute("Name", name(taken)))), "Name of another object");
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> addAttribute(kmip, UUID.randomUUID().toString(),
+                    attribute("x-a", text("b")))));
+        }
+    }
+
+    // ---- Activate, Revoke, Destroy -----------------------------------------------------------------------------
+
+    @Test
+    void lifecycle_activateRevokeDestroy() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            kmip.call(Operation.ACTIVATE, payload(uid(id)));
+            assertEquals(2, state(kmip, id));
+            assertTrue(attributes(kmip, id).containsKey("Activation Date"));
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.ACTIVATE,
+                    payload(uid(id)))), "only Pre-Active activates");
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.DESTROY,
+                    payload(uid(id)))), "an Active key cannot be destroyed");
+            kmip.call(Operation.REVOKE, revokePayload(id, 5));
+            Map<String, List<Ttlv>> revoked = attributes(kmip, id);
+            assertEquals(3, ((Ttlv.EnumerationItem) revoked.get("State").getFirst()).value(), "Deactivated");
+            assertTrue(revoked.containsKey("Deactivation Date"));
+            assertTrue(revoked.containsKey("Revocation Reason"));
+            kmip.call(Operation.DESTROY, payload(uid(id)));
+            Map<String, List<Ttlv>> destroyed = attributes(kmip, id);
+            assertEquals(5, ((Ttlv.EnumerationItem) destroyed.get("State").getFirst()).value(), "Destroyed");
+            assertTrue(destroyed.containsKey("Destroy Date"), "metadata is kept after Destroy");
+            assertEquals(ResultReason.ILLEGAL_OPERATION, failure(() -> kmip.getKeyMaterial(id)),
+                    "Get of a destroyed key: only attributes remain");
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.DESTROY,
+                    payload(uid(id)))), "already destroyed");
+            kmip.call(Operation.REVOKE, revokePayload(id, KmipEnums.REVOCATION_KEY_COMPROMISE));
+            assertEquals(6, state(kmip, id), "Destroyed Compromised");
+        }
+    }
+
+    @Test
+    void revoke_compromiseRecordsItsDates_otherReasonsNeedAnActiveKey() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            assertEquals(ResultReason.ILLEGAL_OPERATION, failure(() -> kmip.call(Operation.REVOKE,
+                    revokePayload(id, 1))), "no Pre-Active -> Deactivated transition in section 3.22");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> kmip.call(Operation.REVOKE,
+                    revokePayload(id, 99))));
+            Instant occurred = Instant.parse("1970-01-01T00:00:06Z");
+            kmip.call(Operation.REVOKE, payload(uid(id), Ttlv.Structure.of(Tag.REVOCATION_REASON,
+                            new Ttlv.EnumerationItem(Tag.REVOCATION_REASON_CODE, KmipEnums.REVOCATION_KEY_COMPROMISE),
+                            new Ttlv.TextStringItem(Tag.REVOCATION_MESSAGE, "stolen laptop")),
+                    Ttlv.DateTimeItem.of(Tag.COMPROMISE_OCCURRENCE_DATE, occurred)));
+            Map<String, List<Ttlv>> compromised = attributes(kmip, id);
+            assertEquals(4, ((Ttlv.EnumerationItem) compromised.get("State").getFirst()).value());
+            assertEquals(occurred, ((Ttlv.DateTimeItem) compromised.get("Compromise Occurrence Date").getFirst())
+                    .instant());
+            assertTrue(compromised.containsKey("Compromise Date"));
+            kmip.call(Operation.DESTROY, payload(uid(id)));
+            assertEquals(6, state(kmip, id));
+        }
+    }
+
+    // ---- Locate ------------------------------------------------------------------------------------------------
+
+    private static List<String> locate(KmipClient kmip, Ttlv... fields) throws Exception {
+        return kmip.call(Operation.LOCATE, payload(fields)).all(Tag.UNIQUE_IDENTIFIER).stream()
+                .map(item -> ((Ttlv.TextStringItem) item).value()).toList();
+    }
+
+    @Test
+    void locate_matchesAllGivenAttributes_newestFirst() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String tag = UUID.randomUUID().toString();
+            String named = create(kmip, attribute("Name", name("locate-" + tag)), attribute("x-tag", text(tag)));
+            String second = create(kmip, attribute("x-tag", text(tag)), attribute("Object Group", text(tag)));
+            assertEquals(List.of(named), locate(kmip, attribute("Name", name("locate-" + tag))));
+            assertEquals(List.of(second, named), locate(kmip, attribute("x-tag", text(tag))), "newest first");
+            assertEquals(List.of(second), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("Object Group", text(tag))), "every attribute must match");
+            assertEquals(List.of(), locate(kmip, attribute("Name", name("locate-" + tag + "-no"))), "exact names");
+            assertEquals(List.of(second, named), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("Cryptographic Usage Mask", integer(4))), "usage mask: a subset matches");
+            assertEquals(List.of(), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("Cryptographic Usage Mask", integer(16))));
+            assertEquals(List.of(second, named), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("Object Type", enumeration(2)), attribute("State", enumeration(1)),
+                    attribute("Cryptographic Algorithm", enumeration(KmipEnums.ALGORITHM_AES)),
+                    attribute("Cryptographic Length", integer(256))));
+
+            Ttlv.Structure paged = kmip.call(Operation.LOCATE, payload(new Ttlv.IntegerItem(Tag.MAXIMUM_ITEMS, 1),
+                    new Ttlv.IntegerItem(Tag.OFFSET_ITEMS, 1), attribute("x-tag", text(tag))));
+            assertEquals(2, ((Ttlv.IntegerItem) paged.first(Tag.LOCATED_ITEMS).orElseThrow()).value());
+            assertEquals(List.of(new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, named)),
+                    paged.all(Tag.UNIQUE_IDENTIFIER));
+
+            kmip.call(Operation.DESTROY, payload(uid(named)));
+            assertEquals(List.of(second), locate(kmip, attribute("x-tag", text(tag))), "destroyed are not found");
+        }
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_2)) {
+            Ttlv.Structure answer = kmip.call(Operation.LOCATE, payload(attribute("Object Group",
+                    text(UUID.randomUUID().toString()))));
+            assertTrue(answer.first(Tag.LOCATED_ITEMS).isEmpty(), "Located Items is a 1.3 field");
+        }
+    }
+
+    @Test
+    void locate_byDates_equalityAndInclusiveRanges() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String tag = UUID.randomUUID().toString();
+            Instant activation = Instant.parse("2021-06-01T12:00:00Z");
+            String id = create(kmip, attribute("x-tag", text(tag)), attribute("Activation Date", date(activation)));
+            assertEquals(List.of(id), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("Activation Date", date(activation))));
+            assertEquals(List.of(id), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("Activation Date", date(activation.plusSeconds(60))),
+                    attribute("Activation Date", date(activation.minusSeconds(60)))));
+            assertEquals(List.of(), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("Activation Date", date(activation.plusSeconds(1))),
+                    attribute("Activation Date", date(activation.plusSeconds(60)))));
+            assertEquals(List.of(id), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("Initial Date", date(Instant.now().minusSeconds(600))),
+                    attribute("Initial Date", date(Instant.now().plusSeconds(600)))));
+        }
+    }
+
+    @Test
+    void locate_neverFindsAnotherAdaptersObjects_andRefusesUnlocatableAttributes() throws Exception {
+        String tag = UUID.randomUUID().toString();
+        try (KmipClient kmip = fixture.connect(otherAdapter, ProtocolVersion.V1_4)) {
+            create(kmip, attribute("x-tag", text(tag)));
+        }
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            assertEquals(List.of(), locate(kmip, attribute("x-tag", text(tag))));
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> locate(kmip, attribute("Digest",
+                    Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE)))));
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> locate(kmip, attribute("Nonsense", text("x")))));
+        }
+    }
+
+    @Test
+    void locateThenGet_inOneBatch_usesTheIdPlaceholder() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String tag = UUID.randomUUID().toString();
+            String id = create(kmip, attribute("x-tag", text(tag)));
+            ResponseMessage response = kmip.send(new RequestMessage(new RequestHeader(ProtocolVersion.V1_4, null,
+                    null, false, KmipEnums.BATCH_STOP, true, null, 2), List.of(
+                    RequestBatchItem.of(Operation.LOCATE, new byte[] {1}, payload(attribute("x-tag", text(tag)))),
+                    RequestBatchItem.of(Operation.GET, new byte[] {2}, payload()))));
+            assertEquals(ResultStatus.SUCCESS, response.items().get(1).status(), response.items().get(1).message());
+            assertEquals(id, ((Ttlv.TextStringItem) response.items().get(1).payload().first(Tag.UNIQUE_IDENTIFIER)
+                    .orElseThrow()).value());
+        }
+    }
+
+    // ---- Query, message rules, audit ---------------------------------------------------------------------------
+
+    @Test
+    void query_listsOperationsObjectsAndVendor() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_1)) {
+            Ttlv.Structure answer = kmip.call(Operation.QUERY, payload(
+                    new Ttlv.EnumerationItem(Tag.QUERY_FUNCTION, 1), new Ttlv.EnumerationItem(Tag.QUERY_FUNCTION, 2),
+                    new Ttlv.EnumerationItem(Tag.QUERY_FUNCTION, 3), new Ttlv.EnumerationItem(Tag.QUERY_FUNCTION, 4)));
+            List<Integer> operations = answer.all(Tag.OPERATION).stream()
+                    .map(item -> ((Ttlv.EnumerationItem) item).value()).toList();
+            for (Operation expected : Operation.values()) {
+                assertTrue(operations.contains(expected.code()), expected.name());
+            }
+            assertEquals(List.of(new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 2)), answer.all(Tag.OBJECT_TYPE));
+            assertEquals(QueryOperation.VENDOR_IDENTIFICATION, ((Ttlv.TextStringItem) answer.first(
+                    Tag.VENDOR_IDENTIFICATION).orElseThrow()).value());
+        }
+    }
+
+    @Test
+    void criticalMessageExtension_failsItsItem_nonCriticalIsIgnored() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            byte[] critical = org.kmipappliance.kmip.ttlv.TtlvEncoder.encode(Ttlv.Structure.of(Tag.REQUEST_MESSAGE,
+                    Ttlv.Structure.of(Tag.REQUEST_HEADER, org.kmipappliance.kmip.message.MessageCodec
+                            .encodeVersion(ProtocolVersion.V1_4), new Ttlv.IntegerItem(Tag.BATCH_COUNT, 2)),
+                    batchItemWithExtension(true, 1), batchItemWithExtension(false, 2)));
+            ResponseMessage response = org.kmipappliance.kmip.message.MessageCodec.parseResponse(
+                    org.kmipappliance.kmip.ttlv.TtlvDecoder.decode(kmip.exchangeRaw(critical)));
+            assertEquals(ResultReason.FEATURE_NOT_SUPPORTED, response.items().getFirst().reason());
+            assertEquals(1, response.items().size(), "Stop after the failed item");
+        }
+    }
+
+    private static Ttlv.Structure batchItemWithExtension(boolean critical, int id) {
+        return Ttlv.Structure.of(Tag.BATCH_ITEM, new Ttlv.EnumerationItem(Tag.OPERATION, Operation.DISCOVER_VERSIONS
+                        .code()), new Ttlv.ByteStringItem(Tag.UNIQUE_BATCH_ITEM_ID, new byte[] {(byte) id}),
+                payload(), Ttlv.Structure.of(Tag.MESSAGE_EXTENSION,
+                        new Ttlv.TextStringItem(Tag.VENDOR_IDENTIFICATION, "acme"),
+                        new Ttlv.BooleanItem(Tag.CRITICALITY_INDICATOR, critical),
+                        Ttlv.Structure.of(Tag.VENDOR_EXTENSION)));
+    }
+
+    @Test
+    void maximumResponseSize_isHonoured() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            ResponseMessage response = kmip.send(new RequestMessage(new RequestHeader(ProtocolVersion.V1_4, 64, null,
+                    false, KmipEnums.BATCH_STOP, false, null, 1), List.of(RequestBatchItem.of(Operation.GET, null,
+                    payload(uid(id))))));
+            ResponseBatchItem item = response.items().getFirst();
+            assertEquals(ResultReason.RESPONSE_TOO_LARGE, item.reason());
+            assertNull(item.payload());
+        }
+    }
+
+    @Test
+    void everyOperation_leavesAnAuditEvent() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            kmip.getKeyMaterial(id);
+            kmip.call(Operation.ACTIVATE, payload(uid(id)));
+            failure(() -> kmip.call(Operation.DESTROY, payload(uid(id))));
+            assertEquals(4, fixture.custody.audit().countFor(id), "create, get, activate, failed destroy");
+        }
+        assertNotEquals(0, fixture.database.dsl().fetchCount(org.kmipappliance.hsm.store.jooq.Tables.AUDIT_EVENTS,
+                org.kmipappliance.hsm.store.jooq.Tables.AUDIT_EVENTS.OUTCOME.like("failed%")));
+    }
+}

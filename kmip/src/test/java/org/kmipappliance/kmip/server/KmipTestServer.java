@@ -1,0 +1,63 @@
+package org.kmipappliance.kmip.server;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import org.kmipappliance.hsm.Instance;
+import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.KmipAdapter;
+import org.kmipappliance.hsm.RootKey;
+import org.kmipappliance.hsm.pki.CertificateAuthority;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.pki.TlsContexts;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.testing.TestCertificates;
+import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.testing.TestHsm;
+import org.kmipappliance.kmip.client.KmipClient;
+import org.kmipappliance.kmip.message.ProtocolVersion;
+
+/** A KMIP listener on a free loopback port over a real custody module, with clients registered to adapters. */
+final class KmipTestServer implements AutoCloseable {
+    static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    final CustodyDatabase database;
+    final KeyCustody custody;
+    final KmipServer server;
+    final Instance instance;
+    final RootKey rootKey;
+
+    KmipTestServer(String name) {
+        database = TestDatabase.fresh();
+        custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
+        instance = custody.access().createInstance(name);
+        rootKey = custody.rootKeys().create(instance.id(), name + "-root", null, "test");
+        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
+                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        server = KmipServer.start(KmipServerConfig.defaults("127.0.0.1", 0, identity.privateKey(),
+                List.of(identity.certificate())), custody, new RequestProcessor(custody, Clock.systemUTC()));
+    }
+
+    /** A TLS context whose client certificate is registered to a new adapter of its own. */
+    SSLContext clientOfNewAdapter() {
+        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                rootKey.id().toString(), "test");
+        CertificateAuthority.Issued client = TestCertificates.authority().issueClient("client of " + adapter.name(),
+                Duration.ofDays(1));
+        custody.certificates().add(instance.id(), adapter.name(), null, PemCertificates.toPem(client.certificate()),
+                "test");
+        return TlsContexts.create(client, TestCertificates.authority().certificate());
+    }
+
+    KmipClient connect(SSLContext tls, ProtocolVersion version) throws IOException {
+        return KmipClient.connect(tls, "localhost", server.port(), version, TIMEOUT);
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        database.close();
+    }
+}
