@@ -1,5 +1,7 @@
 package org.kmipappliance.appliance;
 
+import org.kmipappliance.hsm.pki.PemFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

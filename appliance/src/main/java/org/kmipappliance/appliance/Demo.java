@@ -1,5 +1,7 @@
 package org.kmipappliance.appliance;
 
+import org.kmipappliance.hsm.pki.PemFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +18,7 @@ import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.RootKey;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.kmip.client.PyKmipConfig;
 
 /**
  * Demo data on a running appliance: an instance, an admin API token, a root key, an adapter, and a client
@@ -72,7 +75,8 @@ final class Demo {
                     PemCertificates.toPem(PemFiles.readCertificate(certificate)), "demo");
         }
         Path config = directory.resolve("pykmip.conf");
-        writePyKmipConfig(config, kmipHost, appliance.kmipPort(), certificate, key, appliance.caCertificateFile());
+        PyKmipConfig.write(config, kmipHost, appliance.kmipPort(), certificate, key, appliance.caCertificateFile(),
+                false);
         Path script = directory.resolve("create-and-get.py");
         write(script, """
                 # Creates an AES-256 key through KMIP 1.4 with PyKMIP and fetches it back twice.
@@ -114,22 +118,6 @@ final class Demo {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the demo API token in " + file, e);
         }
-    }
-
-    /** A PyKMIP client configuration (section [client]) for a certificate and key in PEM files. */
-    static void writePyKmipConfig(Path file, String host, int port, Path certificate, Path key, Path caCertificate) {
-        write(file, """
-                [client]
-                host=%s
-                port=%d
-                certfile=%s
-                keyfile=%s
-                ca_certs=%s
-                cert_reqs=CERT_REQUIRED
-                ssl_version=PROTOCOL_SSLv23
-                do_handshake_on_connect=True
-                suppress_ragged_eofs=True
-                """.formatted(host, port, certificate, key, caCertificate));
     }
 
     private static void write(Path file, String text) {

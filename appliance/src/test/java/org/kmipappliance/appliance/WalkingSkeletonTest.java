@@ -1,5 +1,7 @@
 package org.kmipappliance.appliance;
 
+import org.kmipappliance.hsm.pki.PemFiles;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -42,6 +44,8 @@ import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.TlsContexts;
+import org.kmipappliance.kmip.client.PyKmipConfig;
+import org.kmipappliance.kmip.testing.PyKmip;
 
 /**
  * The walking skeleton end to end, on real parts: the whole appliance on its embedded defaults (SoftHSM2 token,
@@ -119,7 +123,7 @@ class WalkingSkeletonTest {
     @Order(2)
     void unregisteredCertificate_cannotCompleteAKmipExchange() throws Exception {
         CertificateAuthority.Issued stranger = CLIENT_CA.issueClient("stranger", Duration.ofDays(1));
-        PyKmipRun run = runPykmip(pykmipConfig("stranger", stranger), "1.4", "create-get");
+        PyKmip.Run run = PyKmip.run(pykmipConfig("stranger", stranger), "1.4", "create-get");
         assertNotEquals(0, run.exitCode(), "PyKMIP with an unregistered certificate must fail: " + run.stdout());
         assertTrue(run.stdout().isBlank(), "no KMIP answer reached the stranger: " + run.stdout());
         assertTrue(logs.text().contains("is not registered to any adapter"),
@@ -152,8 +156,8 @@ class WalkingSkeletonTest {
     @Order(5)
     void theLog_holdsNoPlaintextKeyMaterial() {
         String log = logs.text();
-        assertTrue(log.contains("kmip CREATE"), "the capture saw the KMIP operations");
-        assertTrue(log.contains("kmip GET"), "the capture saw the KMIP operations");
+        assertTrue(log.contains("kmip.create"), "the capture saw the KMIP operations");
+        assertTrue(log.contains("kmip.get"), "the capture saw the KMIP operations");
         assertNoKeyMaterialIn(log, "the log");
     }
 
@@ -224,8 +228,8 @@ class WalkingSkeletonTest {
         PemFiles.writeCertificate(certificate, client.certificate());
         PemFiles.writePrivateKey(key, client.privateKey());
         Path config = CLIENT.resolve(name + ".conf");
-        Demo.writePyKmipConfig(config, "127.0.0.1", appliance.kmipPort(), certificate, key,
-                appliance.caCertificateFile());
+        PyKmipConfig.write(config, "127.0.0.1", appliance.kmipPort(), certificate, key,
+                appliance.caCertificateFile(), false);
         return config;
     }
 
@@ -234,25 +238,10 @@ class WalkingSkeletonTest {
                 "port=" + appliance.kmipPort()));
     }
 
-    private record PyKmipRun(int exitCode, String stdout, String stderr) {
-    }
-
     private static JsonNode pykmip(Path config, String version, String... command) throws Exception {
-        PyKmipRun run = runPykmip(config, version, command);
+        PyKmip.Run run = PyKmip.run(config, version, command);
         assertEquals(0, run.exitCode(), "PyKMIP failed: " + run.stderr());
         return JSON.readTree(run.stdout());
-    }
-
-    private static PyKmipRun runPykmip(Path config, String version, String... command) throws Exception {
-        Path script = Path.of(WalkingSkeletonTest.class.getResource("/pykmip_client.py").toURI());
-        List<String> arguments = new ArrayList<>(List.of("/usr/bin/python3", script.toString(), config.toString(),
-                version));
-        arguments.addAll(List.of(command));
-        Path stderr = Files.createTempFile(CLIENT, "pykmip", ".err");
-        Process process = new ProcessBuilder(arguments).redirectError(stderr.toFile()).start();
-        String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "PyKMIP finished");
-        return new PyKmipRun(process.exitValue(), stdout, Files.readString(stderr));
     }
 
     private static String pgDump() throws Exception {

@@ -66,6 +66,10 @@ final class ErrorEnvelope {
                     e.getMessage(), null, null);
             case OBJECT_NOT_FOUND, OBJECT_DESTROYED -> new ApiError(Status.NOT_FOUND_404,
                     "KMIP_OBJECT_NOT_FOUND_ERR", context, e.getMessage(), null, null);
+            case STATE_FORBIDS -> new ApiError(Status.CONFLICT_409, "KMIP_OBJECT_INVALID_STATE_ERR", context,
+                    e.getMessage(), null, null);
+            case ATTRIBUTE_ALREADY_SET, ATTRIBUTE_VALUE_TAKEN, TOO_MANY_INSTANCES -> new ApiError(Status.CONFLICT_409,
+                    "KMIP_OBJECT_ATTRIBUTE_CONFLICT_ERR", context, e.getMessage(), "field", e.field());
             case INVALID_FIELD, UNSUPPORTED_ALGORITHM -> ApiError.invalidField(context, e.field(), e.getMessage());
         };
     }

@@ -1,4 +1,4 @@
-package org.kmipappliance.appliance;
+package org.kmipappliance.hsm.pki;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -15,14 +15,13 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.kmipappliance.hsm.pki.PemCertificates;
 
 /** Certificates and private keys in PEM files; private keys are written readable by their owner only. */
-final class PemFiles {
+public final class PemFiles {
     private PemFiles() {
     }
 
-    static void writeCertificate(Path file, X509Certificate certificate) {
+    public static void writeCertificate(Path file, X509Certificate certificate) {
         try {
             Files.writeString(file, PemCertificates.toPem(certificate), StandardCharsets.US_ASCII);
         } catch (IOException e) {
@@ -30,7 +29,7 @@ final class PemFiles {
         }
     }
 
-    static X509Certificate readCertificate(Path file) {
+    public static X509Certificate readCertificate(Path file) {
         try {
             return PemCertificates.parse(Files.readString(file, StandardCharsets.US_ASCII));
         } catch (IOException e) {
@@ -38,7 +37,7 @@ final class PemFiles {
         }
     }
 
-    static void writePrivateKey(Path file, PrivateKey key) {
+    public static void writePrivateKey(Path file, PrivateKey key) {
         try {
             StringWriter text = new StringWriter();
             try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
@@ -52,7 +51,7 @@ final class PemFiles {
         }
     }
 
-    static PrivateKey readPrivateKey(Path file) {
+    public static PrivateKey readPrivateKey(Path file) {
         try (PEMParser parser = new PEMParser(new StringReader(Files.readString(file, StandardCharsets.US_ASCII)))) {
             Object parsed = parser.readObject();
             if (!(parsed instanceof PrivateKeyInfo info)) {

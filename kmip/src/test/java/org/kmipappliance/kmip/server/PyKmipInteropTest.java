@@ -1,0 +1,89 @@
+package org.kmipappliance.kmip.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.kmipappliance.hsm.KmipAdapter;
+import org.kmipappliance.hsm.pki.CertificateAuthority;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.pki.PemFiles;
+import org.kmipappliance.hsm.testing.TestCertificates;
+import org.kmipappliance.kmip.client.PyKmipConfig;
+import org.kmipappliance.kmip.server.operations.QueryOperation;
+import org.kmipappliance.kmip.testing.PyKmip;
+
+/**
+ * PyKMIP (Debian python3-pykmip 0.10), a separate process and an independent implementation, runs every
+ * operation it offers that the appliance serves, at KMIP 1.2 and 1.4, with the empty Username/Password credential
+ * it sends when its configuration has empty username= and password= lines.
+ */
+class PyKmipInteropTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static KmipTestServer fixture;
+    private static Path config;
+
+    @BeforeAll
+    static void start() throws Exception {
+        fixture = new KmipTestServer("pykmip-test");
+        KmipAdapter adapter = fixture.custody.adapters().create(fixture.instance.id(), "pykmip", null,
+                KmipAdapter.NATIVE_PROFILE, fixture.rootKey.id().toString(), "test");
+        CertificateAuthority.Issued client = TestCertificates.authority().issueClient("pykmip", Duration.ofDays(1));
+        fixture.custody.certificates().add(fixture.instance.id(), adapter.name(), null,
+                PemCertificates.toPem(client.certificate()), "test");
+        Path directory = Files.createTempDirectory("pykmip");
+        PemFiles.writeCertificate(directory.resolve("client.pem"), client.certificate());
+        PemFiles.writePrivateKey(directory.resolve("client-key.pem"), client.privateKey());
+        PemFiles.writeCertificate(directory.resolve("ca.pem"), TestCertificates.authority().certificate());
+        config = directory.resolve("pykmip.conf");
+        PyKmipConfig.write(config, "127.0.0.1", fixture.server.port(), directory.resolve("client.pem"),
+                directory.resolve("client-key.pem"), directory.resolve("ca.pem"), true);
+    }
+
+    @AfterAll
+    static void stop() {
+        fixture.close();
+    }
+
+    @ParameterizedTest(name = "KMIP {0}")
+    @ValueSource(strings = {"1.2", "1.4"})
+    void everyOperation_fromPyKmip(String version) throws Exception {
+        String name = "pykmip-" + UUID.randomUUID();
+        PyKmip.Run run = PyKmip.run(config, version, "lifecycle", name);
+        assertEquals(0, run.exitCode(), run.stderr());
+        JsonNode seen = JSON.readTree(run.stdout());
+        String id = seen.get("created").asText();
+        assertEquals(List.of("Cryptographic Length", "Name", "Object Type", "State"), strings(seen.get("attributes")));
+        assertEquals(256, seen.get("length").asInt());
+        assertEquals("PRE_ACTIVE", seen.get("state_created").asText());
+        assertEquals(List.of(id), strings(seen.get("located")));
+        assertEquals(32, seen.get("material_length").asInt());
+        assertEquals("ACTIVE", seen.get("state_activated").asText());
+        assertEquals("DEACTIVATED", seen.get("state_revoked").asText());
+        assertEquals("DESTROYED", seen.get("state_destroyed").asText());
+        assertEquals(List.of(), strings(seen.get("located_after_destroy")));
+        assertEquals(List.of("1.4", "1.3", "1.2", "1.1", "1.0"), strings(seen.get("versions")));
+        assertTrue(strings(seen.get("query_operations")).containsAll(List.of("CREATE", "GET", "GET_ATTRIBUTES",
+                "ADD_ATTRIBUTE", "ACTIVATE", "REVOKE", "DESTROY", "LOCATE", "QUERY", "DISCOVER_VERSIONS")),
+                seen.get("query_operations").toString());
+        assertEquals(List.of("SYMMETRIC_KEY"), strings(seen.get("query_objects")));
+        assertEquals(QueryOperation.VENDOR_IDENTIFICATION, seen.get("vendor").asText());
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(item -> out.add(item.asText()));
+        return out;
+    }
+}
