@@ -30,14 +30,19 @@ final class KmipTestServer implements AutoCloseable {
     final RootKey rootKey;
 
     KmipTestServer(String name) {
+        this(name, java.util.function.UnaryOperator.identity());
+    }
+
+    /** A server whose configuration {@code adjust} may change (timeouts, connection limit). */
+    KmipTestServer(String name, java.util.function.UnaryOperator<KmipServerConfig> adjust) {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
         instance = custody.access().createInstance(name);
         rootKey = custody.rootKeys().create(instance.id(), name + "-root", null, "test");
         CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
                 List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
-        server = KmipServer.start(KmipServerConfig.defaults("127.0.0.1", 0, identity.privateKey(),
-                List.of(identity.certificate())), custody, new RequestProcessor(custody, Clock.systemUTC()));
+        server = KmipServer.start(adjust.apply(KmipServerConfig.defaults("127.0.0.1", 0, identity.privateKey(),
+                List.of(identity.certificate()))), custody, new RequestProcessor(custody, Clock.systemUTC()));
     }
 
     /** A TLS context whose client certificate is registered to a new adapter of its own. */
