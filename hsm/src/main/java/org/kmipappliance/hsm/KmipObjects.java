@@ -245,6 +245,27 @@ public final class KmipObjects {
 
     /** The ids of the caller's live objects that match, newest first, and how many match in all. */
     public Page<UUID> locate(KmipCaller caller, LocateQuery query) {
+        Condition condition = locateCondition(caller, query);
+        var select = locateSelect(condition, query);
+        List<UUID> ids = select.fetch(KMIP_OBJECTS.ID);
+        long total = query.maxItems() == null && query.offset() == 0 ? ids.size()
+                : dsl.fetchCount(KMIP_OBJECTS, condition);
+        return new Page<>(ids, total);
+    }
+
+    /** The query Locate runs, for checking its plan. */
+    org.jooq.Select<org.jooq.Record1<UUID>> locateSelect(KmipCaller caller, LocateQuery query) {
+        return locateSelect(locateCondition(caller, query), query);
+    }
+
+    private org.jooq.Select<org.jooq.Record1<UUID>> locateSelect(Condition condition, LocateQuery query) {
+        var ordered = dsl.select(KMIP_OBJECTS.ID).from(KMIP_OBJECTS).where(condition)
+                .orderBy(KMIP_OBJECTS.CREATED_AT.desc(), KMIP_OBJECTS.ID.desc());
+        return query.maxItems() == null ? ordered.offset(query.offset())
+                : ordered.offset(query.offset()).limit(query.maxItems());
+    }
+
+    private Condition locateCondition(KmipCaller caller, LocateQuery query) {
         Condition condition = KMIP_OBJECTS.ADAPTER_ID.eq(caller.adapterId())
                 .and(KMIP_OBJECTS.STATE.notIn(DESTROYED_STATES));
         if (query.id() != null) {
@@ -274,20 +295,14 @@ public final class KmipObjects {
             condition = condition.and(column.between(toTime(date.getValue().from()), toTime(date.getValue().to())));
         }
         for (LocateQuery.AttributeMatch match : query.attributes()) {
-            condition = condition.and(DSL.exists(DSL.selectOne().from(KMIP_OBJECT_ATTRIBUTES)
-                    .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(KMIP_OBJECTS.ID)
-                            .and(KMIP_OBJECT_ATTRIBUTES.ADAPTER_ID.eq(caller.adapterId()))
+            // The attribute index (adapter, name, value hash) finds the few candidates; the object is joined by id.
+            condition = condition.and(KMIP_OBJECTS.ID.in(DSL.select(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID)
+                    .from(KMIP_OBJECT_ATTRIBUTES)
+                    .where(KMIP_OBJECT_ATTRIBUTES.ADAPTER_ID.eq(caller.adapterId())
                             .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(match.name()))
                             .and(KMIP_OBJECT_ATTRIBUTES.VALUE_SHA256.eq(sha256Hex(match.value()))))));
         }
-        var select = dsl.select(KMIP_OBJECTS.ID).from(KMIP_OBJECTS).where(condition)
-                .orderBy(KMIP_OBJECTS.CREATED_AT.desc(), KMIP_OBJECTS.ID.desc())
-                .offset(query.offset());
-        List<UUID> ids = query.maxItems() == null ? select.fetch(KMIP_OBJECTS.ID)
-                : select.limit(query.maxItems()).fetch(KMIP_OBJECTS.ID);
-        long total = query.maxItems() == null && query.offset() == 0 ? ids.size()
-                : dsl.fetchCount(KMIP_OBJECTS, condition);
-        return new Page<>(ids, total);
+        return condition;
     }
 
     /** Objects of an adapter in the given states, newest first. */

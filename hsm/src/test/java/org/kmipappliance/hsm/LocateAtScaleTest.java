@@ -1,0 +1,108 @@
+package org.kmipappliance.hsm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jooq.conf.ParamType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.testing.TestCertificates;
+import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.testing.TestHsm;
+
+/**
+ * Locate in an adapter with 100,000 keys: the plan must go through the attribute index, not scan the objects.
+ * Rows are inserted in bulk (the sealed blobs are dummies: Locate never opens them). Timing is printed, not
+ * asserted; docs/benchmarks holds the figures.
+ */
+class LocateAtScaleTest {
+    private static final int KEYS = 100_000;
+    private static CustodyDatabase database;
+    private static KeyCustody custody;
+    private static KmipCaller caller;
+
+    @BeforeAll
+    static void fill() {
+        database = TestDatabase.fresh();
+        custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
+        Instance instance = custody.access().createInstance("scale");
+        RootKey rootKey = custody.rootKeys().create(instance.id(), "scale-root", null, "test");
+        KmipAdapter adapter = custody.adapters().create(instance.id(), "scale", null, KmipAdapter.NATIVE_PROFILE,
+                rootKey.id().toString(), "test");
+        String pem = TestCertificates.clientPem("scale");
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+        caller = custody.certificates().identify(PemCertificates.sha256Fingerprint(PemCertificates.parse(pem)))
+                .orElseThrow();
+        long started = System.nanoTime();
+        database.dsl().execute("""
+                INSERT INTO kmip_objects (id, adapter_id, object_type, state, cryptographic_algorithm,
+                    cryptographic_length, cryptographic_usage_mask, sealed_material, seal_mechanism, root_key_id,
+                    root_key_version, created_at, created_by, updated_at, updated_by, fresh)
+                SELECT md5('scale-' || n)::uuid, {0}, 2, 1, 'AES', 256, 12, '\\x00', 'dummy', {1}, 1,
+                    now() - n * interval '1 second', 'bulk', now(), 'bulk', true
+                FROM generate_series(1, {2}) AS n""".replace("{0}", "'" + adapter.id() + "'")
+                .replace("{1}", "'" + rootKey.id() + "'").replace("{2}", Integer.toString(KEYS)));
+        database.dsl().execute("""
+                INSERT INTO kmip_object_attributes (object_id, adapter_id, name, attribute_index, value,
+                    value_sha256, unique_key)
+                SELECT md5('scale-' || n)::uuid, {0}, 'Name', 0, convert_to('name-' || n, 'UTF8'),
+                    encode(sha256(convert_to('name-' || n, 'UTF8')), 'hex'), 'name-' || n
+                FROM generate_series(1, {1}) AS n""".replace("{0}", "'" + adapter.id() + "'")
+                .replace("{1}", Integer.toString(KEYS)));
+        database.dsl().execute("ANALYZE kmip_objects");
+        database.dsl().execute("ANALYZE kmip_object_attributes");
+        System.out.printf("LocateAtScaleTest: inserted %d keys with names in %d ms%n", KEYS,
+                (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @AfterAll
+    static void stop() {
+        database.close();
+    }
+
+    /** The id the bulk insert gave key n: PostgreSQL's md5('scale-' || n)::uuid. */
+    private static UUID bulkId(int n) {
+        try {
+            String hex = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                    .digest(("scale-" + n).getBytes(StandardCharsets.UTF_8)));
+            return UUID.fromString(hex.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static LocateQuery byName(String name) {
+        return new LocateQuery(null, null, null, null, null, null, null, Map.of(),
+                List.of(new LocateQuery.AttributeMatch("Name", name.getBytes(StandardCharsets.UTF_8))), null, 0);
+    }
+
+    @Test
+    void locateByName_findsExactlyTheOne_throughTheIndex() {
+        String plan = String.join("\n", database.dsl().fetch("EXPLAIN " + custody.objects()
+                .locateSelect(caller, byName("name-54321")).getSQL(ParamType.INLINED)).getValues(0, String.class));
+        assertTrue(plan.contains("kmip_object_attributes_lookup"), plan);
+        assertFalse(plan.contains("Seq Scan on kmip_objects"), plan);
+
+        Page<UUID> found = custody.objects().locate(caller, byName("name-54321"));
+        assertEquals(List.of(bulkId(54321)), found.items());
+
+        long[] micros = new long[200];
+        for (int i = 0; i < micros.length; i++) {
+            long started = System.nanoTime();
+            custody.objects().locate(caller, byName("name-" + (1 + i * 497)));
+            micros[i] = (System.nanoTime() - started) / 1_000;
+        }
+        java.util.Arrays.sort(micros);
+        System.out.printf("LocateAtScaleTest: Locate by Name among %d keys: p50 %.2f ms, p99 %.2f ms%n", KEYS,
+                micros[micros.length / 2] / 1000.0, micros[micros.length * 99 / 100] / 1000.0);
+    }
+}
