@@ -29,7 +29,7 @@ import org.kmipappliance.kmip.ttlv.TtlvEncoder;
  * instance of a date attribute matches that instant, two match the inclusive range between them; a usage mask
  * matches objects that have at least those bits; Name, Object Group, x- and the other client attributes match
  * exactly. Destroyed objects and other adapters' objects are never found. Maximum Items and Offset Items page
- * the result; Located Items (1.3+) counts all matches. The ID Placeholder becomes the single match, or is emptied.
+ * the result; Located Items (1.3+) counts all matches and is answered to paging requests. The ID Placeholder becomes the single match, or is emptied.
  *
  * <p>Errors (table 336): an attribute that cannot be located by, or of the wrong type: Invalid Field.
  */
@@ -63,7 +63,8 @@ public final class LocateOperation implements KmipOperation {
         StructureReader reader = StructureReader.ofPayload(payload, "Locate");
         Integer maxItems = reader.optionalInteger(Tag.MAXIMUM_ITEMS, "Maximum Items").orElse(null);
         // Offset Items is a 1.3 field, but PyKMIP sends it at 1.2 too: accepted in every version.
-        int offset = reader.optionalInteger(Tag.OFFSET_ITEMS, "Offset Items").orElse(0);
+        Integer offsetItems = reader.optionalInteger(Tag.OFFSET_ITEMS, "Offset Items").orElse(null);
+        int offset = offsetItems == null ? 0 : offsetItems;
         if ((maxItems != null && maxItems < 0) || offset < 0) {
             throw new KmipException(ResultReason.INVALID_FIELD, "Maximum Items and Offset Items cannot be negative");
         }
@@ -84,7 +85,9 @@ public final class LocateOperation implements KmipOperation {
                 : new Page<>(List.of(), 0);
         context.setIdPlaceholder(found.items().size() == 1 ? found.items().getFirst().toString() : null);
         List<Ttlv> answer = new ArrayList<>();
-        if (context.version().atLeast(ProtocolVersion.V1_3)) {
+        // Located Items (1.3+) is optional; it is answered when the client pages, which is when it needs the total.
+        boolean paging = maxItems != null || offsetItems != null;
+        if (context.version().atLeast(ProtocolVersion.V1_3) && paging) {
             answer.add(new Ttlv.IntegerItem(Tag.LOCATED_ITEMS, (int) Math.min(Integer.MAX_VALUE, found.total())));
         }
         found.items().forEach(id -> answer.add(new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id.toString())));

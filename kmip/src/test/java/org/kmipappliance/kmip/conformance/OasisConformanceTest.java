@@ -1,0 +1,114 @@
+package org.kmipappliance.kmip.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.kmipappliance.kmip.client.KmipClient;
+import org.kmipappliance.kmip.message.ProtocolVersion;
+import org.kmipappliance.kmip.server.KmipTestServerAccess;
+import org.kmipappliance.kmip.ttlv.Ttlv;
+import org.kmipappliance.kmip.ttlv.TtlvDecoder;
+import org.kmipappliance.kmip.ttlv.TtlvEncoder;
+
+/**
+ * Replays every OASIS KMIP 1.4 and 1.1 symmetric-key profile vector in shared/conformance against a live
+ * listener, one adapter per vector, and checks every response. Cases that need what this server does not do are
+ * skipped with the reason and never counted as passed.
+ */
+class OasisConformanceTest {
+    /** Cases out of scope, with the reason (shared/conformance/README.md). */
+    static final Map<String, String> SKIPPED = Map.ofEntries(
+            Map.entry("SKLC-M-3", "needs Modify Attribute"),
+            Map.entry("SKFF-M-4", "needs 3DES keys"),
+            Map.entry("SKFF-M-8", "needs 3DES keys"),
+            Map.entry("SKFF-M-9", "needs Modify/Delete Attribute and Get Attribute List"),
+            Map.entry("SKFF-M-10", "needs Modify/Delete Attribute and Get Attribute List"),
+            Map.entry("SKFF-M-11", "needs Modify/Delete Attribute and Get Attribute List"),
+            Map.entry("SKFF-M-12", "needs Modify/Delete Attribute and Get Attribute List"),
+            Map.entry("SKFF-O-1", "needs SKIPJACK keys"),
+            Map.entry("SKFF-O-2", "needs SKIPJACK keys"),
+            Map.entry("SKFF-O-3", "needs SKIPJACK keys, Modify/Delete Attribute and Get Attribute List"),
+            Map.entry("SKFF-O-4", "needs 3DES keys"),
+            Map.entry("SKFF-O-5", "needs 3DES keys"),
+            Map.entry("SKFF-O-6", "needs 3DES keys, Modify/Delete Attribute and Get Attribute List"),
+            Map.entry("TL-M-1", "needs Register, Check, Modify/Delete Attribute and Get Attribute List"),
+            Map.entry("TL-M-3", "needs Modify Attribute and Get Attribute List"),
+            Map.entry("AX-M-1", "needs the Undo batch error continuation option"),
+            Map.entry("AX-M-2", "needs key wrapping on Get"));
+
+    private static KmipTestServerAccess fixture;
+    /** Case and result, printed when the run ends: the conformance table. */
+    private static final Map<String, String> RESULTS = new java.util.TreeMap<>();
+
+    @BeforeAll
+    static void start() {
+        fixture = new KmipTestServerAccess("oasis-conformance");
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        fixture.close();
+        StringBuilder table = new StringBuilder("OASIS KMIP conformance (case | result)\n");
+        RESULTS.forEach((name, result) -> table.append(name).append(" | ").append(result).append('\n'));
+        System.out.print(table);
+        Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "oasis-conformance.txt"), table);
+    }
+
+    static Path vectors() {
+        for (Path candidate : List.of(Path.of("../../shared/conformance/oasis-kmip"),
+                Path.of("../shared/conformance/oasis-kmip"), Path.of("../../../shared/conformance/oasis-kmip"))) {
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("shared/conformance/oasis-kmip not found beside the repository");
+    }
+
+    @TestFactory
+    Stream<DynamicTest> oasisVectors() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (String version : List.of("v1.4", "v1.1")) {
+            try (Stream<Path> files = Files.list(vectors().resolve(version))) {
+                for (Path file : files.sorted().toList()) {
+                    String name = file.getFileName().toString().replace(".xml", "");
+                    String caseName = name.substring(0, name.lastIndexOf('-'));
+                    tests.add(DynamicTest.dynamicTest(name, () -> run(file, caseName)));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
+    private static void run(Path file, String caseName) throws Exception {
+        String name = file.getParent().getFileName() + "/" + file.getFileName().toString().replace(".xml", "");
+        if (SKIPPED.containsKey(caseName)) {
+            RESULTS.put(name, "skipped: " + SKIPPED.get(caseName));
+        }
+        Assumptions.assumeFalse(SKIPPED.containsKey(caseName), () -> "skipped: " + SKIPPED.get(caseName));
+        RESULTS.put(name, "FAILED");
+        OasisVector vector = OasisVector.read(file);
+        try (KmipClient kmip = fixture.connectNewAdapter(ProtocolVersion.V1_4)) {
+            int step = 0;
+            for (OasisVector.Exchange exchange : vector.exchanges()) {
+                step++;
+                byte[] answer = kmip.exchangeRaw(TtlvEncoder.encode(vector.toTtlv(exchange.request())));
+                Ttlv actual = TtlvDecoder.decode(answer);
+                List<String> differences = vector.compare(exchange.response(), actual);
+                assertEquals(List.of(), differences, file.getFileName() + " step " + step);
+            }
+        }
+        List<String> notes = vector.notes().stream().distinct().toList();
+        RESULTS.put(name, notes.isEmpty() ? "passed" : "passed (" + String.join("; ", notes) + ")");
+    }
+}
