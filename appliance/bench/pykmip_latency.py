@@ -1,4 +1,4 @@
-"""Create and Get latency from one PyKMIP client (Debian python3-pykmip), one request at a time.
+"""Create, Get and Locate latency from one PyKMIP client (Debian python3-pykmip), one request at a time.
 
 Usage: /usr/bin/python3 appliance/bench/pykmip_latency.py PYKMIP_CONFIG [COUNT] [VERSION]
 Prints throughput and latency percentiles per operation. Each operation is one KMIP request on one kept-open
@@ -11,6 +11,7 @@ import warnings
 
 warnings.simplefilter("ignore")
 from kmip import enums  # noqa: E402
+from kmip.core.factories.attributes import AttributeFactory  # noqa: E402
 from kmip.pie.client import ProxyKmipClient  # noqa: E402
 
 VERSIONS = {"1.1": enums.KMIPVersion.KMIP_1_1, "1.2": enums.KMIPVersion.KMIP_1_2,
@@ -36,11 +37,12 @@ def main():
     with ProxyKmipClient(config="client", config_file=config, kmip_version=version) as client:
         for _ in range(20):  # warm-up: JIT, connection pools, HSM sessions
             client.get(client.create(enums.CryptographicAlgorithm.AES, 256))
-        ids, creates, gets = [], [], []
+        ids, creates, gets, locates = [], [], [], []
+        run = str(int(time.time()))
         start = time.perf_counter()
-        for _ in range(count):
+        for i in range(count):
             t = time.perf_counter()
-            ids.append(client.create(enums.CryptographicAlgorithm.AES, 256))
+            ids.append(client.create(enums.CryptographicAlgorithm.AES, 256, name="bench-%s-%d" % (run, i)))
             creates.append(time.perf_counter() - t)
         create_elapsed = time.perf_counter() - start
         start = time.perf_counter()
@@ -49,8 +51,18 @@ def main():
             client.get(uid)
             gets.append(time.perf_counter() - t)
         get_elapsed = time.perf_counter() - start
+        factory = AttributeFactory()
+        start = time.perf_counter()
+        for i in range(count):
+            t = time.perf_counter()
+            found = client.locate(attributes=[factory.create_attribute(enums.AttributeType.NAME,
+                                                                       "bench-%s-%d" % (run, i))])
+            locates.append(time.perf_counter() - t)
+            assert found == [ids[i]], found
+        locate_elapsed = time.perf_counter() - start
     report("Create", creates, create_elapsed)
     report("Get", gets, get_elapsed)
+    report("Locate", locates, locate_elapsed)
 
 
 if __name__ == "__main__":

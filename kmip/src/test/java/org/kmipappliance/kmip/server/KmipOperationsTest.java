@@ -413,6 +413,68 @@ class KmipOperationsTest {
     }
 
     @Test
+    void locate_storageStatusAndFreshGroupMembers() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String group = UUID.randomUUID().toString();
+            String served = create(kmip, attribute("Object Group", text(group)));
+            String fresh = create(kmip, attribute("Object Group", text(group)));
+            kmip.getKeyMaterial(served);
+            assertEquals(List.of(fresh, served), locate(kmip, attribute("Object Group", text(group))));
+            assertEquals(List.of(fresh), locate(kmip, new Ttlv.EnumerationItem(Tag.OBJECT_GROUP_MEMBER,
+                    KmipEnums.GROUP_MEMBER_FRESH), attribute("Object Group", text(group))), "Group Member Fresh");
+            assertEquals(List.of(), locate(kmip, new Ttlv.IntegerItem(Tag.STORAGE_STATUS_MASK, 2),
+                    attribute("Object Group", text(group))), "nothing is archived");
+            assertEquals(List.of(fresh, served), locate(kmip, new Ttlv.IntegerItem(Tag.STORAGE_STATUS_MASK, 3),
+                    attribute("Object Group", text(group))));
+        }
+    }
+
+    @Test
+    void customAttributes_ofEveryType_roundTrip() throws Exception {
+        List<Ttlv> values = List.of(text("t"), integer(-3), new Ttlv.LongIntegerItem(Tag.ATTRIBUTE_VALUE, 1L << 40),
+                new Ttlv.BigIntegerItem(Tag.ATTRIBUTE_VALUE, new java.math.BigInteger("-123456789012345678901234")),
+                enumeration(0x80000001), new Ttlv.BooleanItem(Tag.ATTRIBUTE_VALUE, true),
+                new Ttlv.ByteStringItem(Tag.ATTRIBUTE_VALUE, new byte[] {1, 2, 3}),
+                date(Instant.parse("2030-01-01T00:00:00Z")), new Ttlv.IntervalItem(Tag.ATTRIBUTE_VALUE, 86400),
+                Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE, new Ttlv.TextStringItem(Tag.APPLICATION_NAMESPACE, "n")));
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_1)) {
+            List<Ttlv.Structure> attributes = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                attributes.add(attribute("x-type-" + i, values.get(i)));
+            }
+            String id = create(kmip, attributes.toArray(Ttlv.Structure[]::new));
+            Map<String, List<Ttlv>> all = attributes(kmip, id);
+            for (int i = 0; i < values.size(); i++) {
+                assertEquals(List.of(values.get(i)), all.get("x-type-" + i), values.get(i).type().name());
+                assertEquals(List.of(id), locate(kmip, attribute("x-type-" + i, values.get(i))));
+            }
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> create(kmip, attribute("x-nested",
+                    Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE, Ttlv.Structure.of(Tag.APPLICATION_SPECIFIC_INFORMATION))))),
+                    "a custom structure may not nest");
+        }
+    }
+
+    @Test
+    void headerRules_duplicateFieldIsInvalidMessage_unknownFieldIsInvalidField() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            for (Map.Entry<Ttlv, ResultReason> extra : Map.of(
+                    (Ttlv) new Ttlv.IntegerItem(Tag.BATCH_COUNT, 1), ResultReason.INVALID_MESSAGE,
+                    new Ttlv.TextStringItem(Tag.NAME_VALUE, "not a header field"), ResultReason.INVALID_FIELD)
+                    .entrySet()) {
+                byte[] request = org.kmipappliance.kmip.ttlv.TtlvEncoder.encode(Ttlv.Structure.of(Tag.REQUEST_MESSAGE,
+                        Ttlv.Structure.of(Tag.REQUEST_HEADER, org.kmipappliance.kmip.message.MessageCodec
+                                .encodeVersion(ProtocolVersion.V1_4), new Ttlv.IntegerItem(Tag.BATCH_COUNT, 1),
+                                extra.getKey()),
+                        Ttlv.Structure.of(Tag.BATCH_ITEM, new Ttlv.EnumerationItem(Tag.OPERATION,
+                                Operation.DISCOVER_VERSIONS.code()), payload())));
+                ResponseMessage response = org.kmipappliance.kmip.message.MessageCodec.parseResponse(
+                        org.kmipappliance.kmip.ttlv.TtlvDecoder.decode(kmip.exchangeRaw(request)));
+                assertEquals(extra.getValue(), response.items().getFirst().reason());
+            }
+        }
+    }
+
+    @Test
     void locate_byDates_equalityAndInclusiveRanges() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
             String tag = UUID.randomUUID().toString();
