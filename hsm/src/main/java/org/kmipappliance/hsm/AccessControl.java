@@ -14,11 +14,13 @@ import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.store.jooq.tables.records.ApiTokensRecord;
 import org.kmipappliance.hsm.store.jooq.tables.records.InstancesRecord;
 
@@ -100,6 +102,31 @@ public final class AccessControl {
                 .and(API_TOKENS.EXPIRES_AT.isNull().or(API_TOKENS.EXPIRES_AT.gt(now)))
                 .fetchOptional()
                 .map(row -> new ApiPrincipal(row.getId(), row.getInstanceId(), parseRoles(row.getRoles())));
+    }
+
+    /** An API token as listed to administrators: never its secret. */
+    public record TokenInfo(UUID id, String description, Set<Role> roles, Instant createdAt, Instant expiresAt,
+                            Instant revokedAt) {
+    }
+
+    public List<TokenInfo> listTokens(UUID instanceId) {
+        return dsl.selectFrom(API_TOKENS).where(API_TOKENS.INSTANCE_ID.eq(instanceId))
+                .orderBy(API_TOKENS.CREATED_AT.desc())
+                .fetch(row -> new TokenInfo(row.getId(), row.getDescription(), parseRoles(row.getRoles()),
+                        Timestamps.instant(row.getCreatedAt()), Timestamps.instant(row.getExpiresAt()),
+                        Timestamps.instant(row.getRevokedAt())));
+    }
+
+    /** Revokes a token of the instance: it stops authenticating at once. Revoking twice is harmless. */
+    public void revokeToken(UUID instanceId, UUID tokenId) {
+        int found = dsl.update(API_TOKENS).set(API_TOKENS.REVOKED_AT, DSL.coalesce(API_TOKENS.REVOKED_AT,
+                        DSL.val(Timestamps.now(clock))))
+                .where(API_TOKENS.ID.eq(tokenId).and(API_TOKENS.INSTANCE_ID.eq(instanceId)))
+                .execute();
+        if (found == 0) {
+            throw new CustodyException(CustodyException.Failure.TOKEN_NOT_FOUND, "API token " + tokenId
+                    + " does not exist in this instance");
+        }
     }
 
     private static Set<Role> parseRoles(String roles) {

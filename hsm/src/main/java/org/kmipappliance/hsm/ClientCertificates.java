@@ -5,6 +5,7 @@ import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_CLIENT_CERTIFICATES;
 
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -20,11 +21,13 @@ public final class ClientCertificates {
 
     private final DSLContext dsl;
     private final KmipAdapters adapters;
+    private final CertificateRemovals removals;
     private final Clock clock;
 
-    ClientCertificates(DSLContext dsl, KmipAdapters adapters, Clock clock) {
+    ClientCertificates(DSLContext dsl, KmipAdapters adapters, CertificateRemovals removals, Clock clock) {
         this.dsl = dsl;
         this.adapters = adapters;
+        this.removals = removals;
         this.clock = clock;
     }
 
@@ -97,6 +100,14 @@ public final class ClientCertificates {
                 .fetchOptional(ClientCertificates::toCertificate)
                 .orElseThrow(() -> new CustodyException(CustodyException.Failure.CERTIFICATE_NOT_FOUND,
                         "certificate " + idOrName + " is not registered to adapter " + adapterIdOrName));
+    }
+
+    /** Deletes a certificate; returns its fingerprint so open KMIP connections that use it can be closed. */
+    public String delete(UUID instanceId, String adapterIdOrName, String idOrName) {
+        ClientCertificate certificate = get(instanceId, adapterIdOrName, idOrName);
+        dsl.deleteFrom(KMIP_CLIENT_CERTIFICATES).where(KMIP_CLIENT_CERTIFICATES.ID.eq(certificate.id())).execute();
+        removals.publish(List.of(certificate.sha256Fingerprint()));
+        return certificate.sha256Fingerprint();
     }
 
     /** Who a KMIP client is, from the SHA-256 fingerprint of its certificate; empty if it is not registered. */

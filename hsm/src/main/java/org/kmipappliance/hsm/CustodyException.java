@@ -13,6 +13,9 @@ public final class CustodyException extends RuntimeException {
         ADAPTER_NOT_FOUND,
         ADAPTER_NAME_TAKEN,
         ADAPTER_LIMIT_REACHED,
+        /** The adapter still has KMIP objects that are not destroyed. */
+        ADAPTER_HAS_OBJECTS,
+        TOKEN_NOT_FOUND,
         CERTIFICATE_NOT_FOUND,
         CERTIFICATE_ALREADY_REGISTERED,
         CERTIFICATE_NAME_TAKEN,

@@ -15,14 +15,20 @@ public final class KeyCustody {
     private final ClientCertificates certificates;
     private final KmipObjects objects;
     private final AuditLog audit;
+    private final CertificateRemovals certificateRemovals = new CertificateRemovals();
 
     public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock) {
         this.access = new AccessControl(database.dsl(), clock);
         this.rootKeys = new RootKeys(database.dsl(), hsm, clock);
-        this.adapters = new KmipAdapters(database.dsl(), rootKeys, clock);
-        this.certificates = new ClientCertificates(database.dsl(), adapters, clock);
+        this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, clock);
+        this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, clock);
         this.objects = new KmipObjects(database.dsl(), hsm, adapters, rootKeys, clock);
         this.audit = new AuditLog(database.dsl(), clock);
+    }
+
+    /** Where the KMIP tier learns that certificates were removed. */
+    public CertificateRemovals certificateRemovals() {
+        return certificateRemovals;
     }
 
     public AuditLog audit() {

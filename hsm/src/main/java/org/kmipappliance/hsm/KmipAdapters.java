@@ -2,6 +2,9 @@ package org.kmipappliance.hsm;
 
 import static org.kmipappliance.hsm.store.jooq.Tables.INSTANCES;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_ADAPTERS;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_CLIENT_CERTIFICATES;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECT_ATTRIBUTES;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEYS;
 
 import java.time.Clock;
@@ -19,11 +22,13 @@ public final class KmipAdapters {
 
     private final DSLContext dsl;
     private final RootKeys rootKeys;
+    private final CertificateRemovals removals;
     private final Clock clock;
 
-    KmipAdapters(DSLContext dsl, RootKeys rootKeys, Clock clock) {
+    KmipAdapters(DSLContext dsl, RootKeys rootKeys, CertificateRemovals removals, Clock clock) {
         this.dsl = dsl;
         this.rootKeys = rootKeys;
+        this.removals = removals;
         this.clock = clock;
     }
 
@@ -98,6 +103,38 @@ public final class KmipAdapters {
                 .fetchOptional(KmipAdapters::toAdapter)
                 .orElseThrow(() -> new CustodyException(CustodyException.Failure.ADAPTER_NOT_FOUND,
                         "KMIP adapter " + idOrName + " does not exist"));
+    }
+
+    /**
+     * Deletes an adapter that has no live KMIP objects: its certificates stop working and the metadata of its
+     * destroyed objects is purged with it. Returns the fingerprints of the certificates that were removed.
+     */
+    public java.util.List<String> delete(UUID instanceId, String idOrName) {
+        KmipAdapter adapter = get(instanceId, idOrName);
+        java.util.List<String> fingerprints = dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            // Locking the adapter row orders this delete after any create of an object or certificate in flight.
+            t.selectFrom(KMIP_ADAPTERS).where(KMIP_ADAPTERS.ID.eq(adapter.id())).forUpdate().fetchOne();
+            int live = t.fetchCount(KMIP_OBJECTS, KMIP_OBJECTS.ADAPTER_ID.eq(adapter.id())
+                    .and(KMIP_OBJECTS.STATE.notIn((short) ObjectState.DESTROYED.code(),
+                            (short) ObjectState.DESTROYED_COMPROMISED.code())));
+            if (live > 0) {
+                throw new CustodyException(CustodyException.Failure.ADAPTER_HAS_OBJECTS, "KMIP adapter "
+                        + adapter.name() + " still has " + live + " KMIP objects that are not deleted; delete them "
+                        + "first (DELETE .../kmip_objects/<id>, with force=true for active ones)");
+            }
+            java.util.List<String> removed = t.select(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT)
+                    .from(KMIP_CLIENT_CERTIFICATES).where(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID.eq(adapter.id()))
+                    .fetch(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT);
+            t.deleteFrom(KMIP_CLIENT_CERTIFICATES).where(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID.eq(adapter.id()))
+                    .execute();
+            t.deleteFrom(KMIP_OBJECT_ATTRIBUTES).where(KMIP_OBJECT_ATTRIBUTES.ADAPTER_ID.eq(adapter.id())).execute();
+            t.deleteFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ADAPTER_ID.eq(adapter.id())).execute();
+            t.deleteFrom(KMIP_ADAPTERS).where(KMIP_ADAPTERS.ID.eq(adapter.id())).execute();
+            return removed;
+        });
+        removals.publish(fingerprints);
+        return fingerprints;
     }
 
     /** The adapter's root key, checked to exist. */

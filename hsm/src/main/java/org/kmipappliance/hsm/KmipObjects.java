@@ -40,6 +40,8 @@ public final class KmipObjects {
      */
     public static final int MAX_ATTRIBUTE_INSTANCES = 64;
     private static final Set<Integer> AES_KEY_LENGTHS = Set.of(128, 192, 256);
+    /** KMIP Revocation Reason Code recorded when the REST API force-deletes an active object. */
+    private static final int CESSATION_OF_OPERATION = 6;
     private static final List<Short> DESTROYED_STATES = List.of((short) ObjectState.DESTROYED.code(),
             (short) ObjectState.DESTROYED_COMPROMISED.code());
 
@@ -164,7 +166,7 @@ public final class KmipObjects {
                     .fetchOne(0, Integer.class);
             int index = highest == null ? 0 : highest + 1;
             insertAttribute(t, objectId, object.getAdapterId(), attribute, index);
-            touch(object, caller);
+            touch(object, caller.certificateId(), caller.subject());
             object.store();
             return index;
         });
@@ -179,8 +181,16 @@ public final class KmipObjects {
      */
     public KmipObject transition(KmipCaller caller, UUID objectId, LifecycleEvent event, Integer revocationReason,
                                  String revocationMessage, Instant compromiseOccurrenceDate) {
+        return transition(caller.adapterId(), objectId, event, revocationReason, revocationMessage,
+                compromiseOccurrenceDate, caller.certificateId(), caller.subject());
+    }
+
+    /** A transition by a KMIP client (with its certificate) or an API caller (certificate null). */
+    private KmipObject transition(UUID adapterId, UUID objectId, LifecycleEvent event, Integer revocationReason,
+                                  String revocationMessage, Instant compromiseOccurrenceDate, UUID actorCertificate,
+                                  String actor) {
         return dsl.transactionResult(tx -> {
-            KmipObjectsRecord object = load(tx.dsl(), caller, objectId, true);
+            KmipObjectsRecord object = load(tx.dsl(), adapterId, objectId, true);
             ObjectState from = ObjectState.ofCode(object.getState());
             ObjectState to = ObjectLifecycle.next(from, event).orElseThrow(() -> new CustodyException(
                     CustodyException.Failure.STATE_FORBIDS, "object " + objectId + " is "
@@ -205,12 +215,12 @@ public final class KmipObjects {
                     // Crypto-erase: without the blob nothing can ever open this key again.
                     object.setSealedMaterial(null);
                     object.setDestroyedAt(now);
-                    object.setDestroyedByCertId(caller.certificateId());
-                    object.setDestroyedBy(caller.subject());
+                    object.setDestroyedByCertId(actorCertificate);
+                    object.setDestroyedBy(actor);
                 }
             }
             object.setState((short) to.code());
-            touch(object, caller);
+            touch(object, actorCertificate, actor);
             object.store();
             return toObject(object);
         });
@@ -314,6 +324,38 @@ public final class KmipObjects {
         return condition;
     }
 
+    /** One object of an adapter, for the REST API (any state). */
+    public KmipObject get(UUID instanceId, String adapterIdOrName, UUID objectId) {
+        KmipAdapter adapter = adapters.get(instanceId, adapterIdOrName);
+        return dsl.selectFrom(KMIP_OBJECTS)
+                .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.ADAPTER_ID.eq(adapter.id())))
+                .fetchOptional(KmipObjects::toObject)
+                .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
+                        "KMIP object " + objectId + " does not exist in adapter " + adapterIdOrName));
+    }
+
+    /**
+     * Deletes (destroys) an object through the REST API: its material is erased and it becomes Destroyed (or
+     * Destroyed Compromised). An Active object is refused unless {@code force}, which deactivates it first;
+     * an object already destroyed is refused.
+     */
+    public KmipObject delete(UUID instanceId, String adapterIdOrName, UUID objectId, boolean force, String actor) {
+        KmipObject object = get(instanceId, adapterIdOrName, objectId);
+        if (!ObjectLifecycle.hasMaterial(object.state())) {
+            throw new CustodyException(CustodyException.Failure.STATE_FORBIDS, "KMIP object " + objectId
+                    + " is already deleted");
+        }
+        if (object.state() == ObjectState.ACTIVE) {
+            if (!force) {
+                throw new CustodyException(CustodyException.Failure.STATE_FORBIDS, "KMIP object " + objectId
+                        + " is active; deactivate it over KMIP first, or delete it with force=true");
+            }
+            transition(object.adapterId(), objectId, LifecycleEvent.REVOKE_OTHER, CESSATION_OF_OPERATION,
+                    "deleted with force through the REST API", null, null, actor);
+        }
+        return transition(object.adapterId(), objectId, LifecycleEvent.DESTROY, null, null, null, null, actor);
+    }
+
     /** Objects of an adapter in the given states, newest first. */
     public Page<KmipObject> list(UUID instanceId, String adapterIdOrName, Set<ObjectState> states, int limit,
                                  int offset) {
@@ -341,8 +383,12 @@ public final class KmipObjects {
     }
 
     private KmipObjectsRecord load(DSLContext context, KmipCaller caller, UUID objectId, boolean forUpdate) {
+        return load(context, caller.adapterId(), objectId, forUpdate);
+    }
+
+    private KmipObjectsRecord load(DSLContext context, UUID adapterId, UUID objectId, boolean forUpdate) {
         var select = context.selectFrom(KMIP_OBJECTS)
-                .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.ADAPTER_ID.eq(caller.adapterId())));
+                .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.ADAPTER_ID.eq(adapterId)));
         return (forUpdate ? select.forUpdate().fetchOptional() : select.fetchOptional())
                 .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
                         "object " + objectId + " does not exist"));
@@ -386,10 +432,10 @@ public final class KmipObjects {
         row.insert();
     }
 
-    private void touch(KmipObjectsRecord object, KmipCaller caller) {
+    private void touch(KmipObjectsRecord object, UUID actorCertificate, String actor) {
         object.setUpdatedAt(Timestamps.now(clock));
-        object.setUpdatedByCertId(caller.certificateId());
-        object.setUpdatedBy(caller.subject());
+        object.setUpdatedByCertId(actorCertificate);
+        object.setUpdatedBy(actor);
     }
 
     private RootKey activeRootKey(KmipAdapter adapter) {

@@ -54,6 +54,10 @@ final class ErrorEnvelope {
                     e.getMessage(), null, null);
             case ADAPTER_NAME_TAKEN -> new ApiError(Status.CONFLICT_409, "KMIP_ADAPTER_DUPLICATE_NAME_ERR", context,
                     e.getMessage(), "field", "name");
+            case ADAPTER_HAS_OBJECTS -> new ApiError(Status.CONFLICT_409, "KMIP_ADAPTER_HAS_OBJECTS_ERR", context,
+                    e.getMessage(), null, null);
+            case TOKEN_NOT_FOUND -> new ApiError(Status.NOT_FOUND_404, "API_TOKEN_NOT_FOUND_ERR", context,
+                    e.getMessage(), null, null);
             case ADAPTER_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "KMIP_ADAPTER_LIMIT_ERR", context,
                     e.getMessage(), null, null);
             case CERTIFICATE_NOT_FOUND -> new ApiError(Status.NOT_FOUND_404, "KMIP_CERT_NOT_FOUND_ERR", context,

@@ -11,7 +11,7 @@ final class CustodyResults {
     static ResultReason reasonFor(CustodyException e) {
         return switch (e.failure()) {
             case OBJECT_NOT_FOUND, ADAPTER_NOT_FOUND, ROOT_KEY_NOT_FOUND, CERTIFICATE_NOT_FOUND,
-                 INSTANCE_NOT_FOUND -> ResultReason.ITEM_NOT_FOUND;
+                 INSTANCE_NOT_FOUND, TOKEN_NOT_FOUND -> ResultReason.ITEM_NOT_FOUND;
             // The object is known but only its attributes remain (KMIP 1.4 table 338: "Illegal Operation").
             case OBJECT_DESTROYED -> ResultReason.ILLEGAL_OPERATION;
             case ROOT_KEY_NOT_ACTIVE -> ResultReason.PERMISSION_DENIED;
@@ -20,7 +20,7 @@ final class CustodyResults {
             case ATTRIBUTE_ALREADY_SET -> ResultReason.ILLEGAL_OPERATION;
             case ATTRIBUTE_VALUE_TAKEN -> ResultReason.INVALID_FIELD;
             case TOO_MANY_INSTANCES -> ResultReason.INDEX_OUT_OF_BOUNDS;
-            case ADAPTER_NAME_TAKEN, ADAPTER_LIMIT_REACHED, CERTIFICATE_ALREADY_REGISTERED, CERTIFICATE_NAME_TAKEN,
+            case ADAPTER_HAS_OBJECTS, ADAPTER_NAME_TAKEN, ADAPTER_LIMIT_REACHED, CERTIFICATE_ALREADY_REGISTERED, CERTIFICATE_NAME_TAKEN,
                  CERTIFICATE_LIMIT_REACHED -> ResultReason.ILLEGAL_OPERATION;
         };
     }

@@ -28,13 +28,15 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private final RequestProcessor processor;
     private final Executor virtualThreads;
+    private final ConnectionsByCertificate connections;
     private String clientFingerprint;
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
     private int queued;
 
-    KmipConnectionHandler(RequestProcessor processor, Executor virtualThreads) {
+    KmipConnectionHandler(RequestProcessor processor, Executor virtualThreads, ConnectionsByCertificate connections) {
         this.processor = processor;
         this.virtualThreads = virtualThreads;
+        this.connections = connections;
     }
 
     @Override
@@ -42,6 +44,7 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         if (event instanceof SslHandshakeCompletionEvent handshake) {
             if (handshake.isSuccess()) {
                 clientFingerprint = fingerprintOf(ctx);
+                connections.add(clientFingerprint, ctx.channel());
             } else {
                 // Unregistered certificates are logged by the trust manager; a client that connects and leaves
                 // without a byte (vCenter's health check) ends here too and is not worth more than debug.

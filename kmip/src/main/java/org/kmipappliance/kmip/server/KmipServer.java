@@ -44,10 +44,16 @@ public final class KmipServer implements AutoCloseable {
     private final ExecutorService virtualThreads;
     private final Channel listener;
     private final AtomicInteger openConnections;
+    private final java.util.function.Consumer<java.util.Collection<String>> closeRemoved;
+    private final KeyCustody custody;
 
     private KmipServer(EventLoopGroup acceptor, EventLoopGroup workers, ExecutorService virtualThreads,
-                       Channel listener, AtomicInteger openConnections) {
+                       Channel listener, AtomicInteger openConnections, ConnectionsByCertificate connections,
+                       KeyCustody custody) {
         this.openConnections = openConnections;
+        this.closeRemoved = connections::closeAll;
+        this.custody = custody;
+        custody.certificateRemovals().subscribe(closeRemoved);
         this.acceptor = acceptor;
         this.workers = workers;
         this.virtualThreads = virtualThreads;
@@ -62,6 +68,7 @@ public final class KmipServer implements AutoCloseable {
         ExecutorService virtualThreads = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("kmip-", 0).factory());
         AtomicInteger openConnections = new AtomicInteger();
+        ConnectionsByCertificate connections = new ConnectionsByCertificate();
         try {
             Channel listener = new ServerBootstrap()
                     .group(acceptor, workers)
@@ -88,13 +95,15 @@ public final class KmipServer implements AutoCloseable {
                                             config.idleTimeout().toSeconds(), TimeUnit.SECONDS))
                                     .addLast("frames", new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 4, 4, 0, 0,
                                             true))
-                                    .addLast("kmip", new KmipConnectionHandler(processor, virtualThreads));
+                                    .addLast("kmip", new KmipConnectionHandler(processor, virtualThreads,
+                                            connections));
                         }
                     })
                     .bind(config.host(), config.port())
                     .syncUninterruptibly()
                     .channel();
-            KmipServer server = new KmipServer(acceptor, workers, virtualThreads, listener, openConnections);
+            KmipServer server = new KmipServer(acceptor, workers, virtualThreads, listener, openConnections,
+                    connections, custody);
             LOG.log(System.Logger.Level.INFO, "KMIP listening on {0}:{1,number,#}", config.host(), server.port());
             return server;
         } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
@@ -129,6 +138,7 @@ public final class KmipServer implements AutoCloseable {
 
     @Override
     public void close() {
+        custody.certificateRemovals().unsubscribe(closeRemoved);
         listener.close().syncUninterruptibly();
         acceptor.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
