@@ -12,6 +12,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.HsmConfig;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
@@ -53,9 +54,10 @@ public final class Appliance implements AutoCloseable {
             createPrivateDirectory(stateDirectory);
             Pkcs11Hsm hsm = Pkcs11Hsm.open(hsmConfig(config.hsm(), stateDirectory));
             opened.push(hsm);
-            CustodyDatabase database = openDatabase(config.database(), stateDirectory, opened);
+            Metrics metrics = new Metrics();
+            CustodyDatabase database = openDatabase(config.database(), stateDirectory, opened, metrics);
             opened.push(database);
-            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC());
+            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), metrics);
             AppliancePki pki = AppliancePki.loadOrCreate(stateDirectory.resolve("pki"), config.tls().hostnames(),
                     config.tls().ipAddresses());
             List<java.security.cert.X509Certificate> chain = List.of(pki.serverCertificate(),
@@ -65,7 +67,7 @@ public final class Appliance implements AutoCloseable {
                     config.kmip().maxConnections()), custody, new RequestProcessor(custody, Clock.systemUTC()));
             opened.push(kmip);
             RestServer rest = RestServer.start(config.rest().host(), config.rest().port(), pki.serverKey(), chain,
-                    custody);
+                    custody, () -> java.util.Map.of("kmip", kmip.isListening()));
             opened.push(rest);
             LOG.log(System.Logger.Level.INFO, "appliance started: KMIP on {0}:{1,number,#}, REST on https://{2}:{3,number,#}",
                     config.kmip().host(), kmip.port(), config.rest().host(), rest.port());
@@ -85,14 +87,14 @@ public final class Appliance implements AutoCloseable {
     }
 
     private static CustodyDatabase openDatabase(ApplianceConfig.Database database, Path stateDirectory,
-                                                Deque<AutoCloseable> opened) {
+                                                Deque<AutoCloseable> opened, Metrics metrics) {
         if (database.jdbcUrl() == null) {
             Path postgres = stateDirectory.resolve("postgres");
             EmbeddedPostgresServer server = EmbeddedPostgresServer.start(postgres.resolve("data"),
                     postgres.resolve("binaries"));
             opened.push(server);
             return CustodyDatabase.connect(server.jdbcUrl("postgres"), EmbeddedPostgresServer.USER, "",
-                    database.maxConnections());
+                    database.maxConnections(), metrics);
         }
         String password = "";
         if (database.passwordFile() != null) {
@@ -102,7 +104,8 @@ public final class Appliance implements AutoCloseable {
                 throw new UncheckedIOException("cannot read the database password file " + database.passwordFile(), e);
             }
         }
-        return CustodyDatabase.connect(database.jdbcUrl(), database.user(), password, database.maxConnections());
+        return CustodyDatabase.connect(database.jdbcUrl(), database.user(), password, database.maxConnections(),
+                metrics);
     }
 
     static void createPrivateDirectory(Path directory) {

@@ -1,6 +1,7 @@
 package org.kmipappliance.hsm;
 
 import java.time.Clock;
+import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 
@@ -17,18 +18,42 @@ public final class KeyCustody {
     private final AuditLog audit;
     private final CertificateRemovals certificateRemovals = new CertificateRemovals();
 
+    private final Metrics metrics;
+    private final Pkcs11Hsm hsm;
+    private final CustodyDatabase database;
+
     public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock) {
+        this(hsm, database, clock, new Metrics());
+    }
+
+    /** Custody whose HSM calls are timed into {@code metrics}. */
+    public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock, Metrics metrics) {
+        this.metrics = metrics;
+        this.hsm = hsm;
+        this.database = database;
         this.access = new AccessControl(database.dsl(), clock);
         this.rootKeys = new RootKeys(database.dsl(), hsm, clock);
         this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, clock);
         this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, clock);
-        this.objects = new KmipObjects(database.dsl(), hsm, adapters, rootKeys, clock);
+        this.objects = new KmipObjects(database.dsl(), new TimedHsm(hsm, metrics), adapters, rootKeys, clock);
         this.audit = new AuditLog(database.dsl(), clock);
     }
 
     /** Where the KMIP tier learns that certificates were removed. */
     public CertificateRemovals certificateRemovals() {
         return certificateRemovals;
+    }
+
+    /** Whether the database and the HSM answer, by name. */
+    public java.util.Map<String, Boolean> health() {
+        java.util.Map<String, Boolean> checks = new java.util.LinkedHashMap<>();
+        checks.put("database", database.isReachable());
+        checks.put("hsm", hsm.isAvailable());
+        return checks;
+    }
+
+    public Metrics metrics() {
+        return metrics;
     }
 
     public AuditLog audit() {

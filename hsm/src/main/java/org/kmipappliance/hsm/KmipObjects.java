@@ -46,12 +46,12 @@ public final class KmipObjects {
             (short) ObjectState.DESTROYED_COMPROMISED.code());
 
     private final DSLContext dsl;
-    private final Pkcs11Hsm hsm;
+    private final TimedHsm hsm;
     private final KmipAdapters adapters;
     private final RootKeys rootKeys;
     private final Clock clock;
 
-    KmipObjects(DSLContext dsl, Pkcs11Hsm hsm, KmipAdapters adapters, RootKeys rootKeys, Clock clock) {
+    KmipObjects(DSLContext dsl, TimedHsm hsm, KmipAdapters adapters, RootKeys rootKeys, Clock clock) {
         this.dsl = dsl;
         this.hsm = hsm;
         this.adapters = adapters;

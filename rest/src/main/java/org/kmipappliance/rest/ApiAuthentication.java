@@ -31,11 +31,16 @@ final class ApiAuthentication implements Filter {
     static final Set<Role> KEY_READERS = Set.of(Role.MANAGER, Role.WRITER, Role.READER_PLUS, Role.READER);
 
     private static final String BEARER = "Bearer ";
+    private static final System.Logger LOG = System.getLogger(ApiAuthentication.class.getName());
 
     private final AccessControl access;
+    private final org.kmipappliance.hsm.AuditLog audit;
+    private final org.kmipappliance.hsm.metrics.Metrics metrics;
 
-    ApiAuthentication(AccessControl access) {
-        this.access = access;
+    ApiAuthentication(org.kmipappliance.hsm.KeyCustody custody) {
+        this.access = custody.access();
+        this.audit = custody.audit();
+        this.metrics = custody.metrics();
     }
 
     @Override
@@ -43,17 +48,30 @@ final class ApiAuthentication implements Filter {
         req.headers().first(CORRELATION_HEADER)
                 .filter(value -> value.length() <= 128)
                 .ifPresent(value -> res.header(CORRELATION_HEADER, value));
-        if (!req.path().path().startsWith("/api/")) {
+        String route = RouteLabel.of(req.path().path());
+        try {
+            if (!req.path().path().startsWith("/api/")) {
+                chain.proceed();
+                return;
+            }
+            Optional<ApiPrincipal> principal = authenticate(req);
+            if (principal.isEmpty()) {
+                ErrorEnvelope.send(res, unauthorized());
+                // Logged, not written to the audit table: unauthenticated callers must not be able to grow it.
+                LOG.log(System.Logger.Level.INFO, "refused an unauthenticated {0} {1} from {2}",
+                        req.prologue().method().text(), route, req.remotePeer().address());
+                return;
+            }
+            req.context().register(principal.get());
             chain.proceed();
-            return;
+            audit.record(principal.get().subject(), principal.get().instanceId(), null,
+                    "rest." + req.prologue().method().text().toLowerCase(), req.path().path(),
+                    Integer.toString(res.status().code()), null);
+        } finally {
+            metrics.increment("kmip_appliance_rest_requests_total", "REST requests, by route, method and status",
+                    "route", route, "method", req.prologue().method().text(), "status",
+                    Integer.toString(res.status().code()));
         }
-        Optional<ApiPrincipal> principal = authenticate(req);
-        if (principal.isEmpty()) {
-            ErrorEnvelope.send(res, unauthorized());
-            return;
-        }
-        req.context().register(principal.get());
-        chain.proceed();
     }
 
     private Optional<ApiPrincipal> authenticate(RoutingRequest req) {

@@ -3,6 +3,8 @@ package org.kmipappliance.rest;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
 import org.kmipappliance.hsm.HsmException;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.kmipappliance.hsm.KeyCustody;
 
 /** The Key Protect-compatible API: one routing, reused by the server and by tests. */
@@ -13,9 +15,17 @@ public final class KeyProtectApi {
     }
 
     public static void routing(HttpRouting.Builder routing, KeyCustody custody) {
-        routing.addFilter(new ApiAuthentication(custody.access()))
+        routing(routing, custody, Map::of);
+    }
+
+    /** The routing, with health checks beyond custody's own (the KMIP listener, when it runs). */
+    public static void routing(HttpRouting.Builder routing, KeyCustody custody,
+                               Supplier<Map<String, Boolean>> otherHealthChecks) {
+        routing.addFilter(new ApiAuthentication(custody))
                 .register("/api/v2/keys", new RootKeysService(custody))
                 .register("/api/v2/kmip_adapters", new KmipAdaptersService(custody))
+                .register("/api/v2/appliance/api_tokens", new ApiTokensService(custody))
+                .register("/", new ObservabilityService(custody, otherHealthChecks))
                 .error(ApiError.class, (req, res, error) -> ErrorEnvelope.send(res, error))
                 .error(HsmException.class, (req, res, error) -> {
                     LOG.log(System.Logger.Level.ERROR, "HSM failure on " + req.prologue().method() + " "

@@ -42,10 +42,14 @@ final class KmipAdaptersService implements HttpService {
         rules.post("/", this::createAdapter)
                 .get("/", this::listAdapters)
                 .get("/{adapter}", this::getAdapter)
+                .delete("/{adapter}", this::deleteAdapter)
                 .post("/{adapter}/certificates", this::addCertificate)
                 .get("/{adapter}/certificates", this::listCertificates)
                 .get("/{adapter}/certificates/{certificate}", this::getCertificate)
-                .get("/{adapter}/kmip_objects", this::listObjects);
+                .delete("/{adapter}/certificates/{certificate}", this::deleteCertificate)
+                .get("/{adapter}/kmip_objects", this::listObjects)
+                .get("/{adapter}/kmip_objects/{object}", this::getObject)
+                .delete("/{adapter}/kmip_objects/{object}", this::deleteObject);
     }
 
     private void createAdapter(ServerRequest req, ServerResponse res) {
@@ -78,6 +82,57 @@ final class KmipAdaptersService implements HttpService {
         KmipAdapter adapter = CustodyCall.in(context, () -> custody.adapters().get(principal.instanceId(),
                 req.path().pathParameters().get("adapter")));
         Json.sendCollection(res, Status.OK_200, ADAPTER_TYPE, List.of(toJson(adapter)), null);
+    }
+
+    private void deleteAdapter(ServerRequest req, ServerResponse res) {
+        String context = "KMIP adapter could not be deleted";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        CustodyCall.in(context, () -> custody.adapters().delete(principal.instanceId(),
+                req.path().pathParameters().get("adapter")));
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void deleteCertificate(ServerRequest req, ServerResponse res) {
+        String context = "KMIP client certificate could not be deleted";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        CustodyCall.in(context, () -> custody.certificates().delete(principal.instanceId(),
+                req.path().pathParameters().get("adapter"), req.path().pathParameters().get("certificate")));
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void getObject(ServerRequest req, ServerResponse res) {
+        String context = "KMIP object could not be retrieved";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        UUID id = objectId(req, context);
+        KmipObject object = CustodyCall.in(context, () -> custody.objects().get(principal.instanceId(),
+                req.path().pathParameters().get("adapter"), id));
+        Json.sendCollection(res, Status.OK_200, OBJECT_TYPE, List.of(toJson(object)), null);
+    }
+
+    private void deleteObject(ServerRequest req, ServerResponse res) {
+        String context = "KMIP object could not be deleted";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        UUID id = objectId(req, context);
+        boolean force = req.query().first("force").map(value -> {
+            if (!value.equals("true") && !value.equals("false")) {
+                throw ApiError.invalidQueryParameter(context, "force", "The query_param 'force' must be: true or false");
+            }
+            return Boolean.parseBoolean(value);
+        }).orElse(false);
+        CustodyCall.in(context, () -> custody.objects().delete(principal.instanceId(),
+                req.path().pathParameters().get("adapter"), id, force, principal.subject()));
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /** KMIP objects are addressed by UUID only; anything else cannot name one. */
+    private static UUID objectId(ServerRequest req, String context) {
+        String value = req.path().pathParameters().get("object");
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(Status.NOT_FOUND_404, "KMIP_OBJECT_NOT_FOUND_ERR", context,
+                    "KMIP object " + value + " does not exist", null, null);
+        }
     }
 
     private void addCertificate(ServerRequest req, ServerResponse res) {

@@ -18,6 +18,13 @@ public final class RestServer implements AutoCloseable {
 
     public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
                                    KeyCustody custody) {
+        return start(host, port, key, chain, custody, java.util.Map::of);
+    }
+
+    /** The listener, with health checks beyond custody's own (the KMIP listener). */
+    public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
+                                   KeyCustody custody,
+                                   java.util.function.Supplier<java.util.Map<String, Boolean>> otherHealthChecks) {
         WebServer server;
         try {
             server = WebServer.builder()
@@ -26,7 +33,7 @@ public final class RestServer implements AutoCloseable {
                 .maxPayloadSize(Json.MAX_BODY_BYTES * 4L)
                 .tls(tls -> tls.privateKey(key).privateKeyCertChain(chain).enabledProtocols(List.of("TLSv1.3",
                         "TLSv1.2")))
-                .routing(routing -> KeyProtectApi.routing(routing, custody))
+                .routing(routing -> KeyProtectApi.routing(routing, custody, otherHealthChecks))
                 .build()
                 .start();
         } catch (RuntimeException e) {

@@ -154,6 +154,16 @@ public final class Pkcs11Hsm implements AutoCloseable {
         }
     }
 
+    /** Whether the token answers (lists its keys); for health checks. */
+    public boolean isAvailable() {
+        try {
+            tokenKeys.size();
+            return true;
+        } catch (GeneralSecurityException | ProviderException e) {
+            return false;
+        }
+    }
+
     /** Removes a root key version from the token: everything sealed under it becomes unrecoverable. */
     public void destroyRootKey(String label) {
         try {

@@ -5,6 +5,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
+import org.jooq.ExecuteContext;
+import org.jooq.ExecuteListener;
+import org.jooq.impl.DefaultConfiguration;
+import org.kmipappliance.hsm.metrics.Metrics;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -23,13 +27,24 @@ public final class CustodyDatabase implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
 
-    private CustodyDatabase(HikariDataSource dataSource) {
+    private CustodyDatabase(HikariDataSource dataSource, Metrics metrics) {
         this.dataSource = dataSource;
-        this.dsl = DSL.using(dataSource, SQLDialect.POSTGRES, new Settings().withExecuteLogging(false));
+        DefaultConfiguration configuration = new DefaultConfiguration();
+        configuration.set(dataSource);
+        configuration.set(SQLDialect.POSTGRES);
+        configuration.set(new Settings().withExecuteLogging(false));
+        configuration.set(new StatementTimer(metrics));
+        this.dsl = DSL.using(configuration);
     }
 
     /** Connects, migrates the schema and returns the ready database. */
     public static CustodyDatabase connect(String jdbcUrl, String user, String password, int maxConnections) {
+        return connect(jdbcUrl, user, password, maxConnections, new Metrics());
+    }
+
+    /** The same, with every statement timed into {@code metrics}. */
+    public static CustodyDatabase connect(String jdbcUrl, String user, String password, int maxConnections,
+                                          Metrics metrics) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
@@ -43,10 +58,42 @@ public final class CustodyDatabase implements AutoCloseable {
                     .locations("classpath:db/migration")
                     .load()
                     .migrate();
-            return new CustodyDatabase(dataSource);
+            return new CustodyDatabase(dataSource, metrics);
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
+        }
+    }
+
+    /** Times each statement by its kind (read, write, ...). */
+    private static final class StatementTimer implements ExecuteListener {
+        private final Metrics metrics;
+
+        StatementTimer(Metrics metrics) {
+            this.metrics = metrics;
+        }
+
+        @Override
+        public void executeStart(ExecuteContext context) {
+            context.data("started", System.nanoTime());
+        }
+
+        @Override
+        public void executeEnd(ExecuteContext context) {
+            if (context.data("started") instanceof Long started) {
+                metrics.observe("kmip_appliance_database_statement_seconds", "Time spent in database statements, by kind",
+                        (System.nanoTime() - started) / 1e9, "kind",
+                        context.type().name().toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+    }
+
+    /** Whether the database answers; for health checks. */
+    public boolean isReachable() {
+        try {
+            return dsl.selectOne().fetchOne() != null;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

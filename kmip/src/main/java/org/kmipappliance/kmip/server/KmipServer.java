@@ -132,6 +132,11 @@ public final class KmipServer implements AutoCloseable {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
+    /** Whether the listener is bound and accepting. */
+    public boolean isListening() {
+        return listener.isActive();
+    }
+
     public int openConnections() {
         return openConnections.get();
     }

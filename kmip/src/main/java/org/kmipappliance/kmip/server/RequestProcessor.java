@@ -173,6 +173,9 @@ public final class RequestProcessor {
     /** One audit event per batch item; a failure to record it is logged and does not change the answer. */
     private void audit(BatchContext context, String operation, String outcome, String detail) {
         KmipCaller caller = context.caller();
+        custody.metrics().increment("kmip_appliance_kmip_operations_total", "KMIP batch items, by operation and result",
+                "operation", operation.toLowerCase(java.util.Locale.ROOT),
+                "result", outcome.startsWith("failed: ") ? outcome.substring("failed: ".length()) : outcome);
         try {
             custody.audit().record(caller.subject(), caller.instanceId(), caller.adapterId(),
                     "kmip." + operation.toLowerCase(java.util.Locale.ROOT), context.takeTarget(), outcome, detail);
