@@ -57,7 +57,7 @@ public final class Appliance implements AutoCloseable {
             Metrics metrics = new Metrics();
             CustodyDatabase database = openDatabase(config.database(), stateDirectory, opened, metrics);
             opened.push(database);
-            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), metrics);
+            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC());
             AppliancePki pki = AppliancePki.loadOrCreate(stateDirectory.resolve("pki"), config.tls().hostnames(),
                     config.tls().ipAddresses());
             List<java.security.cert.X509Certificate> chain = List.of(pki.serverCertificate(),

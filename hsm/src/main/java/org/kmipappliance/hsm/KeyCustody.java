@@ -22,13 +22,9 @@ public final class KeyCustody {
     private final Pkcs11Hsm hsm;
     private final CustodyDatabase database;
 
+    /** Custody on an HSM and a database; HSM calls are timed into the database's metrics, shared by all tiers. */
     public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock) {
-        this(hsm, database, clock, new Metrics());
-    }
-
-    /** Custody whose HSM calls are timed into {@code metrics}. */
-    public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock, Metrics metrics) {
-        this.metrics = metrics;
+        this.metrics = database.metrics();
         this.hsm = hsm;
         this.database = database;
         this.access = new AccessControl(database.dsl(), clock);

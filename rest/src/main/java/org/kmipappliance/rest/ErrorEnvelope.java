@@ -1,6 +1,8 @@
 package org.kmipappliance.rest;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerResponse;
 import org.kmipappliance.hsm.CustodyException;
@@ -14,6 +16,34 @@ final class ErrorEnvelope {
     }
 
     static void send(ServerResponse res, ApiError error) {
+        Json.send(res, error.status(), envelope(error));
+    }
+
+    /**
+     * Errors the web server raises before routing (a body over its size limit, a malformed request line or
+     * headers), in the same envelope, so no client ever gets a bare or empty error.
+     */
+    static DirectHandler transportErrors() {
+        return (request, event, status, headers, message) -> {
+            ApiError error = event == DirectHandler.EventType.PAYLOAD_TOO_LARGE || status.code() == 413
+                    ? new ApiError(Status.REQUEST_ENTITY_TOO_LARGE_413, "BAD_BODY_ERR", null,
+                            "the request body is too large", null, null)
+                    : new ApiError(status, "BAD_REQUEST_ERR", null, "the request could not be read: "
+                            + status.reasonPhrase(), null, null);
+            try {
+                return DirectHandler.TransportResponse.builder()
+                        .status(error.status())
+                        .header(HeaderNames.CONTENT_TYPE, "application/json")
+                        .entity(Json.MAPPER.writeValueAsBytes(envelope(error)))
+                        .keepAlive(false)
+                        .build();
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("cannot write an error envelope", e);
+            }
+        };
+    }
+
+    private static ObjectNode envelope(ApiError error) {
         ObjectNode resource = Json.object();
         String reasonPhrase = error.status().reasonPhrase();
         if (error.context() == null) {
@@ -37,7 +67,7 @@ final class ErrorEnvelope {
         metadata.put("collectionType", COLLECTION_TYPE);
         metadata.put("collectionTotal", 1);
         body.putArray("resources").add(resource);
-        Json.send(res, error.status(), body);
+        return body;
     }
 
     /** The one mapping from custody failures to Key Protect errors. */

@@ -31,6 +31,12 @@ public final class RestServer implements AutoCloseable {
                 .host(host)
                 .port(port)
                 .maxPayloadSize(Json.MAX_BODY_BYTES * 4L)
+                .directHandlers(handlers -> {
+                    for (io.helidon.http.DirectHandler.EventType event
+                            : io.helidon.http.DirectHandler.EventType.values()) {
+                        handlers.addHandler(event, ErrorEnvelope.transportErrors());
+                    }
+                })
                 .tls(tls -> tls.privateKey(key).privateKeyCertChain(chain).enabledProtocols(List.of("TLSv1.3",
                         "TLSv1.2")))
                 .routing(routing -> KeyProtectApi.routing(routing, custody, otherHealthChecks))

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.kmipappliance.hsm.Instance;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipCaller;
+import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.KmipObjects;
+import org.kmipappliance.hsm.LifecycleEvent;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
@@ -247,6 +249,117 @@ class KeyProtectApiTest {
         assertEquals(0, active.body().get("resources").size());
         Reply badState = asManager("GET", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects?state=9", null);
         assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(badState));
+    }
+
+    @Test
+    void objects_getAndDelete_forceForActiveOnes_thenTheAdapterCanGo() throws Exception {
+        String crk = createRootKey("delete-root");
+        String adapter = createAdapter("deletable", crk).get("id").asText();
+        String pem = TestCertificates.clientPem("deletable-client");
+        asManager("POST", "/api/v2/kmip_adapters/deletable/certificates", envelope("application/json",
+                "{\"certificate\":" + JSON.writeValueAsString(pem) + ",\"name\":\"c1\"}"));
+        KmipCaller caller = custody.certificates().identify(
+                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow();
+        UUID preActive = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
+        UUID active = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
+        custody.objects().transition(caller, active, LifecycleEvent.ACTIVATE, null, null, null);
+        String objects = "/api/v2/kmip_adapters/" + adapter + "/kmip_objects/";
+
+        Reply one = asManager("GET", objects + active, null);
+        assertEquals(200, one.status());
+        assertEquals(2, one.body().at("/resources/0/state").asInt());
+        assertEquals("KMIP_OBJECT_NOT_FOUND_ERR", errorCode(asManager("GET", objects + UUID.randomUUID(), null)));
+        assertEquals("KMIP_OBJECT_NOT_FOUND_ERR", errorCode(asManager("GET", objects + "not-a-uuid", null)));
+
+        Reply blocked = asManager("DELETE", "/api/v2/kmip_adapters/deletable", null);
+        assertEquals(409, blocked.status());
+        assertEquals("KMIP_ADAPTER_HAS_OBJECTS_ERR", errorCode(blocked));
+
+        Reply refused = asManager("DELETE", objects + active, null);
+        assertEquals(409, refused.status());
+        assertEquals("KMIP_OBJECT_INVALID_STATE_ERR", errorCode(refused));
+        Reply forced = asManager("DELETE", objects + active + "?force=true", null);
+        assertEquals(204, forced.status());
+        assertEquals("", forced.raw().body(), "a delete answers 204 with an empty body");
+        Reply deleted = asManager("DELETE", objects + preActive, null);
+        assertEquals(204, deleted.status());
+        assertEquals(5, asManager("GET", objects + preActive, null).body().at("/resources/0/state").asInt());
+        assertEquals(CustodyException.Failure.OBJECT_DESTROYED, org.junit.jupiter.api.Assertions.assertThrows(
+                CustodyException.class, () -> custody.objects().openSymmetricKey(caller, active)).failure(),
+                "deletion erased the material");
+        assertEquals(409, asManager("DELETE", objects + preActive, null).status(), "deleted twice");
+        assertEquals(0, asManager("GET", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects", null).body()
+                .get("resources").size(), "deleted objects are not listed by default");
+        assertEquals(2, asManager("GET", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects?state=5", null).body()
+                .get("resources").size());
+
+        assertEquals(204, asManager("DELETE", "/api/v2/kmip_adapters/deletable/certificates/c1", null).status());
+        assertTrue(custody.certificates().identify(PemCertificates.sha256Fingerprint(PemCertificates.parse(pem)))
+                .isEmpty(), "the certificate no longer admits anyone");
+        assertEquals(204, asManager("DELETE", "/api/v2/kmip_adapters/deletable", null).status());
+        assertEquals(404, asManager("GET", "/api/v2/kmip_adapters/deletable", null).status());
+    }
+
+    @Test
+    void apiTokens_areIssuedShownOnceListedWithoutSecretAndRevocable() throws Exception {
+        Reply issued = asManager("POST", "/api/v2/appliance/api_tokens", envelope(
+                "application/vnd.kmip-appliance.api_token+json",
+                "{\"roles\":[\"KmipAdapterManager\"],\"description\":\"vcenter admin\"}"));
+        assertEquals(201, issued.status(), issued.raw().body());
+        String id = issued.body().at("/resources/0/id").asText();
+        String secret = issued.body().at("/resources/0/secret").asText();
+        assertEquals(200, call("GET", "/api/v2/kmip_adapters", null, secret, instance.id().toString()).status());
+        Reply listed = asManager("GET", "/api/v2/appliance/api_tokens", null);
+        assertFalse(listed.raw().body().contains(secret), "a listing never shows a secret");
+        assertTrue(listed.raw().body().contains(id));
+        assertEquals(204, asManager("DELETE", "/api/v2/appliance/api_tokens/" + id, null).status());
+        assertEquals(401, call("GET", "/api/v2/kmip_adapters", null, secret, instance.id().toString()).status());
+        assertEquals("INVALID_FIELD_ERR", errorCode(asManager("POST", "/api/v2/appliance/api_tokens", envelope(
+                "application/json", "{\"roles\":[\"Superuser\"]}"))));
+    }
+
+    @Test
+    void healthMetricsAndOpenApi_areServed() throws Exception {
+        Reply health = call("GET", "/health", null, null, null);
+        assertEquals(200, health.status());
+        assertEquals("UP", health.body().get("status").asText());
+        assertEquals("UP", health.body().at("/checks/database").asText());
+        assertEquals("UP", health.body().at("/checks/hsm").asText());
+        asManager("GET", "/api/v2/kmip_adapters", null);
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+                + server.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("kmip_appliance_rest_requests_total{route=\"/api/v2/kmip_adapters\","
+                + "method=\"GET\",status=\"200\"}"), metrics.body());
+        assertTrue(metrics.body().contains("kmip_appliance_database_statement_seconds_count"), metrics.body());
+        HttpResponse<String> openApi = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+                + server.port() + "/openapi")).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(openApi.body().startsWith("openapi: 3."), openApi.body());
+        assertTrue(openApi.body().contains("/api/v2/kmip_adapters/{adapter}/kmip_objects/{object}:"));
+    }
+
+    @Test
+    void oversizedAndOddRequests_getKeyProtectErrors_never500() throws Exception {
+        String huge = envelope("application/json", "{\"profile\":\"native_1.0\",\"description\":\""
+                + "x".repeat(Json.MAX_BODY_BYTES) + "\"}");
+        Reply tooBig = asManager("POST", "/api/v2/kmip_adapters", huge);
+        assertEquals(413, tooBig.status());
+        assertEquals("BAD_BODY_ERR", errorCode(tooBig));
+        Reply muchTooBig = asManager("POST", "/api/v2/kmip_adapters", "x".repeat(2 * 1024 * 1024));
+        assertEquals(413, muchTooBig.status(), muchTooBig.raw().body());
+        assertEquals("BAD_BODY_ERR", errorCode(muchTooBig));
+        Reply hugeHeader = call("GET", "/api/v2/kmip_adapters", null, managerToken + "x".repeat(20_000),
+                instance.id().toString());
+        assertTrue(hugeHeader.status() == 431 || hugeHeader.status() == 400 || hugeHeader.status() == 401,
+                "an oversized header is refused: " + hugeHeader.status());
+        for (String odd : List.of("null", "{}", "\"text\"", "{\"resources\":[null]}",
+                "{\"resources\":[{\"profile\":7}]}", "{\"resources\":[{\"name\":[1,2]}]}")) {
+            Reply reply = asManager("POST", "/api/v2/kmip_adapters", odd);
+            assertEquals(400, reply.status(), odd + " -> " + reply.raw().body());
+            assertTrue(reply.body().at("/resources/0/reasons/0/code").asText().endsWith("_ERR"), odd);
+        }
+        Reply badTotal = asManager("GET", "/api/v2/kmip_adapters?limit=abc", null);
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(badTotal));
     }
 
     @Test

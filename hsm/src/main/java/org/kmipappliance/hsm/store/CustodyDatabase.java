@@ -26,9 +26,11 @@ public final class CustodyDatabase implements AutoCloseable {
 
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
+    private final Metrics metrics;
 
     private CustodyDatabase(HikariDataSource dataSource, Metrics metrics) {
         this.dataSource = dataSource;
+        this.metrics = metrics;
         DefaultConfiguration configuration = new DefaultConfiguration();
         configuration.set(dataSource);
         configuration.set(SQLDialect.POSTGRES);
@@ -86,6 +88,11 @@ public final class CustodyDatabase implements AutoCloseable {
                         context.type().name().toLowerCase(java.util.Locale.ROOT));
             }
         }
+    }
+
+    /** The appliance's metrics, which this database's statements are timed into. */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** Whether the database answers; for health checks. */
