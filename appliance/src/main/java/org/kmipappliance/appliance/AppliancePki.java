@@ -1,7 +1,5 @@
 package org.kmipappliance.appliance;
 
-import org.kmipappliance.hsm.pki.PemFiles;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,6 +10,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
+import org.kmipappliance.hsm.pki.PemFiles;
 
 /**
  * The appliance's certificate authority and the TLS server certificate of both listeners, kept in

@@ -1,7 +1,5 @@
 package org.kmipappliance.appliance;
 
-import org.kmipappliance.hsm.pki.PemFiles;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +16,7 @@ import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.RootKey;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.kmip.client.PyKmipConfig;
 
 /**

@@ -1,10 +1,9 @@
 package org.kmipappliance.appliance;
 
-import org.kmipappliance.hsm.pki.PemFiles;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,8 +42,11 @@ import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.hsm.pki.TlsContexts;
+import org.kmipappliance.kmip.client.KmipClient;
 import org.kmipappliance.kmip.client.PyKmipConfig;
+import org.kmipappliance.kmip.message.ProtocolVersion;
 import org.kmipappliance.kmip.testing.PyKmip;
 
 /**
@@ -179,6 +181,42 @@ class WalkingSkeletonTest {
         assertTrue(script.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, script.exitValue(), output);
         assertTrue(output.contains("32 bytes of key material, identical"), output);
+    }
+
+    @Test
+    @Order(8)
+    void healthAndMetrics_coverEveryTier() throws Exception {
+        HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/health")).GET());
+        assertEquals(200, health.statusCode(), health.body());
+        JsonNode checks = JSON.readTree(health.body()).get("checks");
+        for (String check : List.of("database", "hsm", "kmip")) {
+            assertEquals("UP", checks.get(check).asText(), check);
+        }
+        String metrics = send(HttpRequest.newBuilder(uri("/metrics")).GET()).body();
+        for (String series : List.of("kmip_appliance_kmip_operations_total{operation=\"create\",result=\"success\"}",
+                "kmip_appliance_hsm_operation_seconds_count{operation=\"seal\"}",
+                "kmip_appliance_database_statement_seconds_count", "kmip_appliance_rest_requests_total")) {
+            assertTrue(metrics.contains(series), series + " in\n" + metrics);
+        }
+    }
+
+    @Test
+    @Order(9)
+    void removingACertificate_endsItsOpenKmipConnectionAtOnce() throws Exception {
+        CertificateAuthority.Issued client = CLIENT_CA.issueClient("short-lived", Duration.ofDays(1));
+        post("/api/v2/kmip_adapters/e2e-adapter/certificates", "application/vnd.ibm.kms.kmip_client_certificate+json",
+                "{\"name\":\"short-lived\",\"certificate\":" + JSON.writeValueAsString(
+                        PemCertificates.toPem(client.certificate())) + "}");
+        try (KmipClient kmip = KmipClient.connect(TlsContexts.create(client,
+                PemFiles.readCertificate(appliance.caCertificateFile())), "localhost", appliance.kmipPort(),
+                ProtocolVersion.V1_4, Duration.ofSeconds(10))) {
+            assertEquals(5, kmip.discoverVersions(List.of()).size(), "the certificate works");
+            HttpResponse<String> removed = send(HttpRequest.newBuilder(
+                    uri("/api/v2/kmip_adapters/e2e-adapter/certificates/short-lived")).DELETE());
+            assertEquals(204, removed.statusCode());
+            assertThrows(java.io.IOException.class, () -> kmip.discoverVersions(List.of()),
+                    "the open connection was closed when the certificate was removed");
+        }
     }
 
     @Test

@@ -188,6 +188,8 @@ class KeyProtectApiTest {
         assertEquals(404, missing.status());
         assertEquals("KMIP_ADAPTER_NOT_FOUND_ERR", errorCode(missing));
 
+        assertTrue(custody.audit().countFor("/api/v2/kmip_adapters/vsphere-prod") >= 1,
+                "management calls are audited");
         Reply list = asManager("GET", "/api/v2/kmip_adapters?limit=0&totalCount=true&crk_id=" + crk, null);
         assertEquals(1, list.body().at("/metadata/collectionTotal").asInt());
         assertEquals(1, list.body().at("/metadata/totalCount").asInt());
