@@ -48,9 +48,11 @@ final class ApiAuthentication implements Filter {
         req.headers().first(CORRELATION_HEADER)
                 .filter(value -> value.length() <= 128)
                 .ifPresent(value -> res.header(CORRELATION_HEADER, value));
-        String route = RouteLabel.of(req.path().path());
+        // Read before routing: services see the path relative to their mount point.
+        String path = req.path().path();
+        String route = RouteLabel.of(path);
         try {
-            if (!req.path().path().startsWith("/api/")) {
+            if (!path.startsWith("/api/")) {
                 chain.proceed();
                 return;
             }
@@ -65,7 +67,7 @@ final class ApiAuthentication implements Filter {
             req.context().register(principal.get());
             chain.proceed();
             audit.record(principal.get().subject(), principal.get().instanceId(), null,
-                    "rest." + req.prologue().method().text().toLowerCase(), req.path().path(),
+                    "rest." + req.prologue().method().text().toLowerCase(), path,
                     Integer.toString(res.status().code()), null);
         } finally {
             metrics.increment("kmip_appliance_rest_requests_total", "REST requests, by route, method and status",
