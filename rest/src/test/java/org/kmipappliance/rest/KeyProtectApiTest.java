@@ -352,7 +352,13 @@ class KeyProtectApiTest {
         Reply tooBig = asManager("POST", "/api/v2/kmip_adapters", huge);
         assertEquals(413, tooBig.status());
         assertEquals("BAD_BODY_ERR", errorCode(tooBig));
-        Reply muchTooBig = asManager("POST", "/api/v2/kmip_adapters", "x".repeat(2 * 1024 * 1024));
+        // Expect: 100-continue, so the client reads the early refusal instead of racing it with its upload.
+        HttpResponse<String> refusedUpload = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+                        + server.port() + "/api/v2/kmip_adapters")).expectContinue(true)
+                .header("authorization", "Bearer " + managerToken).header("bluemix-instance", instance.id().toString())
+                .POST(HttpRequest.BodyPublishers.ofString("x".repeat(2 * 1024 * 1024))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Reply muchTooBig = new Reply(refusedUpload.statusCode(), JSON.readTree(refusedUpload.body()), refusedUpload);
         assertEquals(413, muchTooBig.status(), muchTooBig.raw().body());
         assertEquals("BAD_BODY_ERR", errorCode(muchTooBig));
         Reply hugeHeader = call("GET", "/api/v2/kmip_adapters", null, managerToken + "x".repeat(20_000),
