@@ -239,6 +239,29 @@ class KeyCustodyTest {
     }
 
     @Test
+    void limits_200AdaptersPerInstance_200CertificatesPerAdapter() {
+        Instance crowded = custody.access().createInstance("crowded");
+        RootKey root = custody.rootKeys().create(crowded.id(), "crowded-root", null, "test");
+        for (int i = 0; i < KmipAdapters.MAX_ADAPTERS_PER_INSTANCE; i++) {
+            custody.adapters().create(crowded.id(), null, null, KmipAdapter.NATIVE_PROFILE, root.id().toString(),
+                    "test");
+        }
+        assertEquals(CustodyException.Failure.ADAPTER_LIMIT_REACHED, assertThrows(CustodyException.class,
+                () -> custody.adapters().create(crowded.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                        root.id().toString(), "test")).failure());
+
+        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                rootKey.id().toString(), "test");
+        for (int i = 0; i < ClientCertificates.MAX_CERTIFICATES_PER_ADAPTER; i++) {
+            custody.certificates().add(instance.id(), adapter.name(), null, TestCertificates.clientPem("c" + i),
+                    "test");
+        }
+        assertEquals(CustodyException.Failure.CERTIFICATE_LIMIT_REACHED, assertThrows(CustodyException.class,
+                () -> custody.certificates().add(instance.id(), adapter.name(), null,
+                        TestCertificates.clientPem("one too many"), "test")).failure());
+    }
+
+    @Test
     void listObjects_filtersByStateAndPages() {
         KmipCaller caller = callerOnNewAdapter();
         for (int i = 0; i < 3; i++) {
