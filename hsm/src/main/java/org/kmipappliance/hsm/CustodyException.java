@@ -10,6 +10,12 @@ public final class CustodyException extends RuntimeException {
         INSTANCE_NOT_FOUND,
         ROOT_KEY_NOT_FOUND,
         ROOT_KEY_NOT_ACTIVE,
+        /** The root key's state does not allow the action (rotate a suspended key, enable an active one...). */
+        ROOT_KEY_ACTION_INVALID_STATE,
+        /** The root key protects an adapter and cannot be deleted. */
+        ROOT_KEY_IN_USE,
+        /** A policy forbids the action this soon (one rotation per hour, enable 30 s after disable). */
+        ROOT_KEY_ACTION_TOO_SOON,
         ADAPTER_NOT_FOUND,
         ADAPTER_NAME_TAKEN,
         ADAPTER_LIMIT_REACHED,

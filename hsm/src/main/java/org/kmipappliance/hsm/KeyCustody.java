@@ -9,7 +9,7 @@ import org.kmipappliance.hsm.store.CustodyDatabase;
  * The single key-custody API that the KMIP and REST tiers call. It owns nothing: the HSM and the database are
  * opened and closed by whoever wires the appliance.
  */
-public final class KeyCustody {
+public final class KeyCustody implements AutoCloseable {
     private final AccessControl access;
     private final RootKeys rootKeys;
     private final KmipAdapters adapters;
@@ -22,16 +22,26 @@ public final class KeyCustody {
     private final Pkcs11Hsm hsm;
     private final CustodyDatabase database;
 
-    /** Custody on an HSM and a database; HSM calls are timed into the database's metrics, shared by all tiers. */
+    private final RootKeyRewrap rewrap;
+
+    /** Custody with Key Protect's root-key timing rules. */
     public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock) {
+        this(hsm, database, clock, RootKeyPolicy.KEY_PROTECT);
+    }
+
+    /** Custody on an HSM and a database; HSM calls are timed into the database's metrics, shared by all tiers. */
+    public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock, RootKeyPolicy policy) {
         this.metrics = database.metrics();
         this.hsm = hsm;
         this.database = database;
         this.access = new AccessControl(database.dsl(), clock);
-        this.rootKeys = new RootKeys(database.dsl(), hsm, clock);
+        this.rootKeys = new RootKeys(database.dsl(), hsm, clock, policy);
         this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, clock);
         this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, clock);
-        this.objects = new KmipObjects(database.dsl(), new TimedHsm(hsm, metrics), adapters, rootKeys, clock);
+        TimedHsm timedHsm = new TimedHsm(hsm, metrics);
+        this.objects = new KmipObjects(database.dsl(), timedHsm, adapters, rootKeys, clock);
+        this.rewrap = new RootKeyRewrap(database.dsl(), timedHsm, rootKeys, clock);
+        rootKeys.useRewrap(rewrap);
         this.audit = new AuditLog(database.dsl(), clock);
     }
 
@@ -50,6 +60,17 @@ public final class KeyCustody {
 
     public Metrics metrics() {
         return metrics;
+    }
+
+    /** The re-wrap jobs that follow rotations; call {@link RootKeyRewrap#resumeAll()} once at start. */
+    public RootKeyRewrap rewrap() {
+        return rewrap;
+    }
+
+    /** Stops background work (re-wrap jobs); the HSM and the database are closed by their owner. */
+    @Override
+    public void close() {
+        rewrap.stop();
     }
 
     public AuditLog audit() {

@@ -1,9 +1,13 @@
 package org.kmipappliance.hsm;
 
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_ADAPTERS;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEYS;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEY_VERSIONS;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 import org.jooq.DSLContext;
@@ -12,16 +16,24 @@ import org.kmipappliance.hsm.store.jooq.tables.records.RootKeysRecord;
 
 /** Customer root keys: each version an AES-256 object on the HSM token that never leaves it. */
 public final class RootKeys {
+    private static final System.Logger LOG = System.getLogger(RootKeys.class.getName());
     static final int MAX_NAME_LENGTH = 90;
 
     private final DSLContext dsl;
     private final Pkcs11Hsm hsm;
     private final Clock clock;
+    private final RootKeyPolicy policy;
+    private RootKeyRewrap rewrap;
 
-    RootKeys(DSLContext dsl, Pkcs11Hsm hsm, Clock clock) {
+    RootKeys(DSLContext dsl, Pkcs11Hsm hsm, Clock clock, RootKeyPolicy policy) {
         this.dsl = dsl;
         this.hsm = hsm;
         this.clock = clock;
+        this.policy = policy;
+    }
+
+    void useRewrap(RootKeyRewrap rewrap) {
+        this.rewrap = rewrap;
     }
 
     /** Generates version 1 of a new root key in the HSM and records it. */
@@ -48,6 +60,7 @@ public final class RootKeys {
                 row.setCreatedAt(now);
                 row.setCreatedBy(actor);
                 row.setUpdatedAt(now);
+                row.setStateChangedAt(now);
                 row.store();
                 tx.dsl().insertInto(ROOT_KEY_VERSIONS)
                         .set(ROOT_KEY_VERSIONS.ROOT_KEY_ID, id)
@@ -65,12 +78,19 @@ public final class RootKeys {
     }
 
     public Page<RootKey> list(UUID instanceId, int limit, int offset) {
+        return list(instanceId, java.util.EnumSet.allOf(RootKeyState.class), limit, offset);
+    }
+
+    /** Root keys of the instance in the given states, newest first. */
+    public Page<RootKey> list(UUID instanceId, java.util.Set<RootKeyState> states, int limit, int offset) {
+        org.jooq.Condition condition = ROOT_KEYS.INSTANCE_ID.eq(instanceId)
+                .and(ROOT_KEYS.STATE.in(states.stream().map(state -> (short) state.code()).toList()));
         var rows = dsl.selectFrom(ROOT_KEYS)
-                .where(ROOT_KEYS.INSTANCE_ID.eq(instanceId))
+                .where(condition)
                 .orderBy(ROOT_KEYS.CREATED_AT.desc(), ROOT_KEYS.ID)
                 .limit(limit).offset(offset)
                 .fetch(RootKeys::toRootKey);
-        long total = dsl.fetchCount(ROOT_KEYS, ROOT_KEYS.INSTANCE_ID.eq(instanceId));
+        long total = dsl.fetchCount(ROOT_KEYS, condition);
         return new Page<>(rows, total);
     }
 
@@ -87,6 +107,156 @@ public final class RootKeys {
                         "key " + id + " does not exist"));
     }
 
+    /**
+     * Rotates: a new version is generated in the HSM and seals every new KMIP key at once; a background job
+     * re-seals the existing ones under it. Returns the job's first progress.
+     */
+    public RewrapProgress rotate(UUID instanceId, String id, String actor) {
+        RootKey key = get(instanceId, id);
+        if (key.state() != RootKeyState.ACTIVE) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
+                    "key " + key.id() + " is " + key.state().name().toLowerCase() + "; only an active key rotates");
+        }
+        Instant now = clock.instant();
+        if (key.lastRotatedAt() != null && !policy.minimumRotationInterval().isZero()
+                && key.lastRotatedAt().plus(policy.minimumRotationInterval()).isAfter(now)) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON,
+                    "This root key has been rotated within the last " + policy.minimumRotationInterval()
+                            .toMinutes() + " minutes; only one rotation per interval is permitted");
+        }
+        int next = key.currentVersion() + 1;
+        String label = versionLabel(key.id(), next);
+        hsm.createRootKey(label);
+        long job;
+        try {
+            job = dsl.transactionResult(tx -> {
+                OffsetDateTime at = Timestamps.now(clock);
+                // Locking the key row serialises rotations, so two cannot both make version n+1.
+                RootKeysRecord row = tx.dsl().selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(key.id())).forUpdate()
+                        .fetchOne();
+                if (row.getCurrentVersion() != key.currentVersion()) {
+                    throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON,
+                            "key " + key.id() + " was rotated at the same moment; try again");
+                }
+                tx.dsl().insertInto(ROOT_KEY_VERSIONS)
+                        .set(ROOT_KEY_VERSIONS.ROOT_KEY_ID, key.id())
+                        .set(ROOT_KEY_VERSIONS.VERSION, next)
+                        .set(ROOT_KEY_VERSIONS.HSM_LABEL, label)
+                        .set(ROOT_KEY_VERSIONS.CREATED_AT, at)
+                        .execute();
+                row.setCurrentVersion(next);
+                row.setLastRotatedAt(at);
+                row.setUpdatedAt(at);
+                row.store();
+                return rewrap.createJob(tx.dsl(), key.id(), next, at);
+            });
+        } catch (RuntimeException e) {
+            hsm.destroyRootKey(label);
+            throw e;
+        }
+        rewrap.start(job);
+        return rewrap.progress(job);
+    }
+
+    /** Suspends an active key: every KMIP key under it is unusable until it is enabled again. */
+    public RootKey disable(UUID instanceId, String id) {
+        return changeState(instanceId, id, RootKeyState.ACTIVE, RootKeyState.SUSPENDED, Duration.ZERO);
+    }
+
+    /** Re-activates a suspended key, no sooner than the policy's enable delay after it was disabled. */
+    public RootKey enable(UUID instanceId, String id) {
+        return changeState(instanceId, id, RootKeyState.SUSPENDED, RootKeyState.ACTIVE, policy.enableDelay());
+    }
+
+    private RootKey changeState(UUID instanceId, String id, RootKeyState from, RootKeyState to, Duration delay) {
+        RootKey key = get(instanceId, id);
+        return dsl.transactionResult(tx -> {
+            RootKeysRecord row = tx.dsl().selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(key.id())).forUpdate()
+                    .fetchOne();
+            if (row.getState() != from.code()) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, "key " + key.id()
+                        + " is " + RootKeyState.ofCode(row.getState()).name().toLowerCase() + ", not "
+                        + from.name().toLowerCase());
+            }
+            OffsetDateTime now = Timestamps.now(clock);
+            if (!delay.isZero() && row.getStateChangedAt() != null
+                    && row.getStateChangedAt().plus(delay).isAfter(now)) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON,
+                        "The key was updated recently: please wait " + delay.toSeconds() + " seconds and try again");
+            }
+            row.setState((short) to.code());
+            row.setStateChangedAt(now);
+            row.setUpdatedAt(now);
+            row.store();
+            return toRootKey(row);
+        });
+    }
+
+    /**
+     * Deletes a root key no adapter uses: every version's HSM object is destroyed, so anything ever sealed under it
+     * (a KMIP key, a backup of one) can never be opened again.
+     */
+    public RootKey delete(UUID instanceId, String id) {
+        RootKey key = get(instanceId, id);
+        RootKey deleted = dsl.transactionResult(tx -> {
+            RootKeysRecord row = tx.dsl().selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(key.id())).forUpdate()
+                    .fetchOne();
+            int adapters = tx.dsl().fetchCount(KMIP_ADAPTERS, KMIP_ADAPTERS.ROOT_KEY_ID.eq(key.id()));
+            if (adapters > 0) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_IN_USE, "key " + key.id()
+                        + " protects " + adapters + " KMIP adapter(s); delete them first");
+            }
+            if (row.getState() == RootKeyState.DESTROYED.code()) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
+                        "key " + key.id() + " is already deleted");
+            }
+            OffsetDateTime now = Timestamps.now(clock);
+            row.setState((short) RootKeyState.DESTROYED.code());
+            row.setStateChangedAt(now);
+            row.setUpdatedAt(now);
+            row.store();
+            return toRootKey(row);
+        });
+        destroyVersions(key.id(), Integer.MAX_VALUE);
+        return deleted;
+    }
+
+    /** The versions of a root key, newest first. */
+    public java.util.List<RootKeyVersion> versions(UUID instanceId, String id) {
+        RootKey key = get(instanceId, id);
+        return dsl.selectFrom(ROOT_KEY_VERSIONS).where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(key.id()))
+                .orderBy(ROOT_KEY_VERSIONS.VERSION.desc())
+                .fetch(row -> new RootKeyVersion(key.id(), row.getVersion(), Timestamps.instant(row.getCreatedAt()),
+                        Timestamps.instant(row.getDestroyedAt())));
+    }
+
+    /** A version of a root key; its HSM object is gone once {@code destroyedAt} is set. */
+    public record RootKeyVersion(UUID rootKeyId, int version, Instant createdAt, Instant destroyedAt) {
+    }
+
+    /** Destroys the HSM objects of versions below {@code belowVersion} that no sealed KMIP key depends on. */
+    void destroyVersions(UUID rootKeyId, int belowVersion) {
+        var versions = dsl.selectFrom(ROOT_KEY_VERSIONS)
+                .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(rootKeyId).and(ROOT_KEY_VERSIONS.VERSION.lt(belowVersion))
+                        .and(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull()))
+                .fetch();
+        for (var version : versions) {
+            boolean inUse = belowVersion != Integer.MAX_VALUE && dsl.fetchExists(KMIP_OBJECTS,
+                    KMIP_OBJECTS.ROOT_KEY_ID.eq(rootKeyId).and(KMIP_OBJECTS.ROOT_KEY_VERSION.eq(version.getVersion()))
+                            .and(KMIP_OBJECTS.SEALED_MATERIAL.isNotNull()));
+            if (inUse) {
+                continue;
+            }
+            if (hsm.containsRootKey(version.getHsmLabel())) {
+                hsm.destroyRootKey(version.getHsmLabel());
+            }
+            version.setDestroyedAt(Timestamps.now(clock));
+            version.store();
+            LOG.log(System.Logger.Level.INFO, "destroyed version {0} of root key {1} on the HSM",
+                    version.getVersion(), rootKeyId);
+        }
+    }
+
     /** The HSM label of one version of a root key. */
     String versionLabel(UUID rootKeyId, int version) {
         return "crk-" + rootKeyId + "-v" + version;
@@ -95,6 +265,6 @@ public final class RootKeys {
     static RootKey toRootKey(RootKeysRecord row) {
         return new RootKey(row.getId(), row.getInstanceId(), row.getName(), row.getDescription(),
                 RootKeyState.ofCode(row.getState()), row.getCurrentVersion(), Timestamps.instant(row.getCreatedAt()),
-                row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()));
+                row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), Timestamps.instant(row.getLastRotatedAt()));
     }
 }

@@ -1,0 +1,212 @@
+package org.kmipappliance.hsm;
+
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
+import static org.kmipappliance.hsm.store.jooq.Tables.REWRAP_FAILURES;
+import static org.kmipappliance.hsm.store.jooq.Tables.REWRAP_JOBS;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jooq.Condition;
+import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
+import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectsRecord;
+import org.kmipappliance.hsm.store.jooq.tables.records.RewrapJobsRecord;
+
+/**
+ * Moves the KMIP keys of a rotated root key to its new version: each key is opened with its old version and
+ * sealed with the new one by the HSM, one short transaction per key, in batches, on a virtual thread. The work
+ * left is always read from the keys themselves (those still on an older version), so a job killed half-way simply
+ * continues where it stopped when {@link #resumeAll()} runs at the next start. When a job finishes, the HSM objects
+ * of versions no key depends on any more are destroyed.
+ */
+public final class RootKeyRewrap {
+    private static final System.Logger LOG = System.getLogger(RootKeyRewrap.class.getName());
+    /** Keys fetched per batch: small enough to stop promptly, large enough to amortise the query. */
+    static final int BATCH = 200;
+    /** How long a job waits before retrying after the HSM or database failed. */
+    private static final Duration RETRY_DELAY = Duration.ofSeconds(5);
+    static final String RUNNING = "running";
+    static final String FINISHED = "finished";
+    static final String SUPERSEDED = "superseded";
+
+    private final DSLContext dsl;
+    private final TimedHsm hsm;
+    private final RootKeys rootKeys;
+    private final Clock clock;
+    private final Set<Long> active = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    RootKeyRewrap(DSLContext dsl, TimedHsm hsm, RootKeys rootKeys, Clock clock) {
+        this.dsl = dsl;
+        this.hsm = hsm;
+        this.rootKeys = rootKeys;
+        this.clock = clock;
+    }
+
+    /** Records a job to move every key of the root key to {@code toVersion}; older jobs of the key are superseded. */
+    long createJob(DSLContext tx, UUID rootKeyId, int toVersion, OffsetDateTime now) {
+        tx.update(REWRAP_JOBS).set(REWRAP_JOBS.STATE, SUPERSEDED)
+                .where(REWRAP_JOBS.ROOT_KEY_ID.eq(rootKeyId).and(REWRAP_JOBS.STATE.eq(RUNNING))).execute();
+        int total = tx.fetchCount(KMIP_OBJECTS, pending(rootKeyId, toVersion));
+        RewrapJobsRecord job = tx.newRecord(REWRAP_JOBS);
+        job.setRootKeyId(rootKeyId);
+        job.setToVersion(toVersion);
+        job.setTotal(total);
+        job.setState(RUNNING);
+        job.setStartedAt(now);
+        job.store();
+        return job.getId();
+    }
+
+    /** Starts (or restarts) every job a crash or shutdown left running. */
+    public void resumeAll() {
+        for (Long job : dsl.select(REWRAP_JOBS.ID).from(REWRAP_JOBS).where(REWRAP_JOBS.STATE.eq(RUNNING))
+                .fetch(REWRAP_JOBS.ID)) {
+            LOG.log(System.Logger.Level.INFO, "resuming the re-wrap job {0}", job);
+            start(job);
+        }
+    }
+
+    /** Runs the job on a virtual thread, unless it already runs here. */
+    void start(long job) {
+        if (active.add(job)) {
+            Thread.ofVirtual().name("rewrap-" + job).start(() -> {
+                try {
+                    runToCompletion(job);
+                } finally {
+                    active.remove(job);
+                }
+            });
+        }
+    }
+
+    /** Whether any job is running in this process. */
+    public boolean busy() {
+        return !active.isEmpty();
+    }
+
+    /** Stops the jobs of this process after the key each is working on; the database keeps where they were. */
+    public void stop() {
+        stopping.set(true);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (busy() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Works on the job until it is finished, superseded or this process stops. */
+    public void runToCompletion(long jobId) {
+        while (!stopping.get()) {
+            try {
+                RewrapJobsRecord job = dsl.selectFrom(REWRAP_JOBS).where(REWRAP_JOBS.ID.eq(jobId)).fetchOne();
+                if (job == null || !RUNNING.equals(job.getState())) {
+                    return;
+                }
+                List<UUID> batch = dsl.select(KMIP_OBJECTS.ID).from(KMIP_OBJECTS)
+                        .where(pending(job.getRootKeyId(), job.getToVersion()))
+                        .and(KMIP_OBJECTS.ID.notIn(DSL.select(REWRAP_FAILURES.OBJECT_ID).from(REWRAP_FAILURES)
+                                .where(REWRAP_FAILURES.JOB_ID.eq(jobId))))
+                        .limit(BATCH).fetch(KMIP_OBJECTS.ID);
+                if (batch.isEmpty()) {
+                    finish(job);
+                    return;
+                }
+                for (UUID id : batch) {
+                    if (stopping.get()) {
+                        return;
+                    }
+                    rewrapOne(job, id);
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "re-wrap job " + jobId + " paused: " + e.getMessage()
+                        + "; retrying in " + RETRY_DELAY.toSeconds() + " s", e);
+                sleep(RETRY_DELAY);
+            }
+        }
+    }
+
+    private void rewrapOne(RewrapJobsRecord job, UUID id) {
+        UUID rootKeyId = job.getRootKeyId();
+        int to = job.getToVersion();
+        try {
+            dsl.transaction(tx -> {
+                KmipObjectsRecord object = tx.dsl().selectFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ID.eq(id))
+                        .forUpdate().fetchOne();
+                if (object == null || object.getSealedMaterial() == null || object.getRootKeyVersion() >= to) {
+                    return;
+                }
+                int from = object.getRootKeyVersion();
+                try (SecretBytes material = hsm.open(rootKeys.versionLabel(rootKeyId, from),
+                        KmipObjects.associatedData(id, rootKeyId, from), object.getSealedMaterial())) {
+                    object.setSealedMaterial(hsm.seal(rootKeys.versionLabel(rootKeyId, to),
+                            KmipObjects.associatedData(id, rootKeyId, to), material));
+                }
+                object.setRootKeyVersion(to);
+                object.store();
+            });
+        } catch (HsmException e) {
+            if (!e.getMessage().contains("integrity check")) {
+                throw e;
+            }
+            // This key's blob is damaged: it cannot move, and its version must stay on the HSM.
+            dsl.insertInto(REWRAP_FAILURES).set(REWRAP_FAILURES.JOB_ID, job.getId())
+                    .set(REWRAP_FAILURES.OBJECT_ID, id).set(REWRAP_FAILURES.REASON, e.getMessage())
+                    .onConflictDoNothing().execute();
+            LOG.log(System.Logger.Level.ERROR, "KMIP key {0} could not be re-sealed under version {1}: {2}", id, to,
+                    e.getMessage());
+        }
+    }
+
+    private void finish(RewrapJobsRecord job) {
+        job.setState(FINISHED);
+        job.setFinishedAt(Timestamps.now(clock));
+        job.store();
+        rootKeys.destroyVersions(job.getRootKeyId(), job.getToVersion());
+        LOG.log(System.Logger.Level.INFO, "re-wrap job {0}: every key of root key {1} is sealed under version {2}",
+                job.getId(), job.getRootKeyId(), job.getToVersion());
+    }
+
+    /** The progress of one job. */
+    public RewrapProgress progress(long jobId) {
+        RewrapJobsRecord job = dsl.selectFrom(REWRAP_JOBS).where(REWRAP_JOBS.ID.eq(jobId)).fetchOne();
+        int failed = dsl.fetchCount(REWRAP_FAILURES, REWRAP_FAILURES.JOB_ID.eq(jobId));
+        int remaining = RUNNING.equals(job.getState())
+                ? dsl.fetchCount(KMIP_OBJECTS, pending(job.getRootKeyId(), job.getToVersion())) - failed : 0;
+        int done = Math.max(0, job.getTotal() - remaining - failed);
+        return new RewrapProgress(job.getId(), job.getRootKeyId(), job.getToVersion(), job.getState(),
+                job.getTotal(), done, failed, Timestamps.instant(job.getStartedAt()),
+                Timestamps.instant(job.getFinishedAt()));
+    }
+
+    /** The newest job of a root key, if it was ever rotated. */
+    public Optional<RewrapProgress> latest(UUID rootKeyId) {
+        return dsl.select(REWRAP_JOBS.ID).from(REWRAP_JOBS).where(REWRAP_JOBS.ROOT_KEY_ID.eq(rootKeyId))
+                .orderBy(REWRAP_JOBS.ID.desc()).limit(1).fetchOptional(REWRAP_JOBS.ID).map(this::progress);
+    }
+
+    private static Condition pending(UUID rootKeyId, int toVersion) {
+        return KMIP_OBJECTS.ROOT_KEY_ID.eq(rootKeyId).and(KMIP_OBJECTS.ROOT_KEY_VERSION.lt(toVersion))
+                .and(KMIP_OBJECTS.SEALED_MATERIAL.isNotNull());
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package org.kmipappliance.hsm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.testing.TestCertificates;
+import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.testing.TestHsm;
+
+/** Root keys over their life: rotation with re-wrap, disable and enable, deletion and crypto-shredding. */
+class RootKeyLifecycleTest {
+    private static CustodyDatabase database;
+    private static KeyCustody custody;
+    private static KeyCustody keyProtectRules;
+    private static Instance instance;
+
+    @BeforeAll
+    static void start() {
+        database = TestDatabase.fresh();
+        custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), RootKeyPolicy.NONE);
+        keyProtectRules = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), RootKeyPolicy.KEY_PROTECT);
+        instance = custody.access().createInstance("lifecycle");
+    }
+
+    @AfterAll
+    static void stop() {
+        custody.close();
+        keyProtectRules.close();
+        database.close();
+    }
+
+    private record Setup(RootKey rootKey, KmipAdapter adapter, KmipCaller caller) {
+    }
+
+    private static Setup newSetup(String name) {
+        RootKey root = custody.rootKeys().create(instance.id(), name, null, "test");
+        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                root.id().toString(), "test");
+        String pem = TestCertificates.clientPem(name);
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+        return new Setup(root, adapter, custody.certificates().identify(
+                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow());
+    }
+
+    private static Map<UUID, byte[]> createKeys(KmipCaller caller, int count) {
+        Map<UUID, byte[]> materials = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            UUID id = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
+            try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(caller, id)) {
+                materials.put(id, key.material().reveal().clone());
+            }
+        }
+        return materials;
+    }
+
+    static RewrapProgress awaitFinished(KeyCustody custody, UUID rootKeyId) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        RewrapProgress progress = custody.rewrap().latest(rootKeyId).orElseThrow();
+        while (!RootKeyRewrap.FINISHED.equals(progress.state()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            progress = custody.rewrap().latest(rootKeyId).orElseThrow();
+        }
+        return progress;
+    }
+
+    @Test
+    void rotation_reSealsEveryKeyUnderTheNewVersion_andDestroysTheOldOne() throws Exception {
+        Setup setup = newSetup("rotating");
+        Map<UUID, byte[]> materials = createKeys(setup.caller(), 450);
+        RewrapProgress started = custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), "test");
+        assertEquals(2, started.toVersion());
+        assertEquals(450, started.total());
+        UUID createdAfter = custody.objects().createSymmetricKey(setup.caller(), KmipObjects.AES, 256, 12).id();
+        assertEquals(2, database.dsl().select(KMIP_OBJECTS.ROOT_KEY_VERSION).from(KMIP_OBJECTS)
+                .where(KMIP_OBJECTS.ID.eq(createdAfter)).fetchOne(KMIP_OBJECTS.ROOT_KEY_VERSION),
+                "a key created after the rotation is sealed under the new version at once");
+
+        RewrapProgress finished = awaitFinished(custody, setup.rootKey().id());
+        assertEquals(RootKeyRewrap.FINISHED, finished.state());
+        assertEquals(450, finished.done());
+        assertEquals(0, finished.failed());
+        for (Map.Entry<UUID, byte[]> key : materials.entrySet()) {
+            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(setup.caller(), key.getKey())) {
+                assertArrayEquals(key.getValue(), opened.material().reveal(), "the key kept its material");
+            }
+        }
+        assertEquals(0, database.dsl().fetchCount(KMIP_OBJECTS, KMIP_OBJECTS.ROOT_KEY_ID.eq(setup.rootKey().id())
+                .and(KMIP_OBJECTS.ROOT_KEY_VERSION.lt(2))));
+        List<RootKeys.RootKeyVersion> versions = custody.rootKeys().versions(instance.id(),
+                setup.rootKey().id().toString());
+        assertEquals(2, versions.size());
+        assertNotNull(versions.getLast().destroyedAt(), "version 1 is destroyed once nothing depends on it");
+        assertFalse(TestHsm.hsm().containsRootKey(custody.rootKeys().versionLabel(setup.rootKey().id(), 1)));
+        assertTrue(TestHsm.hsm().containsRootKey(custody.rootKeys().versionLabel(setup.rootKey().id(), 2)));
+    }
+
+    @Test
+    void keyProtectPolicy_oneRotationPerHour_andEnableOnly30SecondsAfterDisable() {
+        Setup setup = newSetup("policy");
+        String id = setup.rootKey().id().toString();
+        keyProtectRules.rootKeys().rotate(instance.id(), id, "test");
+        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON, assertThrows(CustodyException.class,
+                () -> keyProtectRules.rootKeys().rotate(instance.id(), id, "test")).failure());
+        keyProtectRules.rootKeys().disable(instance.id(), id);
+        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON, assertThrows(CustodyException.class,
+                () -> keyProtectRules.rootKeys().enable(instance.id(), id)).failure());
+        custody.rootKeys().enable(instance.id(), id);
+    }
+
+    @Test
+    void disabledRootKey_makesItsKmipKeysUnusable_enablingRestoresThem() {
+        Setup setup = newSetup("suspendable");
+        Map<UUID, byte[]> materials = createKeys(setup.caller(), 3);
+        String id = setup.rootKey().id().toString();
+        assertEquals(RootKeyState.SUSPENDED, custody.rootKeys().disable(instance.id(), id).state());
+        UUID first = materials.keySet().iterator().next();
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(CustodyException.class,
+                () -> custody.objects().openSymmetricKey(setup.caller(), first)).failure());
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(CustodyException.class,
+                () -> custody.objects().createSymmetricKey(setup.caller(), KmipObjects.AES, 256, 12)).failure());
+        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().rotate(instance.id(), id, "test")).failure());
+        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().disable(instance.id(), id)).failure());
+        assertEquals(RootKeyState.ACTIVE, custody.rootKeys().enable(instance.id(), id).state());
+        for (Map.Entry<UUID, byte[]> key : materials.entrySet()) {
+            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(setup.caller(), key.getKey())) {
+                assertArrayEquals(key.getValue(), opened.material().reveal(), "nothing was lost");
+            }
+        }
+    }
+
+    @Test
+    void deletion_isRefusedWhileAnAdapterUsesTheKey_thenShredsEverythingSealedUnderIt() {
+        Setup setup = newSetup("shredded");
+        Map<UUID, byte[]> materials = createKeys(setup.caller(), 3);
+        String id = setup.rootKey().id().toString();
+        // What a database backup taken now would hold: the blobs and what binds them.
+        List<Object[]> backup = new ArrayList<>();
+        database.dsl().selectFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ADAPTER_ID.eq(setup.adapter().id()))
+                .forEach(row -> backup.add(new Object[] {row.getId(), row.getRootKeyVersion(), row.getSealedMaterial()}));
+        assertEquals(CustodyException.Failure.ROOT_KEY_IN_USE, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().delete(instance.id(), id)).failure());
+
+        for (UUID key : materials.keySet()) {
+            custody.objects().delete(instance.id(), setup.adapter().name(), key, true, "test");
+        }
+        custody.adapters().delete(instance.id(), setup.adapter().name());
+        assertEquals(RootKeyState.DESTROYED, custody.rootKeys().delete(instance.id(), id).state());
+        assertFalse(TestHsm.hsm().containsRootKey(custody.rootKeys().versionLabel(setup.rootKey().id(), 1)));
+        for (Object[] row : backup) {
+            UUID object = (UUID) row[0];
+            int version = (Integer) row[1];
+            HsmException e = assertThrows(HsmException.class, () -> TestHsm.hsm().open(
+                    custody.rootKeys().versionLabel(setup.rootKey().id(), version),
+                    KmipObjects.associatedData(object, setup.rootKey().id(), version), (byte[]) row[2]));
+            assertTrue(e.getMessage().contains("not on the HSM token"), e.getMessage());
+        }
+        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().delete(instance.id(), id)).failure());
+    }
+}
