@@ -148,6 +148,7 @@ public final class Pkcs11Hsm implements AutoCloseable {
 
     public boolean containsRootKey(String label) {
         try {
+            refreshTokenKeys();
             return tokenKeys.containsAlias(label);
         } catch (GeneralSecurityException | ProviderException e) {
             throw new HsmException("cannot list the keys on the HSM: " + rootCauseMessage(e), e);
@@ -230,12 +231,29 @@ public final class Pkcs11Hsm implements AutoCloseable {
                 if (tokenKeys.getKey(missing, null) instanceof SecretKey key) {
                     return key;
                 }
+                // Another process on the same token (another node, a rotation elsewhere) may have created it
+                // since this key store listed the token: list it again before giving up.
+                refreshTokenKeys();
+                if (tokenKeys.getKey(missing, null) instanceof SecretKey key) {
+                    return key;
+                }
             } catch (GeneralSecurityException | ProviderException e) {
                 throw new HsmException("cannot find root key " + missing + " on the HSM: " + rootCauseMessage(e), e);
             }
             throw new HsmException("root key " + missing + " is not on the HSM token; it was destroyed or the "
                     + "appliance is connected to another token");
         });
+    }
+
+    /** Re-reads the token's key labels; the session is already logged in, so no PIN is needed. */
+    private void refreshTokenKeys() throws GeneralSecurityException {
+        synchronized (tokenKeys) {
+            try {
+                tokenKeys.load(null, null);
+            } catch (IOException e) {
+                throw new GeneralSecurityException("cannot list the token's keys again: " + rootCauseMessage(e), e);
+            }
+        }
     }
 
     @Override

@@ -152,6 +152,28 @@ class Pkcs11HsmTest {
         Files.delete(output);
     }
 
+    @Test
+    void rootKeyCreatedByAnotherProcess_isUsableWithoutARestart() throws Exception {
+        String label = "created-elsewhere-" + UUID.randomUUID();
+        assertEquals(0, runInFreshJvm(CreateInAnotherJvm.class, label), "the other JVM created the key");
+        assertTrue(hsm.containsRootKey(label));
+        try (SecretBytes key = hsm.generateDataKey(128)) {
+            byte[] blob = hsm.seal(label, AAD, key);
+            try (SecretBytes opened = hsm.open(label, AAD, blob)) {
+                assertTrue(opened.sameAs(key));
+            }
+        }
+    }
+
+    /** Creates a root key on the test token from another process. */
+    public static final class CreateInAnotherJvm {
+        public static void main(String[] args) {
+            try (Pkcs11Hsm other = Pkcs11Hsm.open(TestHsm.config())) {
+                other.createRootKey(args[0]);
+            }
+        }
+    }
+
     /** Runs {@code main} in a new JVM on the test class path: a PKCS#11 login lasts as long as its process. */
     private static int runInFreshJvm(Class<?> main, String... args) throws Exception {
         String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
