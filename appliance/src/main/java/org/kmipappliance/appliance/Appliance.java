@@ -57,7 +57,10 @@ public final class Appliance implements AutoCloseable {
             Metrics metrics = new Metrics();
             CustodyDatabase database = openDatabase(config.database(), stateDirectory, opened, metrics);
             opened.push(database);
-            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC());
+            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), config.rootKeys().policy());
+            opened.push(custody);
+            // Re-wrap jobs a crash or a stop interrupted carry on where they were.
+            custody.rewrap().resumeAll();
             AppliancePki pki = AppliancePki.loadOrCreate(stateDirectory.resolve("pki"), config.tls().hostnames(),
                     config.tls().ipAddresses());
             List<java.security.cert.X509Certificate> chain = List.of(pki.serverCertificate(),

@@ -14,7 +14,19 @@ import java.util.List;
  * embedded defaults: a SoftHSM2 token and a PostgreSQL under the state directory, both listeners on all
  * addresses on their standard ports. See appliance/src/main/resources/kmip-appliance.example.yaml.
  */
-public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database database, Tls tls) {
+public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database database, Tls tls,
+                              RootKeys rootKeys) {
+
+    /**
+     * Key Protect's root-key timing rules. Defaults are Key Protect's: one rotation per 60 minutes, enable 30 s
+     * after disable; 0 turns a rule off.
+     */
+    public record RootKeys(Integer rotationIntervalMinutes, Integer enableDelaySeconds) {
+        public org.kmipappliance.hsm.RootKeyPolicy policy() {
+            return new org.kmipappliance.hsm.RootKeyPolicy(java.time.Duration.ofMinutes(rotationIntervalMinutes),
+                    java.time.Duration.ofSeconds(enableDelaySeconds));
+        }
+    }
 
     /** A listener's bind address and port. */
     public record Listener(String host, Integer port, Integer maxConnections) {
@@ -36,7 +48,7 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
     }
 
     public static ApplianceConfig defaults() {
-        return new ApplianceConfig(null, null, null, null, null).withDefaults();
+        return new ApplianceConfig(null, null, null, null, null, null).withDefaults();
     }
 
     public static ApplianceConfig load(Path file) {
@@ -48,7 +60,7 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
                 throw new IllegalArgumentException("the configuration file " + file + " does not exist");
             }
             ApplianceConfig read = yaml.readValue(file.toFile(), ApplianceConfig.class);
-            return (read == null ? new ApplianceConfig(null, null, null, null, null) : read).withDefaults();
+            return (read == null ? new ApplianceConfig(null, null, null, null, null, null) : read).withDefaults();
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read the configuration file " + file + ": "
                     + e.getMessage(), e);
@@ -62,18 +74,20 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
         Hsm h = hsm == null ? new Hsm(null, null, null, null, null) : hsm;
         Database d = database == null ? new Database(null, null, null, null) : database;
         Tls t = tls == null ? new Tls(null, null) : tls;
+        RootKeys k2 = rootKeys == null ? new RootKeys(null, null) : rootKeys;
         return new ApplianceConfig(
                 new Listener(or(k.host(), "0.0.0.0"), or(k.port(), 5696), or(k.maxConnections(), 1000)),
                 new Listener(or(r.host(), "0.0.0.0"), or(r.port(), 8443), or(r.maxConnections(), 1000)),
                 new Hsm(h.library(), h.slot(), or(h.slotListIndex(), 0), h.pinFile(), h.pinEnv()),
                 new Database(d.jdbcUrl(), d.user(), d.passwordFile(), or(d.maxConnections(), 10)),
-                new Tls(or(t.hostnames(), List.of("localhost")), or(t.ipAddresses(), List.of("127.0.0.1"))));
+                new Tls(or(t.hostnames(), List.of("localhost")), or(t.ipAddresses(), List.of("127.0.0.1"))),
+                new RootKeys(or(k2.rotationIntervalMinutes(), 60), or(k2.enableDelaySeconds(), 30)));
     }
 
     /** The same configuration with both listeners moved. */
     public ApplianceConfig withListeners(String host, int kmipPort, int restPort) {
         return new ApplianceConfig(new Listener(host, kmipPort, kmip.maxConnections()),
-                new Listener(host, restPort, rest.maxConnections()), hsm, database, tls);
+                new Listener(host, restPort, rest.maxConnections()), hsm, database, tls, rootKeys);
     }
 
     private static <T> T or(T value, T fallback) {

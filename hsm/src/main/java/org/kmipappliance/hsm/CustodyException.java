@@ -14,8 +14,10 @@ public final class CustodyException extends RuntimeException {
         ROOT_KEY_ACTION_INVALID_STATE,
         /** The root key protects an adapter and cannot be deleted. */
         ROOT_KEY_IN_USE,
-        /** A policy forbids the action this soon (one rotation per hour, enable 30 s after disable). */
-        ROOT_KEY_ACTION_TOO_SOON,
+        /** The policy allows one rotation per interval (Key Protect: one hour). */
+        ROOT_KEY_ROTATION_TOO_SOON,
+        /** The policy allows enabling only a while after disabling (Key Protect: 30 seconds). */
+        ROOT_KEY_ENABLE_TOO_SOON,
         ADAPTER_NOT_FOUND,
         ADAPTER_NAME_TAKEN,
         ADAPTER_LIMIT_REACHED,

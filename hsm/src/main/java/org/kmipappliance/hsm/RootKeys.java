@@ -120,7 +120,7 @@ public final class RootKeys {
         Instant now = clock.instant();
         if (key.lastRotatedAt() != null && !policy.minimumRotationInterval().isZero()
                 && key.lastRotatedAt().plus(policy.minimumRotationInterval()).isAfter(now)) {
-            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON,
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ROTATION_TOO_SOON,
                     "This root key has been rotated within the last " + policy.minimumRotationInterval()
                             .toMinutes() + " minutes; only one rotation per interval is permitted");
         }
@@ -135,7 +135,7 @@ public final class RootKeys {
                 RootKeysRecord row = tx.dsl().selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(key.id())).forUpdate()
                         .fetchOne();
                 if (row.getCurrentVersion() != key.currentVersion()) {
-                    throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON,
+                    throw new CustodyException(CustodyException.Failure.ROOT_KEY_ROTATION_TOO_SOON,
                             "key " + key.id() + " was rotated at the same moment; try again");
                 }
                 tx.dsl().insertInto(ROOT_KEY_VERSIONS)
@@ -181,7 +181,7 @@ public final class RootKeys {
             OffsetDateTime now = Timestamps.now(clock);
             if (!delay.isZero() && row.getStateChangedAt() != null
                     && row.getStateChangedAt().plus(delay).isAfter(now)) {
-                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON,
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ENABLE_TOO_SOON,
                         "The key was updated recently: please wait " + delay.toSeconds() + " seconds and try again");
             }
             row.setState((short) to.code());

@@ -116,10 +116,10 @@ class RootKeyLifecycleTest {
         Setup setup = newSetup("policy");
         String id = setup.rootKey().id().toString();
         keyProtectRules.rootKeys().rotate(instance.id(), id, "test");
-        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON, assertThrows(CustodyException.class,
+        assertEquals(CustodyException.Failure.ROOT_KEY_ROTATION_TOO_SOON, assertThrows(CustodyException.class,
                 () -> keyProtectRules.rootKeys().rotate(instance.id(), id, "test")).failure());
         keyProtectRules.rootKeys().disable(instance.id(), id);
-        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_TOO_SOON, assertThrows(CustodyException.class,
+        assertEquals(CustodyException.Failure.ROOT_KEY_ENABLE_TOO_SOON, assertThrows(CustodyException.class,
                 () -> keyProtectRules.rootKeys().enable(instance.id(), id)).failure());
         custody.rootKeys().enable(instance.id(), id);
     }

@@ -78,6 +78,14 @@ final class ErrorEnvelope {
                     ? new ApiError(Status.NOT_FOUND_404, "NATIVE_CRK_ID_NOT_FOUND_ERR", context, e.getMessage(),
                             "field", "profile_data.crk_id")
                     : new ApiError(Status.NOT_FOUND_404, "KEY_NOT_FOUND_ERR", context, e.getMessage(), null, null);
+            case ROOT_KEY_ACTION_INVALID_STATE -> new ApiError(Status.CONFLICT_409, "KEY_ACTION_INVALID_STATE_ERR",
+                    context, e.getMessage(), null, null);
+            case ROOT_KEY_IN_USE -> new ApiError(Status.CONFLICT_409, "PROTECTED_RESOURCE_ERR", context,
+                    e.getMessage(), null, null);
+            case ROOT_KEY_ROTATION_TOO_SOON -> new ApiError(Status.CONFLICT_409, "KEY_ROTATION_NOT_PERMITTED", context,
+                    e.getMessage(), null, null);
+            case ROOT_KEY_ENABLE_TOO_SOON -> new ApiError(Status.CONFLICT_409, "REQ_TOO_EARLY_ERR", context,
+                    e.getMessage(), null, null);
             case ROOT_KEY_NOT_ACTIVE -> new ApiError(Status.UNPROCESSABLE_CONTENT_422, "NATIVE_INVALID_CRK_ERR",
                     context, e.getMessage(), "field", "profile_data.crk_id");
             case ADAPTER_NOT_FOUND -> new ApiError(Status.NOT_FOUND_404, "KMIP_ADAPTER_NOT_FOUND_ERR", context,

@@ -13,10 +13,14 @@ import org.kmipappliance.hsm.ApiPrincipal;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.Page;
 import org.kmipappliance.hsm.RootKey;
+import org.kmipappliance.hsm.RootKeyState;
 
 /** /api/v2/keys: root keys, generated in the HSM. Standard (extractable) and imported keys are not offered. */
 final class RootKeysService implements HttpService {
     static final String KEY_TYPE = "application/vnd.ibm.kms.key+json";
+
+    private static final java.util.Set<org.kmipappliance.hsm.Role> MANAGERS = java.util.Set.of(
+            org.kmipappliance.hsm.Role.MANAGER);
 
     private final KeyCustody custody;
 
@@ -28,7 +32,14 @@ final class RootKeysService implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/", this::create)
                 .get("/", this::list)
-                .get("/{id}", this::get);
+                .get("/{id}", this::get)
+                .get("/{id}/metadata", this::get)
+                .get("/{id}/versions", this::versions)
+                .get("/{id}/rewrap", this::rewrapProgress)
+                .post("/{id}/actions/{action}", (req, res) -> action(req, res,
+                        req.path().pathParameters().get("action")))
+                .post("/{id}", (req, res) -> action(req, res, req.query().first("action").orElse("")))
+                .delete("/{id}", this::delete);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
@@ -54,7 +65,11 @@ final class RootKeysService implements HttpService {
         String context = "Keys could not be listed";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         Paging paging = Paging.of(req, 200, 5000, context);
-        Page<RootKey> page = custody.rootKeys().list(principal.instanceId(), paging.limit(), paging.offset());
+        java.util.Set<RootKeyState> states = req.query().first("state").filter(value -> !value.isBlank())
+                .map(value -> parseStates(value, context)).orElse(java.util.EnumSet.of(RootKeyState.ACTIVE,
+                        RootKeyState.SUSPENDED, RootKeyState.DEACTIVATED));
+        Page<RootKey> page = custody.rootKeys().list(principal.instanceId(), states, paging.limit(),
+                paging.offset());
         Json.sendCollection(res, Status.OK_200, KEY_TYPE, page.items().stream().map(RootKeysService::toJson).toList(),
                 paging.totalCount() ? page.total() : null);
     }
@@ -65,6 +80,101 @@ final class RootKeysService implements HttpService {
         String id = req.path().pathParameters().get("id");
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().get(principal.instanceId(), id));
         Json.sendCollection(res, Status.OK_200, KEY_TYPE, java.util.List.of(toJson(key)), null);
+    }
+
+    /**
+     * Key actions, as POST .../actions/{action} or the legacy POST /keys/{id}?action=...: rotate (Manager,
+     * Writer), disable and enable (Manager). Any body (none, {}, null) is accepted; these actions take none.
+     */
+    private void action(ServerRequest req, ServerResponse res, String action) {
+        String id = req.path().pathParameters().get("id");
+        switch (action) {
+            case "rotate" -> {
+                ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_WRITERS);
+                CustodyCall.in("Key could not be rotated", () -> custody.rootKeys().rotate(principal.instanceId(), id,
+                        principal.subject()));
+            }
+            case "disable" -> {
+                ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
+                CustodyCall.in("Key could not be disabled", () -> custody.rootKeys().disable(principal.instanceId(),
+                        id));
+            }
+            case "enable" -> {
+                ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
+                CustodyCall.in("Key could not be enabled", () -> custody.rootKeys().enable(principal.instanceId(),
+                        id));
+            }
+            default -> {
+                ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
+                throw ApiError.invalidQueryParameter("Key action could not be performed", "action",
+                        "The action '" + action + "' is not supported for root keys held in the HSM; supported: "
+                                + "rotate, disable, enable");
+            }
+        }
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
+    private void delete(ServerRequest req, ServerResponse res) {
+        String context = "Key could not be deleted";
+        ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
+        RootKey deleted = CustodyCall.in(context, () -> custody.rootKeys().delete(principal.instanceId(),
+                req.path().pathParameters().get("id")));
+        boolean representation = req.headers().first(io.helidon.http.HeaderNames.create("Prefer"))
+                .map(value -> value.contains("return=representation")).orElse(false);
+        if (representation) {
+            Json.sendCollection(res, Status.OK_200, KEY_TYPE, java.util.List.of(toJson(deleted)), null);
+        } else {
+            res.status(Status.NO_CONTENT_204).send();
+        }
+    }
+
+    private void versions(ServerRequest req, ServerResponse res) {
+        String context = "Key versions could not be retrieved";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
+        String id = req.path().pathParameters().get("id");
+        java.util.List<ObjectNode> versions = CustodyCall.in(context, () -> custody.rootKeys()
+                .versions(principal.instanceId(), id)).stream().map(version -> {
+                    ObjectNode json = Json.object();
+                    json.put("id", versionId(version.rootKeyId(), version.version()).toString());
+                    json.put("creationDate", Json.time(version.createdAt()));
+                    return json;
+                }).toList();
+        Json.sendCollection(res, Status.OK_200, "application/vnd.ibm.kms.key.version+json", versions, null);
+    }
+
+    /** An appliance extension: how far the re-wrap after the latest rotation has come. */
+    private void rewrapProgress(ServerRequest req, ServerResponse res) {
+        String context = "Key re-wrap progress could not be retrieved";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
+        RootKey key = CustodyCall.in(context, () -> custody.rootKeys().get(principal.instanceId(),
+                req.path().pathParameters().get("id")));
+        java.util.List<ObjectNode> progress = custody.rewrap().latest(key.id()).map(job -> {
+            ObjectNode json = Json.object();
+            json.put("state", job.state());
+            json.put("toVersion", job.toVersion());
+            json.put("total", job.total());
+            json.put("done", job.done());
+            json.put("failed", job.failed());
+            json.put("startedAt", Json.time(job.startedAt()));
+            if (job.finishedAt() != null) {
+                json.put("finishedAt", Json.time(job.finishedAt()));
+            }
+            return java.util.List.of(json);
+        }).orElse(java.util.List.of());
+        Json.sendCollection(res, Status.OK_200, "application/vnd.kmip-appliance.rewrap+json", progress, null);
+    }
+
+    private static java.util.Set<RootKeyState> parseStates(String value, String context) {
+        java.util.Set<RootKeyState> states = java.util.EnumSet.noneOf(RootKeyState.class);
+        for (String state : value.split(",")) {
+            try {
+                states.add(RootKeyState.ofCode(Integer.parseInt(state.strip())));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalidQueryParameter(context, "state",
+                        "The query_param 'state' must be: a comma-separated list of 1, 2, 3 and 5");
+            }
+        }
+        return states;
     }
 
     static ObjectNode toJson(RootKey key) {
@@ -82,20 +192,23 @@ final class RootKeysService implements HttpService {
         json.put("creationDate", Json.time(key.createdAt()));
         json.put("createdBy", key.createdBy());
         json.put("lastUpdateDate", Json.time(key.updatedAt()));
+        if (key.lastRotatedAt() != null) {
+            json.put("lastRotateDate", Json.time(key.lastRotatedAt()));
+        }
         json.put("algorithmType", "AES");
         json.putObject("algorithmMetadata").put("bitLength", "256").put("mode", "GCM");
         json.put("algorithmBitSize", 256);
         json.put("algorithmMode", "GCM");
         ObjectNode version = json.putObject("keyVersion");
-        version.put("id", versionId(key).toString());
+        version.put("id", versionId(key.id(), key.currentVersion()).toString());
         version.put("creationDate", Json.time(key.updatedAt()));
         json.putObject("dualAuthDelete").put("enabled", false);
-        json.put("deleted", false);
+        json.put("deleted", key.state() == RootKeyState.DESTROYED);
         return json;
     }
 
     /** A stable UUID per root-key version, since Key Protect names versions by UUID. */
-    static UUID versionId(RootKey key) {
-        return UUID.nameUUIDFromBytes((key.id() + "/" + key.currentVersion()).getBytes(StandardCharsets.UTF_8));
+    static UUID versionId(UUID rootKeyId, int version) {
+        return UUID.nameUUIDFromBytes((rootKeyId + "/" + version).getBytes(StandardCharsets.UTF_8));
     }
 }

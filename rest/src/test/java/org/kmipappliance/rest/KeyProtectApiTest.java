@@ -150,6 +150,76 @@ class KeyProtectApiTest {
     }
 
     @Test
+    void rootKeyActions_rotateDisableEnableDelete_asKeyProtectAnswers() throws Exception {
+        String id = createRootKey("actions-root");
+        String adapter = createAdapter("actions-adapter", id).get("id").asText();
+        String pem = TestCertificates.clientPem("actions-client");
+        asManager("POST", "/api/v2/kmip_adapters/" + adapter + "/certificates", envelope("application/json",
+                "{\"certificate\":" + JSON.writeValueAsString(pem) + "}"));
+        KmipCaller caller = custody.certificates().identify(
+                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow();
+        UUID object = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
+
+        for (String body : java.util.Arrays.asList(null, "", "{}", "null")) {
+            Reply rotated = asManager("POST", "/api/v2/keys/" + id + "/actions/rotate", body);
+            if (rotated.status() == 204) {
+                assertEquals("", rotated.raw().body());
+                continue;
+            }
+            assertEquals(409, rotated.status(), rotated.raw().body());
+            assertEquals("KEY_ROTATION_NOT_PERMITTED", errorCode(rotated), "one rotation per hour");
+        }
+        Reply versions = asManager("GET", "/api/v2/keys/" + id + "/versions", null);
+        assertEquals(2, versions.body().get("resources").size());
+        Reply key = asManager("GET", "/api/v2/keys/" + id + "/metadata", null);
+        assertTrue(key.body().at("/resources/0").has("lastRotateDate"));
+        assertEquals(versions.body().at("/resources/0/id"), key.body().at("/resources/0/keyVersion/id"));
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        JsonNode progress = asManager("GET", "/api/v2/keys/" + id + "/rewrap", null).body().at("/resources/0");
+        while (!progress.get("state").asText().equals("finished") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            progress = asManager("GET", "/api/v2/keys/" + id + "/rewrap", null).body().at("/resources/0");
+        }
+        assertEquals("finished", progress.get("state").asText());
+        assertEquals(1, progress.get("done").asInt());
+
+        assertEquals(204, asManager("POST", "/api/v2/keys/" + id + "?action=disable", "null").status(),
+                "the legacy ?action= form");
+        assertEquals(2, asManager("GET", "/api/v2/keys/" + id, null).body().at("/resources/0/state").asInt());
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, org.junit.jupiter.api.Assertions.assertThrows(
+                CustodyException.class, () -> custody.objects().openSymmetricKey(caller, object)).failure());
+        Reply again = asManager("POST", "/api/v2/keys/" + id + "/actions/disable", null);
+        assertEquals("KEY_ACTION_INVALID_STATE_ERR", errorCode(again));
+        Reply early = asManager("POST", "/api/v2/keys/" + id + "/actions/enable", "{}");
+        assertEquals(409, early.status());
+        assertEquals("REQ_TOO_EARLY_ERR", errorCode(early), "enable only 30 seconds after disable");
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("POST", "/api/v2/keys/" + id
+                + "/actions/wrap", "{}")));
+
+        Reply protectedKey = asManager("DELETE", "/api/v2/keys/" + id, null);
+        assertEquals(409, protectedKey.status());
+        assertEquals("PROTECTED_RESOURCE_ERR", errorCode(protectedKey));
+        // An operator whose policy has no enable delay (the same records, another rule set).
+        try (KeyCustody noDelay = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(),
+                org.kmipappliance.hsm.RootKeyPolicy.NONE)) {
+            noDelay.rootKeys().enable(instance.id(), id);
+        }
+        assertEquals(204, asManager("DELETE", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects/" + object
+                + "?force=true", null).status());
+        assertEquals(204, asManager("DELETE", "/api/v2/kmip_adapters/" + adapter, null).status());
+        HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+                        + server.port() + "/api/v2/keys/" + id)).DELETE()
+                .header("authorization", "Bearer " + managerToken).header("bluemix-instance", instance.id().toString())
+                .header("Prefer", "return=representation").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, deleted.statusCode(), deleted.body());
+        assertEquals(5, JSON.readTree(deleted.body()).at("/resources/0/state").asInt());
+        assertTrue(JSON.readTree(deleted.body()).at("/resources/0/deleted").asBoolean());
+        Reply listed = asManager("GET", "/api/v2/keys?state=5", null);
+        assertTrue(listed.raw().body().contains(id), "deleted keys are listed with state=5");
+        assertFalse(asManager("GET", "/api/v2/keys", null).raw().body().contains(id), "and not by default");
+    }
+
+    @Test
     void standardKeys_areRefused() throws Exception {
         Reply reply = asManager("POST", "/api/v2/keys", envelope("application/vnd.ibm.kms.key+json",
                 "{\"name\":\"std\",\"extractable\":true}"));
