@@ -57,7 +57,8 @@ public final class Appliance implements AutoCloseable {
             Metrics metrics = new Metrics();
             CustodyDatabase database = openDatabase(config.database(), stateDirectory, opened, metrics);
             opened.push(database);
-            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), config.rootKeys().policy());
+            KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), config.rootKeys().policy(),
+                    config.hsm().maxSessions());
             opened.push(custody);
             // Re-wrap jobs a crash or a stop interrupted carry on where they were.
             custody.rewrap().resumeAll();

@@ -24,13 +24,23 @@ public final class KeyCustody implements AutoCloseable {
 
     private final RootKeyRewrap rewrap;
 
+    /** Concurrent HSM calls when the configuration does not say. */
+    public static final int DEFAULT_HSM_SESSIONS = 16;
+
     /** Custody with Key Protect's root-key timing rules. */
     public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock) {
         this(hsm, database, clock, RootKeyPolicy.KEY_PROTECT);
     }
 
-    /** Custody on an HSM and a database; HSM calls are timed into the database's metrics, shared by all tiers. */
     public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock, RootKeyPolicy policy) {
+        this(hsm, database, clock, policy, DEFAULT_HSM_SESSIONS);
+    }
+
+    /**
+     * Custody on an HSM and a database; HSM calls are timed into the database's metrics, shared by all tiers,
+     * and at most {@code hsmSessions} run at once.
+     */
+    public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock, RootKeyPolicy policy, int hsmSessions) {
         this.metrics = database.metrics();
         this.hsm = hsm;
         this.database = database;
@@ -38,7 +48,7 @@ public final class KeyCustody implements AutoCloseable {
         this.rootKeys = new RootKeys(database.dsl(), hsm, clock, policy);
         this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, clock);
         this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, clock);
-        TimedHsm timedHsm = new TimedHsm(hsm, metrics);
+        TimedHsm timedHsm = new TimedHsm(hsm, metrics, hsmSessions);
         this.objects = new KmipObjects(database.dsl(), timedHsm, adapters, rootKeys, clock);
         this.rewrap = new RootKeyRewrap(database.dsl(), timedHsm, rootKeys, clock);
         rootKeys.useRewrap(rewrap);

@@ -3,28 +3,43 @@ package org.kmipappliance.hsm;
 import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 
-/** The HSM calls of KMIP key custody, each timed into the metrics. */
+/**
+ * The HSM calls of KMIP key custody, each timed into the metrics and bounded: at most {@code maxConcurrentCalls}
+ * run at once (each holds one PKCS#11 session), so a burst of clients queues here instead of exhausting an HSM
+ * partition's sessions. Callers are virtual threads; waiting for a permit blocks no carrier thread.
+ */
 final class TimedHsm {
     private static final String LATENCY = "kmip_appliance_hsm_operation_seconds";
     private static final String HELP = "Time spent in HSM calls, by operation";
 
     private final Pkcs11Hsm hsm;
     private final Metrics metrics;
+    private final java.util.concurrent.Semaphore sessions;
 
-    TimedHsm(Pkcs11Hsm hsm, Metrics metrics) {
+    TimedHsm(Pkcs11Hsm hsm, Metrics metrics, int maxConcurrentCalls) {
         this.hsm = hsm;
         this.metrics = metrics;
+        this.sessions = new java.util.concurrent.Semaphore(maxConcurrentCalls, true);
     }
 
     SecretBytes generateDataKey(int bits) {
-        return metrics.time(LATENCY, HELP, () -> hsm.generateDataKey(bits), "operation", "generate");
+        return call("generate", () -> hsm.generateDataKey(bits));
     }
 
     byte[] seal(String label, byte[] associatedData, SecretBytes plaintext) {
-        return metrics.time(LATENCY, HELP, () -> hsm.seal(label, associatedData, plaintext), "operation", "seal");
+        return call("seal", () -> hsm.seal(label, associatedData, plaintext));
     }
 
     SecretBytes open(String label, byte[] associatedData, byte[] blob) {
-        return metrics.time(LATENCY, HELP, () -> hsm.open(label, associatedData, blob), "operation", "open");
+        return call("open", () -> hsm.open(label, associatedData, blob));
+    }
+
+    private <T> T call(String operation, java.util.function.Supplier<T> action) {
+        sessions.acquireUninterruptibly();
+        try {
+            return metrics.time(LATENCY, HELP, action, "operation", operation);
+        } finally {
+            sessions.release();
+        }
     }
 }

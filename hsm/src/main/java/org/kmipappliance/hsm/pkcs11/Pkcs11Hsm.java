@@ -155,10 +155,10 @@ public final class Pkcs11Hsm implements AutoCloseable {
         }
     }
 
-    /** Whether the token answers (lists its keys); for health checks. */
+    /** Whether the token answers (its keys are listed again, a real round trip); for health checks. */
     public boolean isAvailable() {
         try {
-            tokenKeys.size();
+            refreshTokenKeys();
             return true;
         } catch (GeneralSecurityException | ProviderException e) {
             return false;
