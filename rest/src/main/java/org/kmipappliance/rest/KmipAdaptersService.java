@@ -173,26 +173,13 @@ final class KmipAdaptersService implements HttpService {
         String context = "KMIP objects could not be listed";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
         Paging paging = Paging.of(req, 100, 5000, context);
-        Set<ObjectState> states = req.query().first("state").filter(value -> !value.isBlank())
-                .map(value -> parseStates(value, context)).orElse(DEFAULT_OBJECT_STATES);
+        Set<ObjectState> states = Paging.states(req, context, ObjectState.class, ObjectState::ofCode,
+                DEFAULT_OBJECT_STATES, "1 to 6");
         Page<KmipObject> page = CustodyCall.in(context, () -> custody.objects().list(principal.instanceId(),
                 req.path().pathParameters().get("adapter"), states, paging.limit(), paging.offset()));
         Json.sendCollection(res, Status.OK_200, OBJECT_TYPE,
                 page.items().stream().map(KmipAdaptersService::toJson).toList(),
                 paging.totalCount() ? page.total() : null);
-    }
-
-    private static Set<ObjectState> parseStates(String value, String context) {
-        Set<ObjectState> states = EnumSet.noneOf(ObjectState.class);
-        for (String state : value.split(",")) {
-            try {
-                states.add(ObjectState.ofCode(Integer.parseInt(state.strip())));
-            } catch (IllegalArgumentException e) {
-                throw ApiError.invalidQueryParameter(context, "state",
-                        "The query_param 'state' must be: a comma-separated list of 1 to 6");
-            }
-        }
-        return states;
     }
 
     private static UUID parseUuid(String value, String context, String parameter) {

@@ -22,6 +22,29 @@ record Paging(int limit, int offset, boolean totalCount) {
         return new Paging(limit == 0 ? defaultLimit : limit, offset, total);
     }
 
+    /**
+     * The {@code state} query parameter: a comma-separated list of state codes, each turned into a state by
+     * {@code ofCode}, or {@code defaults} when absent.
+     */
+    static <S extends Enum<S>> java.util.Set<S> states(ServerRequest req, String context, Class<S> type,
+                                                       java.util.function.IntFunction<S> ofCode,
+                                                       java.util.Set<S> defaults, String allowed) {
+        Optional<String> value = req.query().first("state").map(String::strip).filter(text -> !text.isEmpty());
+        if (value.isEmpty()) {
+            return defaults;
+        }
+        java.util.Set<S> states = java.util.EnumSet.noneOf(type);
+        for (String code : value.get().split(",")) {
+            try {
+                states.add(ofCode.apply(Integer.parseInt(code.strip())));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalidQueryParameter(context, "state",
+                        "The query_param 'state' must be: a comma-separated list of " + allowed);
+            }
+        }
+        return states;
+    }
+
     private static Optional<Integer> integer(ServerRequest req, String name, String context) {
         Optional<String> value = req.query().first(name).map(String::strip);
         if (value.isEmpty() || value.get().isEmpty()) {

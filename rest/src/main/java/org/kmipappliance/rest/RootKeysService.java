@@ -65,9 +65,9 @@ final class RootKeysService implements HttpService {
         String context = "Keys could not be listed";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         Paging paging = Paging.of(req, 200, 5000, context);
-        java.util.Set<RootKeyState> states = req.query().first("state").filter(value -> !value.isBlank())
-                .map(value -> parseStates(value, context)).orElse(java.util.EnumSet.of(RootKeyState.ACTIVE,
-                        RootKeyState.SUSPENDED, RootKeyState.DEACTIVATED));
+        java.util.Set<RootKeyState> states = Paging.states(req, context, RootKeyState.class, RootKeyState::ofCode,
+                java.util.EnumSet.of(RootKeyState.ACTIVE, RootKeyState.SUSPENDED, RootKeyState.DEACTIVATED),
+                "1, 2, 3 and 5");
         Page<RootKey> page = custody.rootKeys().list(principal.instanceId(), states, paging.limit(),
                 paging.offset());
         Json.sendCollection(res, Status.OK_200, KEY_TYPE, page.items().stream().map(RootKeysService::toJson).toList(),
@@ -162,19 +162,6 @@ final class RootKeysService implements HttpService {
             return java.util.List.of(json);
         }).orElse(java.util.List.of());
         Json.sendCollection(res, Status.OK_200, "application/vnd.kmip-appliance.rewrap+json", progress, null);
-    }
-
-    private static java.util.Set<RootKeyState> parseStates(String value, String context) {
-        java.util.Set<RootKeyState> states = java.util.EnumSet.noneOf(RootKeyState.class);
-        for (String state : value.split(",")) {
-            try {
-                states.add(RootKeyState.ofCode(Integer.parseInt(state.strip())));
-            } catch (IllegalArgumentException e) {
-                throw ApiError.invalidQueryParameter(context, "state",
-                        "The query_param 'state' must be: a comma-separated list of 1, 2, 3 and 5");
-            }
-        }
-        return states;
     }
 
     static ObjectNode toJson(RootKey key) {
