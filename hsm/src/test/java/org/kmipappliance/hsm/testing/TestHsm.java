@@ -6,8 +6,13 @@ import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
 
 /**
- * The SoftHSM2 token of one test JVM. The build points SOFTHSM2_CONF at target/softhsm/softhsm2.conf; the token
- * is made there on first use (a fresh one for each build after a clean).
+ * The HSM of one test JVM: by default a SoftHSM2 token the build makes under target/softhsm (SOFTHSM2_CONF points
+ * there). To certify another PKCS#11 HSM, run the custody contract suite against it instead:
+ *
+ * <pre>
+ * appliance/bin/run-tests -pl hsm -am -Dhsm.library=/opt/vendor/libpkcs11.so -Dhsm.slot=0 \
+ *     -Dhsm.pin-file=/path/to/pin -Dtest='Pkcs11HsmTest,KeyCustodyTest,RootKeyLifecycleTest,RotationAtScaleTest'
+ * </pre>
  */
 public final class TestHsm {
     private static HsmConfig config;
@@ -28,9 +33,21 @@ public final class TestHsm {
 
     public static synchronized HsmConfig config() {
         if (config == null) {
-            config = SoftHsmToken.provision(directory(), "kmip-appliance-test");
+            String library = property("hsm.library");
+            config = library == null ? SoftHsmToken.provision(directory(), "kmip-appliance-test")
+                    : new HsmConfig(Path.of(library),
+                            property("hsm.slot") == null ? null : Long.valueOf(property("hsm.slot")),
+                            property("hsm.slot-list-index") == null ? 0
+                                    : Integer.parseInt(property("hsm.slot-list-index")),
+                            Path.of(property("hsm.pin-file")), null);
         }
         return config;
+    }
+
+    /** A system property, or null when it is unset or empty (the build passes empty ones by default). */
+    private static String property(String name) {
+        String value = System.getProperty(name);
+        return value == null || value.isBlank() ? null : value.strip();
     }
 
     /** One logged-in HSM shared by the tests of this JVM. */
