@@ -69,10 +69,13 @@ class RotationAtScaleTest {
             System.out.printf("RotationAtScaleTest: created %d keys in %d ms%n", KEYS,
                     (System.nanoTime() - started) / 1_000_000);
 
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), RotateInAnotherJvm.class.getName(), jdbcUrl,
-                    instance.id().toString(), root.id().toString())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                    .toString()));
+            command.addAll(TestHsm.childJvmOptions());
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), RotateInAnotherJvm.class.getName(),
+                    jdbcUrl, instance.id().toString(), root.id().toString()));
+            Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             long rotationStarted = System.nanoTime();
             RewrapProgress progress = null;
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();

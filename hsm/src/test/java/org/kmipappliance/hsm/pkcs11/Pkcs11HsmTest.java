@@ -177,8 +177,9 @@ class Pkcs11HsmTest {
     /** Runs {@code main} in a new JVM on the test class path: a PKCS#11 login lasts as long as its process. */
     private static int runInFreshJvm(Class<?> main, String... args) throws Exception {
         String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(javaBinary, "-cp",
-                System.getProperty("java.class.path"), main.getName()));
+        List<String> command = new ArrayList<>(List.of(javaBinary));
+        command.addAll(TestHsm.childJvmOptions());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -50,6 +50,18 @@ public final class TestHsm {
         return value == null || value.isBlank() ? null : value.strip();
     }
 
+    /** The -D options that give a child JVM the same HSM as this one. */
+    public static java.util.List<String> childJvmOptions() {
+        java.util.List<String> options = new java.util.ArrayList<>();
+        for (String name : java.util.List.of("hsm.library", "hsm.slot", "hsm.slot-list-index", "hsm.pin-file")) {
+            String value = property(name);
+            if (value != null) {
+                options.add("-D" + name + "=" + value);
+            }
+        }
+        return options;
+    }
+
     /** One logged-in HSM shared by the tests of this JVM. */
     public static synchronized Pkcs11Hsm hsm() {
         if (hsm == null) {
