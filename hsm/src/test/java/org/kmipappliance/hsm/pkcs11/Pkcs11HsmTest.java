@@ -234,6 +234,29 @@ class Pkcs11HsmTest {
     }
 
     @Test
+    void open_tokenThatIsNotThere_saysWhatToCheck() throws Exception {
+        Path message = Files.createTempFile("missing-token", ".txt");
+        assertEquals(3, runInFreshJvm(OpenMissingSlot.class, message.toString()));
+        String text = Files.readString(message);
+        assertTrue(text.contains("cannot open the HSM token") && text.contains("initialised"), text);
+        Files.delete(message);
+    }
+
+    /** Opens a slot no token is in; exits 3 with the error message. */
+    public static final class OpenMissingSlot {
+        public static void main(String[] args) throws Exception {
+            HsmConfig config = TestHsm.config();
+            try (Pkcs11Hsm opened = Pkcs11Hsm.open(new HsmConfig(config.library(), 987_654_321L, 0,
+                    config.pinFile(), null))) {
+                System.exit(0);
+            } catch (HsmConfigurationException e) {
+                Files.writeString(Path.of(args[0]), e.getMessage());
+                System.exit(3);
+            }
+        }
+    }
+
+    @Test
     void pinFileReadableByOthers_isRefused() throws Exception {
         Path pinFile = Files.createTempFile("open-pin", "");
         Files.setPosixFilePermissions(pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
