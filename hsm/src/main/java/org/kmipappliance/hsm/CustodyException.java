@@ -14,6 +14,10 @@ public final class CustodyException extends RuntimeException {
         ROOT_KEY_ACTION_INVALID_STATE,
         /** The root key protects an adapter and cannot be deleted. */
         ROOT_KEY_IN_USE,
+        /** The alias already names a root key of the instance. */
+        ROOT_KEY_ALIAS_TAKEN,
+        /** A root key has at most five aliases. */
+        ROOT_KEY_ALIAS_LIMIT_REACHED,
         /** The policy allows one rotation per interval (Key Protect: one hour). */
         ROOT_KEY_ROTATION_TOO_SOON,
         /** The policy allows enabling only a while after disabling (Key Protect: 30 seconds). */

@@ -140,7 +140,7 @@ public final class KmipAdapters {
     /** The adapter's root key, checked to exist. */
     RootKey rootKeyOf(KmipAdapter adapter) {
         return dsl.selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(adapter.rootKeyId()))
-                .fetchOptional(RootKeys::toRootKey)
+                .fetchOptional(row -> RootKeys.toRootKey(row, java.util.List.of()))
                 .orElseThrow(() -> new IllegalStateException("adapter " + adapter.id() + " has no root key"));
     }
 

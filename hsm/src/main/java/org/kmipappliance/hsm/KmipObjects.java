@@ -237,7 +237,7 @@ public final class KmipObjects {
                     "object " + objectId + " was destroyed; only its attributes remain");
         }
         RootKey rootKey = dsl.selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(row.getRootKeyId()))
-                .fetchOne(RootKeys::toRootKey);
+                .fetchOne(key -> RootKeys.toRootKey(key, java.util.List.of()));
         requireActive(rootKey);
         String label = dsl.select(ROOT_KEY_VERSIONS.HSM_LABEL).from(ROOT_KEY_VERSIONS)
                 .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(row.getRootKeyId())

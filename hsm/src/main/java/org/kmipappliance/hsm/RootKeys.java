@@ -3,6 +3,7 @@ package org.kmipappliance.hsm;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_ADAPTERS;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEYS;
+import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEY_ALIASES;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEY_VERSIONS;
 
 import java.time.Clock;
@@ -36,8 +37,26 @@ public final class RootKeys {
         this.rewrap = rewrap;
     }
 
+    /** Key Protect's limit of aliases per root key. */
+    public static final int MAX_ALIASES = 5;
+    private static final java.util.regex.Pattern ALIAS = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{2,90}");
+    private static final java.util.Set<String> RESERVED_ALIASES = java.util.Set.of("allowed_ip", "key", "keys",
+            "metadata", "policy", "policies", "registration", "registrations", "ring", "rings", "rotate", "wrap",
+            "unwrap", "rewrap", "version", "versions");
+
     /** Generates version 1 of a new root key in the HSM and records it. */
     public RootKey create(UUID instanceId, String name, String description, String actor) {
+        return create(instanceId, name, description, java.util.List.of(), actor);
+    }
+
+    /** The same, with aliases (at most five, each unique in the instance). */
+    public RootKey create(UUID instanceId, String name, String description, java.util.List<String> aliases,
+                          String actor) {
+        if (aliases.size() > MAX_ALIASES) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ALIAS_LIMIT_REACHED, "aliases",
+                    "a root key has at most " + MAX_ALIASES + " aliases");
+        }
+        aliases.forEach(RootKeys::checkAlias);
         if (name == null || name.strip().length() < 2 || name.length() > MAX_NAME_LENGTH
                 || name.chars().anyMatch(Character::isISOControl)) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "name",
@@ -68,7 +87,10 @@ public final class RootKeys {
                         .set(ROOT_KEY_VERSIONS.HSM_LABEL, label)
                         .set(ROOT_KEY_VERSIONS.CREATED_AT, now)
                         .execute();
-                return toRootKey(row);
+                for (String alias : aliases) {
+                    insertAlias(tx.dsl(), instanceId, id, alias, now);
+                }
+                return toRootKey(row, aliases);
             });
         } catch (RuntimeException e) {
             // Without its record nothing can ever use the new HSM object; do not leave it behind.
@@ -89,22 +111,76 @@ public final class RootKeys {
                 .where(condition)
                 .orderBy(ROOT_KEYS.CREATED_AT.desc(), ROOT_KEYS.ID)
                 .limit(limit).offset(offset)
-                .fetch(RootKeys::toRootKey);
+                .fetch(this::toRootKey);
         long total = dsl.fetchCount(ROOT_KEYS, condition);
         return new Page<>(rows, total);
     }
 
-    /** The root key {@code id} of the instance; absent ids and other instances' keys are both "not found". */
-    public RootKey get(UUID instanceId, String id) {
-        UUID uuid = Names.parseUuid(id);
+    /**
+     * The root key of the instance named by its id or one of its aliases; absent keys and other instances' keys are
+     * both "not found".
+     */
+    public RootKey get(UUID instanceId, String idOrAlias) {
+        UUID uuid = Names.parseUuid(idOrAlias);
         if (uuid == null) {
-            throw new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_FOUND, "key " + id + " does not exist");
+            uuid = dsl.select(ROOT_KEY_ALIASES.ROOT_KEY_ID).from(ROOT_KEY_ALIASES)
+                    .where(ROOT_KEY_ALIASES.INSTANCE_ID.eq(instanceId).and(ROOT_KEY_ALIASES.ALIAS.eq(idOrAlias)))
+                    .fetchOptional(ROOT_KEY_ALIASES.ROOT_KEY_ID).orElse(null);
         }
+        UUID id = uuid;
         return dsl.selectFrom(ROOT_KEYS)
-                .where(ROOT_KEYS.ID.eq(uuid).and(ROOT_KEYS.INSTANCE_ID.eq(instanceId)))
-                .fetchOptional(RootKeys::toRootKey)
+                .where(ROOT_KEYS.ID.eq(id == null ? new UUID(0, 0) : id).and(ROOT_KEYS.INSTANCE_ID.eq(instanceId)))
+                .fetchOptional(this::toRootKey)
                 .orElseThrow(() -> new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_FOUND,
-                        "key " + id + " does not exist"));
+                        "key " + idOrAlias + " does not exist"));
+    }
+
+    /** Adds an alias to a root key; the alias must be new in the instance. */
+    public RootKey addAlias(UUID instanceId, String idOrAlias, String alias) {
+        checkAlias(alias);
+        RootKey key = get(instanceId, idOrAlias);
+        dsl.transaction(tx -> {
+            tx.dsl().selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(key.id())).forUpdate().fetchOne();
+            if (tx.dsl().fetchCount(ROOT_KEY_ALIASES, ROOT_KEY_ALIASES.ROOT_KEY_ID.eq(key.id())) >= MAX_ALIASES) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ALIAS_LIMIT_REACHED, "alias",
+                        "a root key has at most " + MAX_ALIASES + " aliases");
+            }
+            insertAlias(tx.dsl(), instanceId, key.id(), alias, Timestamps.now(clock));
+        });
+        return get(instanceId, key.id().toString());
+    }
+
+    /** Removes an alias of a root key. */
+    public void deleteAlias(UUID instanceId, String idOrAlias, String alias) {
+        RootKey key = get(instanceId, idOrAlias);
+        int removed = dsl.deleteFrom(ROOT_KEY_ALIASES).where(ROOT_KEY_ALIASES.ROOT_KEY_ID.eq(key.id())
+                .and(ROOT_KEY_ALIASES.ALIAS.eq(alias))).execute();
+        if (removed == 0) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_FOUND, "key " + key.id()
+                    + " has no alias " + alias);
+        }
+    }
+
+    private static void insertAlias(DSLContext context, UUID instanceId, UUID rootKeyId, String alias,
+                                    OffsetDateTime at) {
+        int inserted = context.insertInto(ROOT_KEY_ALIASES)
+                .set(ROOT_KEY_ALIASES.INSTANCE_ID, instanceId)
+                .set(ROOT_KEY_ALIASES.ALIAS, alias)
+                .set(ROOT_KEY_ALIASES.ROOT_KEY_ID, rootKeyId)
+                .set(ROOT_KEY_ALIASES.CREATED_AT, at)
+                .onConflictDoNothing().execute();
+        if (inserted == 0) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ALIAS_TAKEN, "alias",
+                    "the alias " + alias + " already names a key of this instance");
+        }
+    }
+
+    private static void checkAlias(String alias) {
+        if (alias == null || !ALIAS.matcher(alias).matches() || Names.parseUuid(alias) != null
+                || RESERVED_ALIASES.contains(alias.toLowerCase(java.util.Locale.ROOT))) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "aliases", "an alias is 2 to 90 "
+                    + "letters, digits, '-' and '_', not a UUID and not a reserved word");
+        }
     }
 
     /**
@@ -262,9 +338,16 @@ public final class RootKeys {
         return "crk-" + rootKeyId + "-v" + version;
     }
 
-    static RootKey toRootKey(RootKeysRecord row) {
+    RootKey toRootKey(RootKeysRecord row) {
+        return toRootKey(row, dsl.select(ROOT_KEY_ALIASES.ALIAS).from(ROOT_KEY_ALIASES)
+                .where(ROOT_KEY_ALIASES.ROOT_KEY_ID.eq(row.getId())).orderBy(ROOT_KEY_ALIASES.CREATED_AT,
+                        ROOT_KEY_ALIASES.ALIAS).fetch(ROOT_KEY_ALIASES.ALIAS));
+    }
+
+    static RootKey toRootKey(RootKeysRecord row, java.util.List<String> aliases) {
         return new RootKey(row.getId(), row.getInstanceId(), row.getName(), row.getDescription(),
                 RootKeyState.ofCode(row.getState()), row.getCurrentVersion(), Timestamps.instant(row.getCreatedAt()),
-                row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), Timestamps.instant(row.getLastRotatedAt()));
+                row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), Timestamps.instant(row.getLastRotatedAt()),
+                aliases);
     }
 }

@@ -112,6 +112,32 @@ class RootKeyLifecycleTest {
     }
 
     @Test
+    void aliases_nameAKeyUniquelyInTheInstance_uptoFive() {
+        RootKey key = custody.rootKeys().create(instance.id(), "aliased", null, List.of("vsphere-prod", "dc-1"),
+                "test");
+        assertEquals(List.of("vsphere-prod", "dc-1"), key.aliases());
+        assertEquals(key.id(), custody.rootKeys().get(instance.id(), "vsphere-prod").id());
+        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                "dc-1", "test");
+        assertEquals(key.id(), adapter.rootKeyId(), "an adapter's crk_id may be an alias");
+        assertEquals(CustodyException.Failure.ROOT_KEY_ALIAS_TAKEN, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().create(instance.id(), "other", null, List.of("dc-1"), "test")).failure());
+        for (String bad : List.of("x", "keys", "has space", UUID.randomUUID().toString())) {
+            assertEquals(CustodyException.Failure.INVALID_FIELD, assertThrows(CustodyException.class,
+                    () -> custody.rootKeys().addAlias(instance.id(), key.id().toString(), bad)).failure(), bad);
+        }
+        custody.rootKeys().addAlias(instance.id(), "dc-1", "a3");
+        custody.rootKeys().addAlias(instance.id(), "dc-1", "a4");
+        custody.rootKeys().addAlias(instance.id(), "dc-1", "a5");
+        assertEquals(CustodyException.Failure.ROOT_KEY_ALIAS_LIMIT_REACHED, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().addAlias(instance.id(), "dc-1", "a6")).failure());
+        custody.rootKeys().deleteAlias(instance.id(), key.id().toString(), "vsphere-prod");
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_FOUND, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().get(instance.id(), "vsphere-prod")).failure());
+        assertEquals(4, custody.rootKeys().get(instance.id(), key.id().toString()).aliases().size());
+    }
+
+    @Test
     void keyProtectPolicy_oneRotationPerHour_andEnableOnly30SecondsAfterDisable() {
         Setup setup = newSetup("policy");
         String id = setup.rootKey().id().toString();

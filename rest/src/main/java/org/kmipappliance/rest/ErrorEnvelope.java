@@ -80,6 +80,10 @@ final class ErrorEnvelope {
                     : new ApiError(Status.NOT_FOUND_404, "KEY_NOT_FOUND_ERR", context, e.getMessage(), null, null);
             case ROOT_KEY_ACTION_INVALID_STATE -> new ApiError(Status.CONFLICT_409, "KEY_ACTION_INVALID_STATE_ERR",
                     context, e.getMessage(), null, null);
+            case ROOT_KEY_ALIAS_TAKEN -> new ApiError(Status.CONFLICT_409, "KEY_ALIAS_NOT_UNIQUE_ERR", context,
+                    e.getMessage(), "field", "alias");
+            case ROOT_KEY_ALIAS_LIMIT_REACHED -> new ApiError(Status.BAD_REQUEST_400, "KEY_ALIAS_QUOTA_ERR", context,
+                    e.getMessage(), "field", "aliases");
             case ROOT_KEY_IN_USE -> new ApiError(Status.CONFLICT_409, "PROTECTED_RESOURCE_ERR", context,
                     e.getMessage(), null, null);
             case ROOT_KEY_ROTATION_TOO_SOON -> new ApiError(Status.CONFLICT_409, "KEY_ROTATION_NOT_PERMITTED", context,

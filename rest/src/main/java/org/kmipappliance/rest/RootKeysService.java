@@ -39,7 +39,9 @@ final class RootKeysService implements HttpService {
                 .post("/{id}/actions/{action}", (req, res) -> action(req, res,
                         req.path().pathParameters().get("action")))
                 .post("/{id}", (req, res) -> action(req, res, req.query().first("action").orElse("")))
-                .delete("/{id}", this::delete);
+                .delete("/{id}", this::delete)
+                .post("/{id}/aliases/{alias}", this::addAlias)
+                .delete("/{id}/aliases/{alias}", this::deleteAlias);
     }
 
     private void create(ServerRequest req, ServerResponse res) {
@@ -55,9 +57,17 @@ final class RootKeysService implements HttpService {
             throw ApiError.invalidField(context, "payload",
                     "root keys are generated in the HSM; importing key material is not supported");
         }
+        java.util.List<String> aliases = new java.util.ArrayList<>();
+        JsonNode aliasesField = resource.get("aliases");
+        if (aliasesField != null && !aliasesField.isNull()) {
+            if (!aliasesField.isArray()) {
+                throw ApiError.invalidField(context, "aliases", "'aliases' must be a list of strings");
+            }
+            aliasesField.forEach(alias -> aliases.add(alias.asText()));
+        }
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().create(principal.instanceId(),
                 Json.optionalText(resource, "name", context), Json.optionalText(resource, "description", context),
-                principal.subject()));
+                aliases, principal.subject()));
         Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, java.util.List.of(toJson(key)), null);
     }
 
@@ -142,6 +152,31 @@ final class RootKeysService implements HttpService {
         Json.sendCollection(res, Status.OK_200, "application/vnd.ibm.kms.key.version+json", versions, null);
     }
 
+    private void addAlias(ServerRequest req, ServerResponse res) {
+        String context = "Key alias could not be created";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_WRITERS);
+        String alias = req.path().pathParameters().get("alias");
+        RootKey key = CustodyCall.in(context, () -> custody.rootKeys().addAlias(principal.instanceId(),
+                req.path().pathParameters().get("id"), alias));
+        ObjectNode json = Json.object();
+        json.put("keyId", key.id().toString());
+        json.put("alias", alias);
+        json.put("creationDate", Json.time(java.time.Instant.now()));
+        json.put("createdBy", principal.subject());
+        Json.sendCollection(res, Status.CREATED_201, "application/vnd.ibm.kms.key_alias+json",
+                java.util.List.of(json), null);
+    }
+
+    private void deleteAlias(ServerRequest req, ServerResponse res) {
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_WRITERS);
+        CustodyCall.in("Key alias could not be deleted", () -> {
+            custody.rootKeys().deleteAlias(principal.instanceId(), req.path().pathParameters().get("id"),
+                    req.path().pathParameters().get("alias"));
+            return null;
+        });
+        res.status(Status.NO_CONTENT_204).send();
+    }
+
     /** An appliance extension: how far the re-wrap after the latest rotation has come. */
     private void rewrapProgress(ServerRequest req, ServerResponse res) {
         String context = "Key re-wrap progress could not be retrieved";
@@ -169,6 +204,10 @@ final class RootKeysService implements HttpService {
         json.put("type", KEY_TYPE);
         json.put("id", key.id().toString());
         json.put("name", key.name());
+        if (!key.aliases().isEmpty()) {
+            json.putArray("aliases").addAll(key.aliases().stream().map(alias -> (JsonNode) Json.MAPPER
+                    .getNodeFactory().textNode(alias)).toList());
+        }
         if (key.description() != null) {
             json.put("description", key.description());
         }

@@ -69,6 +69,8 @@ class AccessMatrixTest {
             new Endpoint("POST", "/api/v2/keys/" + UUID.randomUUID() + "/actions/enable", null, MANAGER),
             new Endpoint("POST", "/api/v2/keys/" + UUID.randomUUID() + "?action=rotate", null, KEY_WRITE),
             new Endpoint("DELETE", "/api/v2/keys/" + UUID.randomUUID(), null, MANAGER),
+            new Endpoint("POST", "/api/v2/keys/" + UUID.randomUUID() + "/aliases/an-alias", null, KEY_WRITE),
+            new Endpoint("DELETE", "/api/v2/keys/" + UUID.randomUUID() + "/aliases/an-alias", null, KEY_WRITE),
             new Endpoint("POST", "/api/v2/kmip_adapters", ENVELOPE, KMIP),
             new Endpoint("GET", "/api/v2/kmip_adapters", null, KMIP),
             new Endpoint("GET", "/api/v2/kmip_adapters/" + NO_ADAPTER, null, KMIP),

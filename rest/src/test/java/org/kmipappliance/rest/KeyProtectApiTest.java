@@ -220,6 +220,26 @@ class KeyProtectApiTest {
     }
 
     @Test
+    void aliases_overRest() throws Exception {
+        Reply created = asManager("POST", "/api/v2/keys", envelope("application/vnd.ibm.kms.key+json",
+                "{\"name\":\"aliased-root\",\"extractable\":false,\"aliases\":[\"rest-alias-1\"]}"));
+        assertEquals(201, created.status(), created.raw().body());
+        String id = created.body().at("/resources/0/id").asText();
+        assertEquals("rest-alias-1", created.body().at("/resources/0/aliases/0").asText());
+        Reply added = asManager("POST", "/api/v2/keys/" + id + "/aliases/rest-alias-2", null);
+        assertEquals(201, added.status(), added.raw().body());
+        assertEquals(id, added.body().at("/resources/0/keyId").asText());
+        assertEquals(id, asManager("GET", "/api/v2/keys/rest-alias-2", null).body().at("/resources/0/id").asText());
+        assertEquals("KEY_ALIAS_NOT_UNIQUE_ERR", errorCode(asManager("POST", "/api/v2/keys/" + id
+                + "/aliases/rest-alias-1", null)));
+        assertEquals(201, asManager("POST", "/api/v2/kmip_adapters", envelope("application/json",
+                "{\"profile\":\"native_1.0\",\"profile_data\":{\"crk_id\":\"rest-alias-2\"}}")).status(),
+                "crk_id may be an alias");
+        assertEquals(204, asManager("DELETE", "/api/v2/keys/" + id + "/aliases/rest-alias-1", null).status());
+        assertEquals("KEY_NOT_FOUND_ERR", errorCode(asManager("GET", "/api/v2/keys/rest-alias-1", null)));
+    }
+
+    @Test
     void standardKeys_areRefused() throws Exception {
         Reply reply = asManager("POST", "/api/v2/keys", envelope("application/vnd.ibm.kms.key+json",
                 "{\"name\":\"std\",\"extractable\":true}"));
