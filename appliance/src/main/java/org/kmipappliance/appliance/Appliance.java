@@ -16,6 +16,7 @@ import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.HsmConfig;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
+import org.kmipappliance.hsm.pkcs11.TokenLabels;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.store.EmbeddedPostgresServer;
 import org.kmipappliance.kmip.server.KmipServer;
@@ -86,7 +87,9 @@ public final class Appliance implements AutoCloseable {
         if (hsm.library() == null) {
             return SoftHsmToken.provision(stateDirectory.resolve("softhsm"), SOFTHSM_TOKEN_LABEL);
         }
-        return new HsmConfig(Path.of(hsm.library()), hsm.slot(), hsm.slotListIndex(),
+        Path library = Path.of(hsm.library());
+        Long slot = hsm.tokenLabel() != null ? Long.valueOf(TokenLabels.slotOf(library, hsm.tokenLabel())) : hsm.slot();
+        return new HsmConfig(library, slot, hsm.slotListIndex(),
                 hsm.pinFile() == null ? null : Path.of(hsm.pinFile()), hsm.pinEnv());
     }
 
