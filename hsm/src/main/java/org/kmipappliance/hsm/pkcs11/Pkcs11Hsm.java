@@ -46,6 +46,8 @@ public final class Pkcs11Hsm implements AutoCloseable {
     // read as bits), which AES_256/... would refuse.
     private static final String SEAL_TRANSFORMATION = "AES/GCM/NoPadding";
     private static final AtomicInteger PROVIDER_SEQUENCE = new AtomicInteger();
+    /** The token object the health check seals with; it protects nothing. */
+    static final String HEALTH_PROBE_LABEL = "kmip-appliance-health-probe";
 
     private final Provider rootKeyProvider;
     private final Provider dataKeyProvider;
@@ -150,17 +152,23 @@ public final class Pkcs11Hsm implements AutoCloseable {
         try {
             refreshTokenKeys();
             return tokenKeys.containsAlias(label);
-        } catch (GeneralSecurityException | ProviderException e) {
+        } catch (GeneralSecurityException | ProviderException | IllegalStateException e) {
             throw new HsmException("cannot list the keys on the HSM: " + rootCauseMessage(e), e);
         }
     }
 
-    /** Whether the token answers (its keys are listed again, a real round trip); for health checks. */
+    /**
+     * Whether the HSM works: it seals a few bytes with the appliance's probe key (a token object like any root
+     * key), a real round trip that fails while the token is gone; for health checks.
+     */
     public boolean isAvailable() {
-        try {
-            refreshTokenKeys();
+        try (SecretBytes probe = SecretBytes.copyOf(new byte[16])) {
+            if (!containsRootKey(HEALTH_PROBE_LABEL)) {
+                createRootKey(HEALTH_PROBE_LABEL);
+            }
+            seal(HEALTH_PROBE_LABEL, new byte[0], probe);
             return true;
-        } catch (GeneralSecurityException | ProviderException e) {
+        } catch (HsmException | ProviderException e) {
             return false;
         }
     }
@@ -188,6 +196,10 @@ public final class Pkcs11Hsm implements AutoCloseable {
 
     /** Seals {@code plaintext} under the root key {@code label}, binding {@code associatedData} to the blob. */
     public byte[] seal(String label, byte[] associatedData, SecretBytes plaintext) {
+        return withFreshHandleOnce(label, () -> sealOnce(label, associatedData, plaintext));
+    }
+
+    private byte[] sealOnce(String label, byte[] associatedData, SecretBytes plaintext) {
         byte[] iv = new byte[GCM_IV_BYTES];
         ivSource.nextBytes(iv);
         try {
@@ -207,6 +219,45 @@ public final class Pkcs11Hsm implements AutoCloseable {
 
     /** Opens a blob made by {@link #seal}; fails if the blob, the root key or the associated data differ. */
     public SecretBytes open(String label, byte[] associatedData, byte[] blob) {
+        return withFreshHandleOnce(label, () -> openOnce(label, associatedData, blob));
+    }
+
+    /**
+     * Runs an operation with a root key; when the HSM says the cached key handle is no longer valid (the token was
+     * reloaded, removed and put back, or the HSM restarted), the handle is looked up again and the operation is
+     * tried once more. This is how the appliance recovers by itself once the HSM is back.
+     */
+    private <T> T withFreshHandleOnce(String label, java.util.function.Supplier<T> operation) {
+        try {
+            return operation.get();
+        } catch (HsmException e) {
+            if (!staleHandle(e)) {
+                throw e;
+            }
+            rootKeyHandles.remove(label);
+            try {
+                refreshTokenKeys();
+            } catch (GeneralSecurityException | ProviderException refresh) {
+                throw new HsmException("the HSM could not list its keys again: " + rootCauseMessage(refresh), refresh);
+            }
+            return operation.get();
+        }
+    }
+
+    private static boolean staleHandle(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            String message = String.valueOf(cause.getMessage());
+            if (message.contains("CKR_OBJECT_HANDLE_INVALID") || message.contains("CKR_KEY_HANDLE_INVALID")) {
+                return true;
+            }
+            if (cause.getCause() == cause) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private SecretBytes openOnce(String label, byte[] associatedData, byte[] blob) {
         if (blob.length < GCM_IV_BYTES + GCM_TAG_BITS / 8) {
             throw new HsmException("a sealed key blob is truncated (" + blob.length + " bytes)");
         }
