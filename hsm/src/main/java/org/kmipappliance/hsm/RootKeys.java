@@ -334,7 +334,7 @@ public final class RootKeys {
     }
 
     /** The HSM label of one version of a root key. */
-    String versionLabel(UUID rootKeyId, int version) {
+    public String versionLabel(UUID rootKeyId, int version) {
         return "crk-" + rootKeyId + "-v" + version;
     }
 

@@ -30,6 +30,7 @@ import org.kmipappliance.kmip.message.ResponseMessage;
 import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.message.ResultStatus;
 import org.kmipappliance.kmip.message.Tag;
+import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.kmip.server.operations.QueryOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
@@ -262,6 +263,29 @@ class KmipOperationsTest {
             String id = create(kmip);
             kmip.getKeyMaterial(id);
             assertFalse(((Ttlv.BooleanItem) attributes(kmip, id, "Fresh").get("Fresh").getFirst()).value());
+        }
+    }
+
+    @Test
+    void hsmFailure_isACryptographicFailure_withAGenericMessage() throws Exception {
+        org.kmipappliance.hsm.RootKey root = fixture.custody.rootKeys().create(fixture.instance.id(), "doomed", null,
+                "test");
+        org.kmipappliance.hsm.KmipAdapter adapter = fixture.custody.adapters().create(fixture.instance.id(), null,
+                null, org.kmipappliance.hsm.KmipAdapter.NATIVE_PROFILE, root.id().toString(), "test");
+        var client = TestCertificates.client("doomed-client");
+        fixture.custody.certificates().add(fixture.instance.id(), adapter.name(), null,
+                org.kmipappliance.hsm.pki.PemCertificates.toPem(client.certificate()), "test");
+        javax.net.ssl.SSLContext tls = org.kmipappliance.hsm.pki.TlsContexts.create(client,
+                TestCertificates.authority().certificate());
+        try (KmipClient kmip = fixture.connect(tls, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            // The root key's HSM object vanishes behind the appliance's back.
+            org.kmipappliance.hsm.testing.TestHsm.hsm().destroyRootKey(
+                    fixture.custody.rootKeys().versionLabel(root.id(), 1));
+            KmipException e = assertThrows(KmipException.class, () -> kmip.getKeyMaterial(id));
+            assertEquals(ResultReason.CRYPTOGRAPHIC_FAILURE, e.reason());
+            assertEquals("the HSM could not complete the operation", e.getMessage(), "no internals leak");
+            assertEquals(5, kmip.discoverVersions(List.of()).size(), "the connection survives");
         }
     }
 
