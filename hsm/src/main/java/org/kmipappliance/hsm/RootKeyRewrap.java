@@ -97,7 +97,6 @@ public final class RootKeyRewrap {
         stopping.set(true);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (busy() && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {

@@ -14,7 +14,6 @@ import java.util.Set;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import org.kmipappliance.kmip.message.Tag;
-import org.kmipappliance.kmip.ttlv.ItemType;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;

@@ -10,7 +10,6 @@ import org.kmipappliance.kmip.message.ProtocolVersion;
 import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.message.StructureReader;
 import org.kmipappliance.kmip.message.Tag;
-import org.kmipappliance.kmip.ttlv.ItemType;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 import org.kmipappliance.kmip.ttlv.TtlvDecoder;
 import org.kmipappliance.kmip.ttlv.TtlvEncoder;
@@ -151,10 +150,5 @@ final class Attributes {
                     + " must have exactly one Attribute Value");
         }
         return new Requested(name, index, values.getFirst());
-    }
-
-    /** Whether {@code value} is of {@code type}. */
-    static boolean is(Ttlv value, ItemType type) {
-        return value.type() == type;
     }
 }
