@@ -240,6 +240,19 @@ class KeyProtectApiTest {
     }
 
     @Test
+    void hsmRefusal_is503InTheErrorEnvelope_withoutInternals() throws Exception {
+        String id = createRootKey("hsm-refusal");
+        // Behind the appliance's back, something takes the label the next version will need on the token.
+        TestHsm.hsm().createRootKey(custody.rootKeys().versionLabel(UUID.fromString(id), 2));
+        Reply refused = asManager("POST", "/api/v2/keys/" + id + "/actions/rotate", null);
+        assertEquals(503, refused.status());
+        assertEquals("HSM_UNAVAILABLE_ERR", errorCode(refused));
+        assertFalse(refused.raw().body().contains("crk-"), "no HSM labels or internals in the answer");
+        assertEquals(1, asManager("GET", "/api/v2/keys/" + id + "/versions", null).body().get("resources").size(),
+                "nothing half-written");
+    }
+
+    @Test
     void standardKeys_areRefused() throws Exception {
         Reply reply = asManager("POST", "/api/v2/keys", envelope("application/vnd.ibm.kms.key+json",
                 "{\"name\":\"std\",\"extractable\":true}"));
