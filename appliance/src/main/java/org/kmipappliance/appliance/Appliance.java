@@ -144,6 +144,16 @@ public final class Appliance implements AutoCloseable {
         return stateDirectory;
     }
 
+    /**
+     * Watches the HSM and runs {@code giveUp} once it has failed for the configured time without a break
+     * (hsm.restart-after-seconds; 0 turns the watchdog off). Closed with the appliance.
+     */
+    void watchHsm(Duration threshold, Runnable giveUp) {
+        if (!threshold.isZero()) {
+            openedInOrder.push(HsmWatchdog.start(() -> custody.health().get("hsm"), threshold, giveUp));
+        }
+    }
+
     public Path caCertificateFile() {
         return pki.caFile();
     }

@@ -37,7 +37,7 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
      * The PIN comes from {@code pinFile} or the environment variable {@code pinEnv}, never from this file.
      */
     public record Hsm(String library, String tokenLabel, Long slot, Integer slotListIndex, String pinFile,
-                      String pinEnv, Integer maxSessions) {
+                      String pinEnv, Integer maxSessions, Integer restartAfterSeconds) {
     }
 
     /** PostgreSQL. When {@code jdbcUrl} is absent the appliance runs an embedded PostgreSQL in its state directory. */
@@ -72,7 +72,7 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
     ApplianceConfig withDefaults() {
         Listener k = kmip == null ? new Listener(null, null, null) : kmip;
         Listener r = rest == null ? new Listener(null, null, null) : rest;
-        Hsm h = hsm == null ? new Hsm(null, null, null, null, null, null, null) : hsm;
+        Hsm h = hsm == null ? new Hsm(null, null, null, null, null, null, null, null) : hsm;
         Database d = database == null ? new Database(null, null, null, null) : database;
         Tls t = tls == null ? new Tls(null, null) : tls;
         RootKeys k2 = rootKeys == null ? new RootKeys(null, null) : rootKeys;
@@ -80,7 +80,8 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
                 new Listener(or(k.host(), "0.0.0.0"), or(k.port(), 5696), or(k.maxConnections(), 1000)),
                 new Listener(or(r.host(), "0.0.0.0"), or(r.port(), 8443), or(r.maxConnections(), 1000)),
                 new Hsm(h.library(), h.tokenLabel(), h.slot(), or(h.slotListIndex(), 0), h.pinFile(), h.pinEnv(),
-                        or(h.maxSessions(), org.kmipappliance.hsm.KeyCustody.DEFAULT_HSM_SESSIONS)),
+                        or(h.maxSessions(), org.kmipappliance.hsm.KeyCustody.DEFAULT_HSM_SESSIONS),
+                        or(h.restartAfterSeconds(), 120)),
                 new Database(d.jdbcUrl(), d.user(), d.passwordFile(), or(d.maxConnections(), 10)),
                 new Tls(or(t.hostnames(), List.of("localhost")), or(t.ipAddresses(), List.of("127.0.0.1"))),
                 new RootKeys(or(k2.rotationIntervalMinutes(), 60), or(k2.enableDelaySeconds(), 30)));

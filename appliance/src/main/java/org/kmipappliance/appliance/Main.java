@@ -92,6 +92,7 @@ public final class Main implements Runnable {
             ApplianceConfig config = common.config();
             config = config.withListeners(host, config.kmip().port(), config.rest().port());
             Appliance appliance = Appliance.start(config, common.stateDirectory(Path.of("var", "demo")));
+            restartOnLongHsmOutage(appliance, config);
             Demo.Setup setup = Demo.prepare(appliance, host);
             printWelcome(System.out, appliance, setup, host, (System.nanoTime() - started) / 1_000_000);
             serveUntilInterrupted(appliance);
@@ -107,12 +108,19 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws InterruptedException {
-            Appliance appliance = Appliance.start(common.config(),
-                    common.stateDirectory(Path.of("/var/lib/kmip-appliance")));
+            ApplianceConfig config = common.config();
+            Appliance appliance = Appliance.start(config, common.stateDirectory(Path.of("/var/lib/kmip-appliance")));
+            restartOnLongHsmOutage(appliance, config);
             InitialAdmin.ensure(appliance.custody(), appliance.stateDirectory());
             serveUntilInterrupted(appliance);
             return 0;
         }
+    }
+
+    /** Exits with status 75 after a long HSM outage, so the service manager restarts the appliance. */
+    private static void restartOnLongHsmOutage(Appliance appliance, ApplianceConfig config) {
+        appliance.watchHsm(java.time.Duration.ofSeconds(config.hsm().restartAfterSeconds()),
+                () -> System.exit(HsmWatchdog.EXIT_RESTART));
     }
 
     private static void serveUntilInterrupted(Appliance appliance) throws InterruptedException {
