@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.kmipappliance.hsm.pkcs11.HsmUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,7 +20,9 @@ public final class Main implements Runnable {
                 .setExecutionExceptionHandler((error, commandLine, parseResult) -> {
                     // Start-up failures are the operator's to fix: say what failed and why, not a stack trace.
                     commandLine.getErr().println("kmip-appliance: " + describe(error));
-                    return 1;
+                    // An HSM that is not there yet may come back: ask the service manager to try again.
+                    return error instanceof HsmUnavailableException
+                            ? HsmWatchdog.EXIT_RESTART : 1;
                 })
                 .execute(args));
     }

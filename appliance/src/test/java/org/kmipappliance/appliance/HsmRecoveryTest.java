@@ -38,12 +38,16 @@ class HsmRecoveryTest {
     private record Running(Process process, int restPort) {
     }
 
-    private static Running start(Path state, Path config) throws Exception {
+    private static Process launch(Path state, Path config) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--state-dir",
                 state.toString(), "--config", config.toString()).redirectErrorStream(true);
         builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(state.resolve("softhsm")).toString());
-        Process process = builder.start();
+        return builder.start();
+    }
+
+    private static Running start(Path state, Path config) throws Exception {
+        Process process = launch(state, config);
         BufferedReader output = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8));
         CompletableFuture<Integer> port = new CompletableFuture<>();
@@ -108,6 +112,13 @@ class HsmRecoveryTest {
                 assertEquals("DOWN", JSON.readTree(down.body()).at("/checks/hsm").asText());
                 assertTrue(first.process().waitFor(60, TimeUnit.SECONDS), "the appliance gave up on the HSM");
                 assertEquals(HsmWatchdog.EXIT_RESTART, first.process().exitValue(), "status 75: restart me");
+
+                Process tooEarly = launch(state, config);
+                String refusal = new String(tooEarly.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(tooEarly.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(HsmWatchdog.EXIT_RESTART, tooEarly.exitValue(),
+                        "a start while the token is still away is retried too: " + refusal);
+                assertTrue(refusal.contains("cannot open the HSM token"), refusal);
             } finally {
                 Files.move(away, tokens);
             }

@@ -3,7 +3,7 @@ package org.kmipappliance.hsm.pkcs11;
 import org.kmipappliance.hsm.HsmException;
 
 /** The HSM is configured in a way that cannot work; the message says what to change. */
-public final class HsmConfigurationException extends HsmException {
+public class HsmConfigurationException extends HsmException {
     public HsmConfigurationException(String message) {
         super(message);
     }

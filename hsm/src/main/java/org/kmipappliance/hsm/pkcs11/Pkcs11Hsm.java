@@ -111,7 +111,7 @@ public final class Pkcs11Hsm implements AutoCloseable {
             }
             return base.configure(text);
         } catch (ProviderException | InvalidParameterException e) {
-            throw new HsmConfigurationException("cannot open the HSM token (" + config.slotSelection() + ") through "
+            throw new HsmUnavailableException("cannot open the HSM token (" + config.slotSelection() + ") through "
                     + config.library() + ": " + rootCauseMessage(e)
                     + "; check that the token is initialised and, for SoftHSM2, that SOFTHSM2_CONF names its config",
                     e);
