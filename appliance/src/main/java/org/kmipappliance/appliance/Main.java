@@ -2,8 +2,10 @@ package org.kmipappliance.appliance;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.LogManager;
 import org.kmipappliance.hsm.pkcs11.HsmUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,7 +52,7 @@ public final class Main implements Runnable {
         }
         try (var config = Main.class.getResourceAsStream("/logging.properties")) {
             if (config != null) {
-                java.util.logging.LogManager.getLogManager().readConfiguration(config);
+                LogManager.getLogManager().readConfiguration(config);
             }
         } catch (java.io.IOException e) {
             System.err.println("cannot read the packaged logging configuration: " + e.getMessage());
@@ -122,7 +124,7 @@ public final class Main implements Runnable {
 
     /** Exits with status 75 after a long HSM outage, so the service manager restarts the appliance. */
     private static void restartOnLongHsmOutage(Appliance appliance, ApplianceConfig config) {
-        appliance.watchHsm(java.time.Duration.ofSeconds(config.hsm().restartAfterSeconds()),
+        appliance.watchHsm(Duration.ofSeconds(config.hsm().restartAfterSeconds()),
                 () -> System.exit(HsmWatchdog.EXIT_RESTART));
     }
 
