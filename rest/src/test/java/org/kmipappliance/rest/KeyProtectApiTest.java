@@ -2,6 +2,7 @@ package org.kmipappliance.rest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
@@ -108,6 +110,16 @@ class KeyProtectApiTest {
         return created.body().at("/resources/0/id").asText();
     }
 
+    /** Registers a client certificate over REST and returns the caller custody now sees for it. */
+    private static KmipCaller registerClient(String adapter, String pem, String certificateName) throws Exception {
+        Reply registered = asManager("POST", "/api/v2/kmip_adapters/" + adapter + "/certificates", envelope(
+                "application/json", "{\"certificate\":" + JSON.writeValueAsString(pem) + ",\"name\":\""
+                        + certificateName + "\"}"));
+        assertEquals(201, registered.status(), registered.raw().body());
+        return custody.certificates().identify(PemCertificates.sha256Fingerprint(PemCertificates.parse(pem)))
+                .orElseThrow();
+    }
+
     private static JsonNode createAdapter(String name, String crkId) throws Exception {
         Reply created = asManager("POST", "/api/v2/kmip_adapters", envelope(
                 "application/vnd.ibm.kms.kmip_adapter+json", "{\"profile\":\"native_1.0\",\"profile_data\":"
@@ -153,14 +165,10 @@ class KeyProtectApiTest {
     void rootKeyActions_rotateDisableEnableDelete_asKeyProtectAnswers() throws Exception {
         String id = createRootKey("actions-root");
         String adapter = createAdapter("actions-adapter", id).get("id").asText();
-        String pem = TestCertificates.clientPem("actions-client");
-        asManager("POST", "/api/v2/kmip_adapters/" + adapter + "/certificates", envelope("application/json",
-                "{\"certificate\":" + JSON.writeValueAsString(pem) + "}"));
-        KmipCaller caller = custody.certificates().identify(
-                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow();
+        KmipCaller caller = registerClient(adapter, TestCertificates.clientPem("actions-client"), "actions-client");
         UUID object = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
 
-        for (String body : java.util.Arrays.asList(null, "", "{}", "null")) {
+        for (String body : Arrays.asList(null, "", "{}", "null")) {
             Reply rotated = asManager("POST", "/api/v2/keys/" + id + "/actions/rotate", body);
             if (rotated.status() == 204) {
                 assertEquals("", rotated.raw().body());
@@ -186,7 +194,7 @@ class KeyProtectApiTest {
         assertEquals(204, asManager("POST", "/api/v2/keys/" + id + "?action=disable", "null").status(),
                 "the legacy ?action= form");
         assertEquals(2, asManager("GET", "/api/v2/keys/" + id, null).body().at("/resources/0/state").asInt());
-        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, org.junit.jupiter.api.Assertions.assertThrows(
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(
                 CustodyException.class, () -> custody.objects().openSymmetricKey(caller, object)).failure());
         Reply again = asManager("POST", "/api/v2/keys/" + id + "/actions/disable", null);
         assertEquals("KEY_ACTION_INVALID_STATE_ERR", errorCode(again));
@@ -337,11 +345,7 @@ class KeyProtectApiTest {
     void kmipObjects_areListedWithTheContractsFieldsAndNoKeyMaterial() throws Exception {
         String crk = createRootKey("objects-root");
         String adapter = createAdapter("objects", crk).get("id").asText();
-        String pem = TestCertificates.clientPem("objects-client");
-        asManager("POST", "/api/v2/kmip_adapters/objects/certificates", envelope("application/json",
-                "{\"certificate\":" + JSON.writeValueAsString(pem) + "}"));
-        KmipCaller caller = custody.certificates().identify(
-                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow();
+        KmipCaller caller = registerClient(adapter, TestCertificates.clientPem("objects-client"), "objects-client");
         String objectId = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id().toString();
 
         Reply list = asManager("GET", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects?totalCount=true", null);
@@ -366,10 +370,7 @@ class KeyProtectApiTest {
         String crk = createRootKey("delete-root");
         String adapter = createAdapter("deletable", crk).get("id").asText();
         String pem = TestCertificates.clientPem("deletable-client");
-        asManager("POST", "/api/v2/kmip_adapters/deletable/certificates", envelope("application/json",
-                "{\"certificate\":" + JSON.writeValueAsString(pem) + ",\"name\":\"c1\"}"));
-        KmipCaller caller = custody.certificates().identify(
-                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow();
+        KmipCaller caller = registerClient(adapter, pem, "c1");
         UUID preActive = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
         UUID active = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
         custody.objects().transition(caller, active, LifecycleEvent.ACTIVATE, null, null, null);
@@ -394,7 +395,7 @@ class KeyProtectApiTest {
         Reply deleted = asManager("DELETE", objects + preActive, null);
         assertEquals(204, deleted.status());
         assertEquals(5, asManager("GET", objects + preActive, null).body().at("/resources/0/state").asInt());
-        assertEquals(CustodyException.Failure.OBJECT_DESTROYED, org.junit.jupiter.api.Assertions.assertThrows(
+        assertEquals(CustodyException.Failure.OBJECT_DESTROYED, assertThrows(
                 CustodyException.class, () -> custody.objects().openSymmetricKey(caller, active)).failure(),
                 "deletion erased the material");
         assertEquals(409, asManager("DELETE", objects + preActive, null).status(), "deleted twice");
