@@ -6,11 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.HsmConfig;
@@ -65,14 +68,14 @@ public final class Appliance implements AutoCloseable {
             custody.rewrap().resumeAll();
             AppliancePki pki = AppliancePki.loadOrCreate(stateDirectory.resolve("pki"), config.tls().hostnames(),
                     config.tls().ipAddresses());
-            List<java.security.cert.X509Certificate> chain = List.of(pki.serverCertificate(),
+            List<X509Certificate> chain = List.of(pki.serverCertificate(),
                     pki.authority().certificate());
             KmipServer kmip = KmipServer.start(new KmipServerConfig(config.kmip().host(), config.kmip().port(),
                     pki.serverKey(), chain, Duration.ofSeconds(10), Duration.ofMinutes(5),
                     config.kmip().maxConnections()), custody, new RequestProcessor(custody, Clock.systemUTC()));
             opened.push(kmip);
             RestServer rest = RestServer.start(config.rest().host(), config.rest().port(), pki.serverKey(), chain,
-                    custody, () -> java.util.Map.of("kmip", kmip.isListening()));
+                    custody, () -> Map.of("kmip", kmip.isListening()));
             opened.push(rest);
             LOG.log(System.Logger.Level.INFO, "appliance started: KMIP on {0}:{1,number,#}, REST on https://{2}:{3,number,#}",
                     config.kmip().host(), kmip.port(), config.rest().host(), rest.port());
@@ -159,7 +162,7 @@ public final class Appliance implements AutoCloseable {
     }
 
     /** The port of the embedded PostgreSQL, when the appliance runs one. */
-    public java.util.OptionalInt embeddedDatabasePort() {
+    public OptionalInt embeddedDatabasePort() {
         return openedInOrder.stream().filter(EmbeddedPostgresServer.class::isInstance)
                 .mapToInt(server -> ((EmbeddedPostgresServer) server).port()).findFirst();
     }

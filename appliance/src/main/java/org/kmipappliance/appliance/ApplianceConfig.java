@@ -7,7 +7,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.RootKeyPolicy;
 
 /**
  * The appliance's configuration: one YAML file, every key optional. With no file at all a node runs on its
@@ -22,9 +25,9 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
      * after disable; 0 turns a rule off.
      */
     public record RootKeys(Integer rotationIntervalMinutes, Integer enableDelaySeconds) {
-        public org.kmipappliance.hsm.RootKeyPolicy policy() {
-            return new org.kmipappliance.hsm.RootKeyPolicy(java.time.Duration.ofMinutes(rotationIntervalMinutes),
-                    java.time.Duration.ofSeconds(enableDelaySeconds));
+        public RootKeyPolicy policy() {
+            return new RootKeyPolicy(Duration.ofMinutes(rotationIntervalMinutes),
+                    Duration.ofSeconds(enableDelaySeconds));
         }
     }
 
@@ -80,7 +83,7 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
                 new Listener(or(k.host(), "0.0.0.0"), or(k.port(), 5696), or(k.maxConnections(), 1000)),
                 new Listener(or(r.host(), "0.0.0.0"), or(r.port(), 8443), or(r.maxConnections(), 1000)),
                 new Hsm(h.library(), h.tokenLabel(), h.slot(), or(h.slotListIndex(), 0), h.pinFile(), h.pinEnv(),
-                        or(h.maxSessions(), org.kmipappliance.hsm.KeyCustody.DEFAULT_HSM_SESSIONS),
+                        or(h.maxSessions(), KeyCustody.DEFAULT_HSM_SESSIONS),
                         or(h.restartAfterSeconds(), 120)),
                 new Database(d.jdbcUrl(), d.user(), d.passwordFile(), or(d.maxConnections(), 10)),
                 new Tls(or(t.hostnames(), List.of("localhost")), or(t.ipAddresses(), List.of("127.0.0.1"))),

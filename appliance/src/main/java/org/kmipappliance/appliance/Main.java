@@ -1,5 +1,6 @@
 package org.kmipappliance.appliance;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -7,9 +8,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.LogManager;
 import org.kmipappliance.hsm.pkcs11.HsmUnavailableException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The kmip-appliance command: {@code demo} and {@code serve}. */
 @Command(name = "kmip-appliance", mixinStandardHelpOptions = true,
@@ -54,7 +55,7 @@ public final class Main implements Runnable {
             if (config != null) {
                 LogManager.getLogManager().readConfiguration(config);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             System.err.println("cannot read the packaged logging configuration: " + e.getMessage());
         }
     }

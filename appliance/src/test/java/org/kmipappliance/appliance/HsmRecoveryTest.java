@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
 import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.hsm.pki.TlsContexts;
-import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
 
 /**
  * The whole appliance as its own process (`serve`), with a SoftHSM2 token of its own: the token disappears, the
@@ -60,7 +61,7 @@ class HsmRecoveryTest {
                     }
                 }
                 port.completeExceptionally(new IllegalStateException("the appliance ended before it started"));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 port.completeExceptionally(e);
             }
         });

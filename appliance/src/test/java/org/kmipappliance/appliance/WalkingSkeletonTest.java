@@ -16,6 +16,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -31,19 +33,17 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import org.kmipappliance.hsm.ApiPrincipal;
 import org.kmipappliance.hsm.Instance;
 import org.kmipappliance.hsm.KeyCustody;
-import org.kmipappliance.hsm.store.CustodyDatabase;
-import org.kmipappliance.hsm.testing.TestDatabase;
-import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.hsm.pki.TlsContexts;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.kmip.client.KmipClient;
 import org.kmipappliance.kmip.client.PyKmipConfig;
 import org.kmipappliance.kmip.message.ProtocolVersion;
@@ -214,7 +214,7 @@ class WalkingSkeletonTest {
             HttpResponse<String> removed = send(HttpRequest.newBuilder(
                     uri("/api/v2/kmip_adapters/e2e-adapter/certificates/short-lived")).DELETE());
             assertEquals(204, removed.statusCode());
-            assertThrows(java.io.IOException.class, () -> kmip.discoverVersions(List.of()),
+            assertThrows(IOException.class, () -> kmip.discoverVersions(List.of()),
                     "the open connection was closed when the certificate was removed");
         }
     }

@@ -1,6 +1,8 @@
 package org.kmipappliance.hsm;
 
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.CustodyDatabase;
@@ -61,8 +63,8 @@ public final class KeyCustody implements AutoCloseable {
     }
 
     /** Whether the database and the HSM answer, by name. */
-    public java.util.Map<String, Boolean> health() {
-        java.util.Map<String, Boolean> checks = new java.util.LinkedHashMap<>();
+    public Map<String, Boolean> health() {
+        Map<String, Boolean> checks = new LinkedHashMap<>();
         checks.put("database", database.isReachable());
         checks.put("hsm", hsm.isAvailable());
         return checks;

@@ -9,6 +9,7 @@ import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEYS;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
@@ -109,9 +110,9 @@ public final class KmipAdapters {
      * Deletes an adapter that has no live KMIP objects: its certificates stop working and the metadata of its
      * destroyed objects is purged with it. Returns the fingerprints of the certificates that were removed.
      */
-    public java.util.List<String> delete(UUID instanceId, String idOrName) {
+    public List<String> delete(UUID instanceId, String idOrName) {
         KmipAdapter adapter = get(instanceId, idOrName);
-        java.util.List<String> fingerprints = dsl.transactionResult(tx -> {
+        List<String> fingerprints = dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             // Locking the adapter row orders this delete after any create of an object or certificate in flight.
             t.selectFrom(KMIP_ADAPTERS).where(KMIP_ADAPTERS.ID.eq(adapter.id())).forUpdate().fetchOne();
@@ -123,7 +124,7 @@ public final class KmipAdapters {
                         + adapter.name() + " still has " + live + " KMIP objects that are not deleted; delete them "
                         + "first (DELETE .../kmip_objects/<id>, with force=true for active ones)");
             }
-            java.util.List<String> removed = t.select(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT)
+            List<String> removed = t.select(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT)
                     .from(KMIP_CLIENT_CERTIFICATES).where(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID.eq(adapter.id()))
                     .fetch(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT);
             t.deleteFrom(KMIP_CLIENT_CERTIFICATES).where(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID.eq(adapter.id()))
@@ -140,7 +141,7 @@ public final class KmipAdapters {
     /** The adapter's root key, checked to exist. */
     RootKey rootKeyOf(KmipAdapter adapter) {
         return dsl.selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(adapter.rootKeyId()))
-                .fetchOptional(row -> RootKeys.toRootKey(row, java.util.List.of()))
+                .fetchOptional(row -> RootKeys.toRootKey(row, List.of()))
                 .orElseThrow(() -> new IllegalStateException("adapter " + adapter.id() + " has no root key"));
     }
 

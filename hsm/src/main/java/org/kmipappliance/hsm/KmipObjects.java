@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -236,7 +237,7 @@ public final class KmipObjects {
                     "object " + objectId + " was destroyed; only its attributes remain");
         }
         RootKey rootKey = dsl.selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(row.getRootKeyId()))
-                .fetchOne(key -> RootKeys.toRootKey(key, java.util.List.of()));
+                .fetchOne(key -> RootKeys.toRootKey(key, List.of()));
         requireActive(rootKey);
         String label = dsl.select(ROOT_KEY_VERSIONS.HSM_LABEL).from(ROOT_KEY_VERSIONS)
                 .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(row.getRootKeyId())
@@ -260,7 +261,7 @@ public final class KmipObjects {
     public Page<UUID> locate(KmipCaller caller, LocateQuery query) {
         Set<UUID> candidates = null;
         for (LocateQuery.AttributeMatch match : query.attributes()) {
-            Set<UUID> found = new java.util.HashSet<>(attributeCandidates(caller, match).fetch(
+            Set<UUID> found = new HashSet<>(attributeCandidates(caller, match).fetch(
                     KMIP_OBJECT_ATTRIBUTES.OBJECT_ID));
             if (candidates != null) {
                 found.retainAll(candidates);

@@ -10,7 +10,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.jooq.DSLContext;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.jooq.tables.records.RootKeysRecord;
@@ -39,18 +44,18 @@ public final class RootKeys {
 
     /** Key Protect's limit of aliases per root key. */
     public static final int MAX_ALIASES = 5;
-    private static final java.util.regex.Pattern ALIAS = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{2,90}");
-    private static final java.util.Set<String> RESERVED_ALIASES = java.util.Set.of("allowed_ip", "key", "keys",
+    private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9_-]{2,90}");
+    private static final Set<String> RESERVED_ALIASES = Set.of("allowed_ip", "key", "keys",
             "metadata", "policy", "policies", "registration", "registrations", "ring", "rings", "rotate", "wrap",
             "unwrap", "rewrap", "version", "versions");
 
     /** Generates version 1 of a new root key in the HSM and records it. */
     public RootKey create(UUID instanceId, String name, String description, String actor) {
-        return create(instanceId, name, description, java.util.List.of(), actor);
+        return create(instanceId, name, description, List.of(), actor);
     }
 
     /** The same, with aliases (at most five, each unique in the instance). */
-    public RootKey create(UUID instanceId, String name, String description, java.util.List<String> aliases,
+    public RootKey create(UUID instanceId, String name, String description, List<String> aliases,
                           String actor) {
         if (aliases.size() > MAX_ALIASES) {
             throw new CustodyException(CustodyException.Failure.ROOT_KEY_ALIAS_LIMIT_REACHED, "aliases",
@@ -100,11 +105,11 @@ public final class RootKeys {
     }
 
     public Page<RootKey> list(UUID instanceId, int limit, int offset) {
-        return list(instanceId, java.util.EnumSet.allOf(RootKeyState.class), limit, offset);
+        return list(instanceId, EnumSet.allOf(RootKeyState.class), limit, offset);
     }
 
     /** Root keys of the instance in the given states, newest first. */
-    public Page<RootKey> list(UUID instanceId, java.util.Set<RootKeyState> states, int limit, int offset) {
+    public Page<RootKey> list(UUID instanceId, Set<RootKeyState> states, int limit, int offset) {
         org.jooq.Condition condition = ROOT_KEYS.INSTANCE_ID.eq(instanceId)
                 .and(ROOT_KEYS.STATE.in(states.stream().map(state -> (short) state.code()).toList()));
         var rows = dsl.selectFrom(ROOT_KEYS)
@@ -177,7 +182,7 @@ public final class RootKeys {
 
     private static void checkAlias(String alias) {
         if (alias == null || !ALIAS.matcher(alias).matches() || Names.parseUuid(alias) != null
-                || RESERVED_ALIASES.contains(alias.toLowerCase(java.util.Locale.ROOT))) {
+                || RESERVED_ALIASES.contains(alias.toLowerCase(Locale.ROOT))) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "aliases", "an alias is 2 to 90 "
                     + "letters, digits, '-' and '_', not a UUID and not a reserved word");
         }
@@ -298,7 +303,7 @@ public final class RootKeys {
     }
 
     /** The versions of a root key, newest first. */
-    public java.util.List<RootKeyVersion> versions(UUID instanceId, String id) {
+    public List<RootKeyVersion> versions(UUID instanceId, String id) {
         RootKey key = get(instanceId, id);
         return dsl.selectFrom(ROOT_KEY_VERSIONS).where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(key.id()))
                 .orderBy(ROOT_KEY_VERSIONS.VERSION.desc())
@@ -344,7 +349,7 @@ public final class RootKeys {
                         ROOT_KEY_ALIASES.ALIAS).fetch(ROOT_KEY_ALIASES.ALIAS));
     }
 
-    static RootKey toRootKey(RootKeysRecord row, java.util.List<String> aliases) {
+    static RootKey toRootKey(RootKeysRecord row, List<String> aliases) {
         return new RootKey(row.getId(), row.getInstanceId(), row.getName(), row.getDescription(),
                 RootKeyState.ofCode(row.getState()), row.getCurrentVersion(), Timestamps.instant(row.getCreatedAt()),
                 row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), Timestamps.instant(row.getLastRotatedAt()),

@@ -1,5 +1,7 @@
 package org.kmipappliance.hsm;
 
+import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 
@@ -14,12 +16,12 @@ final class TimedHsm {
 
     private final Pkcs11Hsm hsm;
     private final Metrics metrics;
-    private final java.util.concurrent.Semaphore sessions;
+    private final Semaphore sessions;
 
     TimedHsm(Pkcs11Hsm hsm, Metrics metrics, int maxConcurrentCalls) {
         this.hsm = hsm;
         this.metrics = metrics;
-        this.sessions = new java.util.concurrent.Semaphore(maxConcurrentCalls, true);
+        this.sessions = new Semaphore(maxConcurrentCalls, true);
     }
 
     SecretBytes generateDataKey(int bits) {
@@ -34,7 +36,7 @@ final class TimedHsm {
         return call("open", () -> hsm.open(label, associatedData, blob));
     }
 
-    private <T> T call(String operation, java.util.function.Supplier<T> action) {
+    private <T> T call(String operation, Supplier<T> action) {
         sessions.acquireUninterruptibly();
         try {
             return metrics.time(LATENCY, HELP, action, "operation", operation);

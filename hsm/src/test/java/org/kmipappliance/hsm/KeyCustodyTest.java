@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.store.jooq.Tables;
 import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
@@ -182,9 +185,9 @@ class KeyCustodyTest {
         assertEquals(CustodyException.Failure.OBJECT_DESTROYED, assertThrows(CustodyException.class,
                 () -> custody.objects().openSymmetricKey(caller, id)).failure());
         assertEquals(id, custody.objects().get(caller, id).id(), "metadata is kept");
-        Integer sealed = database.dsl().fetchCount(org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS,
-                org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS.ID.eq(id)
-                        .and(org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS.SEALED_MATERIAL.isNotNull()));
+        Integer sealed = database.dsl().fetchCount(Tables.KMIP_OBJECTS,
+                Tables.KMIP_OBJECTS.ID.eq(id)
+                        .and(Tables.KMIP_OBJECTS.SEALED_MATERIAL.isNotNull()));
         assertEquals(0, sealed, "the sealed blob is gone from the database");
     }
 
@@ -215,7 +218,7 @@ class KeyCustodyTest {
         KmipCaller caller = callerOnNewAdapter();
         ObjectAttribute name = new ObjectAttribute("Name", 0, new byte[] {1}, "backup-key");
         UUID first = custody.objects().createSymmetricKey(caller, new NewSymmetricKey(KmipObjects.AES, 256, 12, null,
-                java.util.List.of(name))).id();
+                List.of(name))).id();
         UUID second = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
         assertEquals(CustodyException.Failure.ATTRIBUTE_VALUE_TAKEN, assertThrows(CustodyException.class,
                 () -> custody.objects().addAttribute(caller, second, name, false)).failure());
@@ -227,13 +230,13 @@ class KeyCustodyTest {
         assertEquals(3, custody.objects().attributes(caller, first).size());
 
         Page<UUID> byName = custody.objects().locate(caller, new LocateQuery(null, null, null, null, null, null, null,
-                java.util.Map.of(), java.util.List.of(new LocateQuery.AttributeMatch("Name", new byte[] {1})), null,
+                Map.of(), List.of(new LocateQuery.AttributeMatch("Name", new byte[] {1})), null,
                 0));
-        assertEquals(java.util.List.of(first), byName.items());
+        assertEquals(List.of(first), byName.items());
 
         custody.objects().transition(caller, first, LifecycleEvent.DESTROY, null, null, null);
         assertEquals(0, custody.objects().locate(caller, new LocateQuery(first, null, null, null, null, null, null,
-                java.util.Map.of(), java.util.List.of(), null, 0)).total(), "destroyed objects are not found");
+                Map.of(), List.of(), null, 0)).total(), "destroyed objects are not found");
         assertEquals(0, custody.objects().addAttribute(caller, second, name, false),
                 "a destroyed object's name is free again");
     }

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -72,10 +76,10 @@ class LocateAtScaleTest {
     /** The id the bulk insert gave key n: PostgreSQL's md5('scale-' || n)::uuid. */
     private static UUID bulkId(int n) {
         try {
-            String hex = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+            String hex = HexFormat.of().formatHex(MessageDigest.getInstance("MD5")
                     .digest(("scale-" + n).getBytes(StandardCharsets.UTF_8)));
             return UUID.fromString(hex.replaceFirst("(.{8})(.{4})(.{4})(.{4})(.{12})", "$1-$2-$3-$4-$5"));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -102,7 +106,7 @@ class LocateAtScaleTest {
             custody.objects().locate(caller, byName("name-" + (1 + i * 497)));
             micros[i] = (System.nanoTime() - started) / 1_000;
         }
-        java.util.Arrays.sort(micros);
+        Arrays.sort(micros);
 
         System.out.printf("LocateAtScaleTest: Locate by Name among %d keys: p50 %.2f ms, p99 %.2f ms%n", KEYS,
                 micros[micros.length / 2] / 1000.0, micros[micros.length * 99 / 100] / 1000.0);

@@ -13,7 +13,10 @@ import java.util.Set;
 import java.util.UUID;
 import org.kmipappliance.hsm.AccessControl;
 import org.kmipappliance.hsm.ApiPrincipal;
+import org.kmipappliance.hsm.AuditLog;
+import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.Role;
+import org.kmipappliance.hsm.metrics.Metrics;
 
 /**
  * Bearer API tokens on every /api/ route: the token must be live and hold roles on the instance that the
@@ -34,10 +37,10 @@ final class ApiAuthentication implements Filter {
     private static final System.Logger LOG = System.getLogger(ApiAuthentication.class.getName());
 
     private final AccessControl access;
-    private final org.kmipappliance.hsm.AuditLog audit;
-    private final org.kmipappliance.hsm.metrics.Metrics metrics;
+    private final AuditLog audit;
+    private final Metrics metrics;
 
-    ApiAuthentication(org.kmipappliance.hsm.KeyCustody custody) {
+    ApiAuthentication(KeyCustody custody) {
         this.access = custody.access();
         this.audit = custody.audit();
         this.metrics = custody.metrics();

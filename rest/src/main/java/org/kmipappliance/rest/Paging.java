@@ -1,7 +1,10 @@
 package org.kmipappliance.rest;
 
 import io.helidon.webserver.http.ServerRequest;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.IntFunction;
 
 /** The limit/offset/totalCount query parameters of Key Protect listings. */
 record Paging(int limit, int offset, boolean totalCount) {
@@ -26,14 +29,14 @@ record Paging(int limit, int offset, boolean totalCount) {
      * The {@code state} query parameter: a comma-separated list of state codes, each turned into a state by
      * {@code ofCode}, or {@code defaults} when absent.
      */
-    static <S extends Enum<S>> java.util.Set<S> states(ServerRequest req, String context, Class<S> type,
-                                                       java.util.function.IntFunction<S> ofCode,
-                                                       java.util.Set<S> defaults, String allowed) {
+    static <S extends Enum<S>> Set<S> states(ServerRequest req, String context, Class<S> type,
+                                                       IntFunction<S> ofCode,
+                                                       Set<S> defaults, String allowed) {
         Optional<String> value = req.query().first("state").map(String::strip).filter(text -> !text.isEmpty());
         if (value.isEmpty()) {
             return defaults;
         }
-        java.util.Set<S> states = java.util.EnumSet.noneOf(type);
+        Set<S> states = EnumSet.noneOf(type);
         for (String code : value.get().split(",")) {
             try {
                 states.add(ofCode.apply(Integer.parseInt(code.strip())));

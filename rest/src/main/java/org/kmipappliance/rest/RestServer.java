@@ -4,6 +4,8 @@ import io.helidon.webserver.WebServer;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.kmipappliance.hsm.KeyCustody;
 
 /** The HTTPS listener of the REST tier. */
@@ -18,13 +20,13 @@ public final class RestServer implements AutoCloseable {
 
     public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
                                    KeyCustody custody) {
-        return start(host, port, key, chain, custody, java.util.Map::of);
+        return start(host, port, key, chain, custody, Map::of);
     }
 
     /** The listener, with health checks beyond custody's own (the KMIP listener). */
     public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
                                    KeyCustody custody,
-                                   java.util.function.Supplier<java.util.Map<String, Boolean>> otherHealthChecks) {
+                                   Supplier<Map<String, Boolean>> otherHealthChecks) {
         WebServer server;
         try {
             server = WebServer.builder()

@@ -8,10 +8,16 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.kmipappliance.hsm.ApiPrincipal;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.Page;
+import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.RootKey;
 import org.kmipappliance.hsm.RootKeyState;
 
@@ -19,8 +25,8 @@ import org.kmipappliance.hsm.RootKeyState;
 final class RootKeysService implements HttpService {
     static final String KEY_TYPE = "application/vnd.ibm.kms.key+json";
 
-    private static final java.util.Set<org.kmipappliance.hsm.Role> MANAGERS = java.util.Set.of(
-            org.kmipappliance.hsm.Role.MANAGER);
+    private static final Set<Role> MANAGERS = Set.of(
+            Role.MANAGER);
 
     private final KeyCustody custody;
 
@@ -57,7 +63,7 @@ final class RootKeysService implements HttpService {
             throw ApiError.invalidField(context, "payload",
                     "root keys are generated in the HSM; importing key material is not supported");
         }
-        java.util.List<String> aliases = new java.util.ArrayList<>();
+        List<String> aliases = new ArrayList<>();
         JsonNode aliasesField = resource.get("aliases");
         if (aliasesField != null && !aliasesField.isNull()) {
             if (!aliasesField.isArray()) {
@@ -68,15 +74,15 @@ final class RootKeysService implements HttpService {
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().create(principal.instanceId(),
                 Json.optionalText(resource, "name", context), Json.optionalText(resource, "description", context),
                 aliases, principal.subject()));
-        Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, java.util.List.of(toJson(key)), null);
+        Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, List.of(toJson(key)), null);
     }
 
     private void list(ServerRequest req, ServerResponse res) {
         String context = "Keys could not be listed";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         Paging paging = Paging.of(req, 200, 5000, context);
-        java.util.Set<RootKeyState> states = Paging.states(req, context, RootKeyState.class, RootKeyState::ofCode,
-                java.util.EnumSet.of(RootKeyState.ACTIVE, RootKeyState.SUSPENDED, RootKeyState.DEACTIVATED),
+        Set<RootKeyState> states = Paging.states(req, context, RootKeyState.class, RootKeyState::ofCode,
+                EnumSet.of(RootKeyState.ACTIVE, RootKeyState.SUSPENDED, RootKeyState.DEACTIVATED),
                 "1, 2, 3 and 5");
         Page<RootKey> page = custody.rootKeys().list(principal.instanceId(), states, paging.limit(),
                 paging.offset());
@@ -89,7 +95,7 @@ final class RootKeysService implements HttpService {
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         String id = req.path().pathParameters().get("id");
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().get(principal.instanceId(), id));
-        Json.sendCollection(res, Status.OK_200, KEY_TYPE, java.util.List.of(toJson(key)), null);
+        Json.sendCollection(res, Status.OK_200, KEY_TYPE, List.of(toJson(key)), null);
     }
 
     /**
@@ -132,7 +138,7 @@ final class RootKeysService implements HttpService {
         boolean representation = req.headers().first(io.helidon.http.HeaderNames.create("Prefer"))
                 .map(value -> value.contains("return=representation")).orElse(false);
         if (representation) {
-            Json.sendCollection(res, Status.OK_200, KEY_TYPE, java.util.List.of(toJson(deleted)), null);
+            Json.sendCollection(res, Status.OK_200, KEY_TYPE, List.of(toJson(deleted)), null);
         } else {
             res.status(Status.NO_CONTENT_204).send();
         }
@@ -142,7 +148,7 @@ final class RootKeysService implements HttpService {
         String context = "Key versions could not be retrieved";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         String id = req.path().pathParameters().get("id");
-        java.util.List<ObjectNode> versions = CustodyCall.in(context, () -> custody.rootKeys()
+        List<ObjectNode> versions = CustodyCall.in(context, () -> custody.rootKeys()
                 .versions(principal.instanceId(), id)).stream().map(version -> {
                     ObjectNode json = Json.object();
                     json.put("id", versionId(version.rootKeyId(), version.version()).toString());
@@ -161,10 +167,10 @@ final class RootKeysService implements HttpService {
         ObjectNode json = Json.object();
         json.put("keyId", key.id().toString());
         json.put("alias", alias);
-        json.put("creationDate", Json.time(java.time.Instant.now()));
+        json.put("creationDate", Json.time(Instant.now()));
         json.put("createdBy", principal.subject());
         Json.sendCollection(res, Status.CREATED_201, "application/vnd.ibm.kms.key_alias+json",
-                java.util.List.of(json), null);
+                List.of(json), null);
     }
 
     private void deleteAlias(ServerRequest req, ServerResponse res) {
@@ -183,7 +189,7 @@ final class RootKeysService implements HttpService {
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().get(principal.instanceId(),
                 req.path().pathParameters().get("id")));
-        java.util.List<ObjectNode> progress = custody.rewrap().latest(key.id()).map(job -> {
+        List<ObjectNode> progress = custody.rewrap().latest(key.id()).map(job -> {
             ObjectNode json = Json.object();
             json.put("state", job.state());
             json.put("toVersion", job.toVersion());
@@ -194,8 +200,8 @@ final class RootKeysService implements HttpService {
             if (job.finishedAt() != null) {
                 json.put("finishedAt", Json.time(job.finishedAt()));
             }
-            return java.util.List.of(json);
-        }).orElse(java.util.List.of());
+            return List.of(json);
+        }).orElse(List.of());
         Json.sendCollection(res, Status.OK_200, "application/vnd.kmip-appliance.rewrap+json", progress, null);
     }
 

@@ -1,6 +1,7 @@
 package org.kmipappliance.rest;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The route template of a request path, for metrics: names and ids become placeholders, and unknown paths one
@@ -10,7 +11,7 @@ final class RouteLabel {
     private static final Map<String, String> PLACEHOLDERS = Map.of(
             "kmip_adapters", "{adapter}", "certificates", "{certificate}", "kmip_objects", "{object}",
             "keys", "{key}", "api_tokens", "{token}");
-    private static final java.util.Set<String> KNOWN_TOP = java.util.Set.of("/health", "/metrics", "/openapi");
+    private static final Set<String> KNOWN_TOP = Set.of("/health", "/metrics", "/openapi");
 
     private RouteLabel() {
     }

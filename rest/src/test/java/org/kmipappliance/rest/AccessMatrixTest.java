@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -161,7 +162,7 @@ class AccessMatrixTest {
                     }
                 }));
             }
-            Map<String, String> refusedTokens = new java.util.LinkedHashMap<>();
+            Map<String, String> refusedTokens = new LinkedHashMap<>();
             refusedTokens.put("no token", null);
             refusedTokens.put("another instance's Manager token", otherInstanceManager);
             refusedTokens.put("an expired token", expired);

@@ -20,13 +20,14 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.Instance;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipCaller;
-import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.KmipObjects;
 import org.kmipappliance.hsm.LifecycleEvent;
 import org.kmipappliance.hsm.Role;
+import org.kmipappliance.hsm.RootKeyPolicy;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.TlsContexts;
@@ -209,7 +210,7 @@ class KeyProtectApiTest {
         assertEquals("PROTECTED_RESOURCE_ERR", errorCode(protectedKey));
         // An operator whose policy has no enable delay (the same records, another rule set).
         try (KeyCustody noDelay = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(),
-                org.kmipappliance.hsm.RootKeyPolicy.NONE)) {
+                RootKeyPolicy.NONE)) {
             noDelay.rootKeys().enable(instance.id(), id);
         }
         assertEquals(204, asManager("DELETE", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects/" + object

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * Counters and latency summaries of the appliance, rendered in the Prometheus text format. Label values come
@@ -44,7 +45,7 @@ public final class Metrics {
     }
 
     /** Times {@code action} into the summary {@code name}. */
-    public <T> T time(String name, String description, java.util.function.Supplier<T> action, String... labels) {
+    public <T> T time(String name, String description, Supplier<T> action, String... labels) {
         long started = System.nanoTime();
         try {
             return action.get();

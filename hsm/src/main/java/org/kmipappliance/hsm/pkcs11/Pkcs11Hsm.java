@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
@@ -227,7 +228,7 @@ public final class Pkcs11Hsm implements AutoCloseable {
      * reloaded, removed and put back, or the HSM restarted), the handle is looked up again and the operation is
      * tried once more. This is how the appliance recovers by itself once the HSM is back.
      */
-    private <T> T withFreshHandleOnce(String label, java.util.function.Supplier<T> operation) {
+    private <T> T withFreshHandleOnce(String label, Supplier<T> operation) {
         try {
             return operation.get();
         } catch (HsmException e) {

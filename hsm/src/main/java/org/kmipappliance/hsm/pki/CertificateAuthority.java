@@ -1,5 +1,6 @@
 package org.kmipappliance.hsm.pki;
 
+import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -65,7 +66,7 @@ public final class CertificateAuthority {
             builder.addExtension(Extension.subjectKeyIdentifier, false,
                     extensions.createSubjectKeyIdentifier(keys.getPublic()));
             return new CertificateAuthority(sign(builder, keys.getPrivate()), keys.getPrivate());
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot create the appliance CA: " + e.getMessage(), e);
         }
     }
@@ -115,7 +116,7 @@ public final class CertificateAuthority {
                 builder.addExtension(Extension.subjectAlternativeName, false, subjectAlternativeNames);
             }
             return new Issued(sign(builder, privateKey), keys.getPrivate());
-        } catch (GeneralSecurityException | java.io.IOException e) {
+        } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot issue a certificate for " + commonName + ": " + e.getMessage(), e);
         }
     }

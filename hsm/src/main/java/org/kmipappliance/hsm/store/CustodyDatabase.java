@@ -2,16 +2,17 @@ package org.kmipappliance.hsm.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.util.Locale;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
 import org.jooq.ExecuteContext;
 import org.jooq.ExecuteListener;
-import org.jooq.impl.DefaultConfiguration;
-import org.kmipappliance.hsm.metrics.Metrics;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
+import org.jooq.impl.DefaultConfiguration;
+import org.kmipappliance.hsm.metrics.Metrics;
 
 /**
  * The custody records in PostgreSQL: a connection pool, the schema brought up to date by Flyway on start, and a
@@ -85,7 +86,7 @@ public final class CustodyDatabase implements AutoCloseable {
             if (context.data("started") instanceof Long started) {
                 metrics.observe("kmip_appliance_database_statement_seconds", "Time spent in database statements, by kind",
                         (System.nanoTime() - started) / 1e9, "kind",
-                        context.type().name().toLowerCase(java.util.Locale.ROOT));
+                        context.type().name().toLowerCase(Locale.ROOT));
             }
         }
     }

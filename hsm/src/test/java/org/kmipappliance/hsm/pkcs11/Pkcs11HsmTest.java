@@ -12,17 +12,21 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.security.Security;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.SecretKey;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.kmipappliance.hsm.HsmException;
@@ -130,9 +134,9 @@ class Pkcs11HsmTest {
         assertTrue(rootKey.toString().contains("sensitive"), rootKey.toString());
         assertTrue(rootKey.toString().contains("unextractable"), rootKey.toString());
 
-        javax.crypto.SecretKeyFactory factory = javax.crypto.SecretKeyFactory.getInstance("AES", probe);
-        assertThrows(java.security.GeneralSecurityException.class,
-                () -> factory.getKeySpec((SecretKey) rootKey, javax.crypto.spec.SecretKeySpec.class),
+        SecretKeyFactory factory = SecretKeyFactory.getInstance("AES", probe);
+        assertThrows(GeneralSecurityException.class,
+                () -> factory.getKeySpec((SecretKey) rootKey, SecretKeySpec.class),
                 "the HSM will not export the root key's value");
     }
 
@@ -201,7 +205,7 @@ class Pkcs11HsmTest {
     @Test
     void open_wrongPin_failsWithAnOperatorMessage() throws Exception {
         Path pinFile = Files.createTempFile("wrong-pin", "");
-        Files.setPosixFilePermissions(pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-------"));
         Files.writeString(pinFile, "0000");
         Path message = Files.createTempFile("wrong-pin", ".txt");
         assertEquals(3, runInFreshJvm(OpenWithPinFile.class, pinFile.toString(), message.toString()));
@@ -259,7 +263,7 @@ class Pkcs11HsmTest {
     @Test
     void pinFileReadableByOthers_isRefused() throws Exception {
         Path pinFile = Files.createTempFile("open-pin", "");
-        Files.setPosixFilePermissions(pinFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(pinFile, PosixFilePermissions.fromString("rw-r--r--"));
         Files.writeString(pinFile, "1234");
         HsmConfig config = new HsmConfig(TestHsm.config().library(), null, 0, pinFile, null);
         HsmConfigurationException e = assertThrows(HsmConfigurationException.class, config::readPin);

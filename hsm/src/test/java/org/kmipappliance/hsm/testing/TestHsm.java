@@ -1,6 +1,8 @@
 package org.kmipappliance.hsm.testing;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.kmipappliance.hsm.pkcs11.HsmConfig;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
@@ -51,9 +53,9 @@ public final class TestHsm {
     }
 
     /** The -D options that give a child JVM the same HSM as this one. */
-    public static java.util.List<String> childJvmOptions() {
-        java.util.List<String> options = new java.util.ArrayList<>();
-        for (String name : java.util.List.of("hsm.library", "hsm.slot", "hsm.slot-list-index", "hsm.pin-file")) {
+    public static List<String> childJvmOptions() {
+        List<String> options = new ArrayList<>();
+        for (String name : List.of("hsm.library", "hsm.slot", "hsm.slot-list-index", "hsm.pin-file")) {
             String value = property(name);
             if (value != null) {
                 options.add("-D" + name + "=" + value);

@@ -3,6 +3,7 @@ package org.kmipappliance.kmip.client;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import org.kmipappliance.kmip.message.RequestHeader;
 import org.kmipappliance.kmip.message.RequestMessage;
 import org.kmipappliance.kmip.message.ResponseBatchItem;
 import org.kmipappliance.kmip.message.ResponseMessage;
+import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.message.ResultStatus;
 import org.kmipappliance.kmip.message.StructureReader;
 import org.kmipappliance.kmip.message.Tag;
@@ -52,7 +54,7 @@ public final class KmipClient implements AutoCloseable {
             throws IOException {
         SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
         try {
-            socket.connect(new java.net.InetSocketAddress(host, port), (int) timeout.toMillis());
+            socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
             socket.setSoTimeout((int) timeout.toMillis());
             var parameters = socket.getSSLParameters();
             parameters.setEndpointIdentificationAlgorithm("HTTPS");
@@ -121,7 +123,7 @@ public final class KmipClient implements AutoCloseable {
         Ttlv.Structure keyValue = StructureReader.of(keyBlock, "Key Block").requiredStructure(Tag.KEY_VALUE,
                 "Key Value");
         return StructureReader.of(keyValue, "Key Value").optionalBytes(Tag.KEY_MATERIAL, "Key Material")
-                .orElseThrow(() -> new KmipException(org.kmipappliance.kmip.message.ResultReason.INVALID_MESSAGE,
+                .orElseThrow(() -> new KmipException(ResultReason.INVALID_MESSAGE,
                         "the Get response carries no Raw key material"));
     }
 

@@ -2,6 +2,7 @@ package org.kmipappliance.kmip.message;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.kmipappliance.kmip.ttlv.ItemType;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
@@ -60,7 +61,7 @@ public final class MessageCodec {
     }
 
     /** Every Request Header field KMIP 1.0 to 1.4 defines. */
-    private static final java.util.Set<Integer> HEADER_FIELDS = java.util.Set.of(Tag.PROTOCOL_VERSION,
+    private static final Set<Integer> HEADER_FIELDS = Set.of(Tag.PROTOCOL_VERSION,
             Tag.MAXIMUM_RESPONSE_SIZE, Tag.CLIENT_CORRELATION_VALUE, Tag.SERVER_CORRELATION_VALUE,
             Tag.ASYNCHRONOUS_INDICATOR, Tag.ATTESTATION_CAPABLE_INDICATOR, Tag.ATTESTATION_TYPE, Tag.AUTHENTICATION,
             Tag.BATCH_ERROR_CONTINUATION_OPTION, Tag.BATCH_ORDER_OPTION, Tag.TIME_STAMP, Tag.BATCH_COUNT);

@@ -17,10 +17,12 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.util.Collection;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 import org.kmipappliance.hsm.KeyCustody;
@@ -44,7 +46,7 @@ public final class KmipServer implements AutoCloseable {
     private final ExecutorService virtualThreads;
     private final Channel listener;
     private final AtomicInteger openConnections;
-    private final java.util.function.Consumer<java.util.Collection<String>> closeRemoved;
+    private final Consumer<Collection<String>> closeRemoved;
     private final KeyCustody custody;
 
     private KmipServer(EventLoopGroup acceptor, EventLoopGroup workers, ExecutorService virtualThreads,

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.kmipappliance.hsm.CustodyException;
@@ -174,11 +175,11 @@ public final class RequestProcessor {
     private void audit(BatchContext context, String operation, String outcome, String detail) {
         KmipCaller caller = context.caller();
         custody.metrics().increment("kmip_appliance_kmip_operations_total", "KMIP batch items, by operation and result",
-                "operation", operation.toLowerCase(java.util.Locale.ROOT),
+                "operation", operation.toLowerCase(Locale.ROOT),
                 "result", outcome.startsWith("failed: ") ? outcome.substring("failed: ".length()) : outcome);
         try {
             custody.audit().record(caller.subject(), caller.instanceId(), caller.adapterId(),
-                    "kmip." + operation.toLowerCase(java.util.Locale.ROOT), context.takeTarget(), outcome, detail);
+                    "kmip." + operation.toLowerCase(Locale.ROOT), context.takeTarget(), outcome, detail);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "could not record the audit event of kmip " + operation, e);
         }

@@ -3,11 +3,13 @@ package org.kmipappliance.kmip.conformance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -49,7 +51,7 @@ class OasisConformanceTest {
 
     private static KmipTestServerAccess fixture;
     /** Case and result, printed when the run ends: the conformance table. */
-    private static final Map<String, String> RESULTS = new java.util.TreeMap<>();
+    private static final Map<String, String> RESULTS = new TreeMap<>();
 
     @BeforeAll
     static void start() {
@@ -66,12 +68,12 @@ class OasisConformanceTest {
     }
 
     /** The vectors, copied into the test resources from shared/conformance so any clone can run them. */
-    static Path vectors() throws java.net.URISyntaxException {
+    static Path vectors() throws URISyntaxException {
         return Path.of(OasisConformanceTest.class.getResource("/oasis-kmip/v1.4").toURI()).getParent();
     }
 
     @TestFactory
-    Stream<DynamicTest> oasisVectors() throws IOException, java.net.URISyntaxException {
+    Stream<DynamicTest> oasisVectors() throws IOException, URISyntaxException {
         List<DynamicTest> tests = new ArrayList<>();
         for (String version : List.of("v1.4", "v1.1")) {
             try (Stream<Path> files = Files.list(vectors().resolve(version))) {

@@ -1,12 +1,15 @@
 package org.kmipappliance.kmip.conformance;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +46,7 @@ final class OasisVector {
     private final List<Exchange> exchanges;
     private final Map<String, String> bindings = new HashMap<>();
     /** Dates the requests carry: only these can be expected back exactly. */
-    private final Set<Instant> clientDates = new java.util.HashSet<>();
+    private final Set<Instant> clientDates = new HashSet<>();
     private final List<String> notes = new ArrayList<>();
 
     private OasisVector(List<Exchange> exchanges) {
@@ -98,7 +101,7 @@ final class OasisVector {
         return switch (element.getAttribute("type")) {
             case "Integer" -> new Ttlv.IntegerItem(tag, integer(value, attributeName));
             case "LongInteger" -> new Ttlv.LongIntegerItem(tag, Long.parseLong(value));
-            case "BigInteger" -> new Ttlv.BigIntegerItem(tag, new java.math.BigInteger(value, 16));
+            case "BigInteger" -> new Ttlv.BigIntegerItem(tag, new BigInteger(value, 16));
             case "Enumeration" -> new Ttlv.EnumerationItem(tag, KmipNames.enumeration(tag, attributeName, value));
             case "Boolean" -> new Ttlv.BooleanItem(tag, Boolean.parseBoolean(value));
             case "TextString" -> new Ttlv.TextStringItem(tag, tag == Tag.ATTRIBUTE_NAME ? attributeName(value)
@@ -156,7 +159,7 @@ final class OasisVector {
         try {
             return Instant.parse(value.endsWith("Z") || value.contains("+") ? value : value + "Z");
         } catch (DateTimeParseException e) {
-            return java.time.OffsetDateTime.parse(value).toInstant();
+            return OffsetDateTime.parse(value).toInstant();
         }
     }
 

@@ -11,6 +11,7 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -133,7 +134,7 @@ class HostileClientsTest {
 
     @Test
     void slowHalfFrame_doesNotBlockOtherClients() throws Exception {
-        try (javax.net.ssl.SSLSocket slow = (javax.net.ssl.SSLSocket) client.getSocketFactory()
+        try (SSLSocket slow = (SSLSocket) client.getSocketFactory()
                 .createSocket("localhost", fixture.server.port());
              KmipClient other = fixture.connect(client, ProtocolVersion.V1_4)) {
             slow.startHandshake();

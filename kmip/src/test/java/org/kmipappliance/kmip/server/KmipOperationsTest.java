@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigInteger;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +19,17 @@ import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.KmipAdapter;
+import org.kmipappliance.hsm.RootKey;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.pki.TlsContexts;
+import org.kmipappliance.hsm.store.jooq.Tables;
+import org.kmipappliance.hsm.testing.TestCertificates;
+import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.kmip.client.KmipClient;
 import org.kmipappliance.kmip.message.KmipEnums;
 import org.kmipappliance.kmip.message.KmipException;
+import org.kmipappliance.kmip.message.MessageCodec;
 import org.kmipappliance.kmip.message.Operation;
 import org.kmipappliance.kmip.message.ProtocolVersion;
 import org.kmipappliance.kmip.message.RequestBatchItem;
@@ -30,9 +40,10 @@ import org.kmipappliance.kmip.message.ResponseMessage;
 import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.message.ResultStatus;
 import org.kmipappliance.kmip.message.Tag;
-import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.kmip.server.operations.QueryOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
+import org.kmipappliance.kmip.ttlv.TtlvDecoder;
+import org.kmipappliance.kmip.ttlv.TtlvEncoder;
 
 /** Every supported operation's semantics over real TLS, custody, SoftHSM2 and PostgreSQL. */
 class KmipOperationsTest {
@@ -245,7 +256,7 @@ class KmipOperationsTest {
     @Test
     void create_withAPastActivationDate_isActive() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
-            Instant hourAgo = Instant.now().minusSeconds(3600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            Instant hourAgo = Instant.now().minusSeconds(3600).truncatedTo(ChronoUnit.SECONDS);
             String id = create(kmip, attribute("Activation Date", date(hourAgo)));
             Map<String, List<Ttlv>> found = attributes(kmip, id, "State", "Activation Date");
             assertEquals(2, ((Ttlv.EnumerationItem) found.get("State").getFirst()).value());
@@ -268,19 +279,19 @@ class KmipOperationsTest {
 
     @Test
     void hsmFailure_isACryptographicFailure_withAGenericMessage() throws Exception {
-        org.kmipappliance.hsm.RootKey root = fixture.custody.rootKeys().create(fixture.instance.id(), "doomed", null,
+        RootKey root = fixture.custody.rootKeys().create(fixture.instance.id(), "doomed", null,
                 "test");
-        org.kmipappliance.hsm.KmipAdapter adapter = fixture.custody.adapters().create(fixture.instance.id(), null,
-                null, org.kmipappliance.hsm.KmipAdapter.NATIVE_PROFILE, root.id().toString(), "test");
+        KmipAdapter adapter = fixture.custody.adapters().create(fixture.instance.id(), null,
+                null, KmipAdapter.NATIVE_PROFILE, root.id().toString(), "test");
         var client = TestCertificates.client("doomed-client");
         fixture.custody.certificates().add(fixture.instance.id(), adapter.name(), null,
-                org.kmipappliance.hsm.pki.PemCertificates.toPem(client.certificate()), "test");
-        javax.net.ssl.SSLContext tls = org.kmipappliance.hsm.pki.TlsContexts.create(client,
+                PemCertificates.toPem(client.certificate()), "test");
+        SSLContext tls = TlsContexts.create(client,
                 TestCertificates.authority().certificate());
         try (KmipClient kmip = fixture.connect(tls, ProtocolVersion.V1_4)) {
             String id = create(kmip);
             // The root key's HSM object vanishes behind the appliance's back.
-            org.kmipappliance.hsm.testing.TestHsm.hsm().destroyRootKey(
+            TestHsm.hsm().destroyRootKey(
                     fixture.custody.rootKeys().versionLabel(root.id(), 1));
             KmipException e = assertThrows(KmipException.class, () -> kmip.getKeyMaterial(id));
             assertEquals(ResultReason.CRYPTOGRAPHIC_FAILURE, e.reason());
@@ -456,7 +467,7 @@ class KmipOperationsTest {
     @Test
     void customAttributes_ofEveryType_roundTrip() throws Exception {
         List<Ttlv> values = List.of(text("t"), integer(-3), new Ttlv.LongIntegerItem(Tag.ATTRIBUTE_VALUE, 1L << 40),
-                new Ttlv.BigIntegerItem(Tag.ATTRIBUTE_VALUE, new java.math.BigInteger("-123456789012345678901234")),
+                new Ttlv.BigIntegerItem(Tag.ATTRIBUTE_VALUE, new BigInteger("-123456789012345678901234")),
                 enumeration(0x80000001), new Ttlv.BooleanItem(Tag.ATTRIBUTE_VALUE, true),
                 new Ttlv.ByteStringItem(Tag.ATTRIBUTE_VALUE, new byte[] {1, 2, 3}),
                 date(Instant.parse("2030-01-01T00:00:00Z")), new Ttlv.IntervalItem(Tag.ATTRIBUTE_VALUE, 86400),
@@ -485,14 +496,14 @@ class KmipOperationsTest {
                     (Ttlv) new Ttlv.IntegerItem(Tag.BATCH_COUNT, 1), ResultReason.INVALID_MESSAGE,
                     new Ttlv.TextStringItem(Tag.NAME_VALUE, "not a header field"), ResultReason.INVALID_FIELD)
                     .entrySet()) {
-                byte[] request = org.kmipappliance.kmip.ttlv.TtlvEncoder.encode(Ttlv.Structure.of(Tag.REQUEST_MESSAGE,
-                        Ttlv.Structure.of(Tag.REQUEST_HEADER, org.kmipappliance.kmip.message.MessageCodec
+                byte[] request = TtlvEncoder.encode(Ttlv.Structure.of(Tag.REQUEST_MESSAGE,
+                        Ttlv.Structure.of(Tag.REQUEST_HEADER, MessageCodec
                                 .encodeVersion(ProtocolVersion.V1_4), new Ttlv.IntegerItem(Tag.BATCH_COUNT, 1),
                                 extra.getKey()),
                         Ttlv.Structure.of(Tag.BATCH_ITEM, new Ttlv.EnumerationItem(Tag.OPERATION,
                                 Operation.DISCOVER_VERSIONS.code()), payload())));
-                ResponseMessage response = org.kmipappliance.kmip.message.MessageCodec.parseResponse(
-                        org.kmipappliance.kmip.ttlv.TtlvDecoder.decode(kmip.exchangeRaw(request)));
+                ResponseMessage response = MessageCodec.parseResponse(
+                        TtlvDecoder.decode(kmip.exchangeRaw(request)));
                 assertEquals(extra.getValue(), response.items().getFirst().reason());
             }
         }
@@ -569,12 +580,12 @@ class KmipOperationsTest {
     @Test
     void criticalMessageExtension_failsItsItem_nonCriticalIsIgnored() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
-            byte[] critical = org.kmipappliance.kmip.ttlv.TtlvEncoder.encode(Ttlv.Structure.of(Tag.REQUEST_MESSAGE,
-                    Ttlv.Structure.of(Tag.REQUEST_HEADER, org.kmipappliance.kmip.message.MessageCodec
+            byte[] critical = TtlvEncoder.encode(Ttlv.Structure.of(Tag.REQUEST_MESSAGE,
+                    Ttlv.Structure.of(Tag.REQUEST_HEADER, MessageCodec
                             .encodeVersion(ProtocolVersion.V1_4), new Ttlv.IntegerItem(Tag.BATCH_COUNT, 2)),
                     batchItemWithExtension(true, 1), batchItemWithExtension(false, 2)));
-            ResponseMessage response = org.kmipappliance.kmip.message.MessageCodec.parseResponse(
-                    org.kmipappliance.kmip.ttlv.TtlvDecoder.decode(kmip.exchangeRaw(critical)));
+            ResponseMessage response = MessageCodec.parseResponse(
+                    TtlvDecoder.decode(kmip.exchangeRaw(critical)));
             assertEquals(ResultReason.FEATURE_NOT_SUPPORTED, response.items().getFirst().reason());
             assertEquals(1, response.items().size(), "Stop after the failed item");
         }
@@ -611,7 +622,7 @@ class KmipOperationsTest {
             failure(() -> kmip.call(Operation.DESTROY, payload(uid(id))));
             assertEquals(4, fixture.custody.audit().countFor(id), "create, get, activate, failed destroy");
         }
-        assertNotEquals(0, fixture.database.dsl().fetchCount(org.kmipappliance.hsm.store.jooq.Tables.AUDIT_EVENTS,
-                org.kmipappliance.hsm.store.jooq.Tables.AUDIT_EVENTS.OUTCOME.like("failed%")));
+        assertNotEquals(0, fixture.database.dsl().fetchCount(Tables.AUDIT_EVENTS,
+                Tables.AUDIT_EVENTS.OUTCOME.like("failed%")));
     }
 }

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.HexFormat;
 import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -21,6 +22,7 @@ import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.kmip.client.KmipClient;
 import org.kmipappliance.kmip.message.KmipEnums;
 import org.kmipappliance.kmip.message.KmipException;
+import org.kmipappliance.kmip.message.MessageCodec;
 import org.kmipappliance.kmip.message.Operation;
 import org.kmipappliance.kmip.message.ProtocolVersion;
 import org.kmipappliance.kmip.message.RequestBatchItem;
@@ -32,7 +34,6 @@ import org.kmipappliance.kmip.message.ResultStatus;
 import org.kmipappliance.kmip.message.Tag;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 import org.kmipappliance.kmip.ttlv.TtlvDecoder;
-import org.kmipappliance.kmip.message.MessageCodec;
 
 /** The KMIP tier end to end on real TLS sockets, a real SoftHSM2 token and a real PostgreSQL. */
 class KmipServerTest {
@@ -126,7 +127,7 @@ class KmipServerTest {
     void malformedMessage_getsInvalidMessage_andTheConnectionKeepsWorking() throws Exception {
         try (KmipClient client = connect(registeredClient, ProtocolVersion.V1_4)) {
             // A Request Message whose only child claims more bytes than the structure holds.
-            byte[] broken = java.util.HexFormat.of().parseHex("42007801000000104200770100000100" + "0000000000000000");
+            byte[] broken = HexFormat.of().parseHex("42007801000000104200770100000100" + "0000000000000000");
             ResponseMessage response = MessageCodec.parseResponse(TtlvDecoder.decode(client.exchangeRaw(broken)));
             assertEquals(1, response.items().size());
             assertEquals(ResultStatus.OPERATION_FAILED, response.items().getFirst().status());

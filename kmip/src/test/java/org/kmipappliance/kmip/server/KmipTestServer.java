@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import org.kmipappliance.hsm.Instance;
 import org.kmipappliance.hsm.KeyCustody;
@@ -30,11 +31,11 @@ final class KmipTestServer implements AutoCloseable {
     final RootKey rootKey;
 
     KmipTestServer(String name) {
-        this(name, java.util.function.UnaryOperator.identity());
+        this(name, UnaryOperator.identity());
     }
 
     /** A server whose configuration {@code adjust} may change (timeouts, connection limit). */
-    KmipTestServer(String name, java.util.function.UnaryOperator<KmipServerConfig> adjust) {
+    KmipTestServer(String name, UnaryOperator<KmipServerConfig> adjust) {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
         instance = custody.access().createInstance(name);

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +52,7 @@ public final class PyKmip {
         if (script == null) {
             script = Files.createTempFile("pykmip_client", ".py");
             try (InputStream in = PyKmip.class.getResourceAsStream("/pykmip_client.py")) {
-                Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
             }
         }
         return script;

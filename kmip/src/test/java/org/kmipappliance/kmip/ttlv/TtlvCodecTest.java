@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -137,7 +138,7 @@ class TtlvCodecTest {
 
     @Test
     void tooManyItems_areRefused() {
-        List<Ttlv> items = java.util.Collections.nCopies(TtlvDecoder.MAX_ITEMS + 1, new Ttlv.Structure(TAG, List.of()));
+        List<Ttlv> items = Collections.nCopies(TtlvDecoder.MAX_ITEMS + 1, new Ttlv.Structure(TAG, List.of()));
         byte[] encoded = TtlvEncoder.encode(new Ttlv.Structure(TAG, items));
         assertThrows(TtlvException.class, () -> TtlvDecoder.decode(encoded));
     }

@@ -1,5 +1,7 @@
 package org.kmipappliance.kmip.server.operations;
 
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -163,7 +165,7 @@ public enum KmipAttribute {
         return new Ttlv.BooleanItem(Tag.ATTRIBUTE_VALUE, value);
     }
 
-    private static Ttlv date(java.time.Instant instant) {
+    private static Ttlv date(Instant instant) {
         return instant == null ? null : Ttlv.DateTimeItem.of(Tag.ATTRIBUTE_VALUE, instant);
     }
 
@@ -181,7 +183,7 @@ public enum KmipAttribute {
         if (object.revocationReason() == null) {
             return null;
         }
-        List<Ttlv> fields = new java.util.ArrayList<>();
+        List<Ttlv> fields = new ArrayList<>();
         fields.add(new Ttlv.EnumerationItem(Tag.REVOCATION_REASON_CODE, object.revocationReason()));
         if (object.revocationMessage() != null) {
             fields.add(new Ttlv.TextStringItem(Tag.REVOCATION_MESSAGE, object.revocationMessage()));
