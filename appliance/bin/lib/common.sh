@@ -40,19 +40,36 @@ maven_options() {
   export MAVEN_OPTS="${MAVEN_OPTS:-} $opts"
 }
 
-# ensure_packages "command-or-file:package" ...: installs the Debian packages whose probe is missing.
-ensure_packages() {
-  local missing=() pair probe package
+# The interpreter PyKMIP must import in: Debian's python3-pykmip installs for /usr/bin/python3.
+PYTHON="${KMIP_APPLIANCE_PYTHON:-/usr/bin/python3}"
+
+# Whether a probe is satisfied. An absolute path must exist; "python3-MODULE" must import in an isolated interpreter
+# (-I: no PYTHONPATH, no user site, no working directory on sys.path) started from /, so that no folder of the
+# working directory can stand in for the module (the repository's own kmip/ once passed for PyKMIP); anything else
+# is a command on PATH.
+probe_satisfied() {
+  local probe="$1"
+  if [[ "$probe" == /* ]]; then
+    [ -e "$probe" ]
+  elif [[ "$probe" == python3-* ]]; then
+    (cd / && "$PYTHON" -I -c "import ${probe#python3-}") >/dev/null 2>&1
+  else
+    command -v "$probe" >/dev/null 2>&1
+  fi
+}
+
+# missing_packages "probe:package" ...: prints, one per line, the packages whose probe is not satisfied.
+missing_packages() {
+  local pair
   for pair in "$@"; do
-    probe="${pair%%:*}"; package="${pair#*:}"
-    if [[ "$probe" == /* ]]; then
-      [ -e "$probe" ] || missing+=("$package")
-    elif [[ "$probe" == python3-* ]]; then
-      /usr/bin/python3 -c "import ${probe#python3-}" 2>/dev/null || missing+=("$package")
-    else
-      command -v "$probe" >/dev/null 2>&1 || missing+=("$package")
-    fi
+    probe_satisfied "${pair%%:*}" || printf '%s\n' "${pair#*:}"
   done
+}
+
+# ensure_packages "probe:package" ...: installs the Debian packages whose probe is missing.
+ensure_packages() {
+  local missing=()
+  mapfile -t missing < <(missing_packages "$@")
   [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     say "Missing system packages: ${missing[*]}"
@@ -62,6 +79,12 @@ ensure_packages() {
   say "Installing ${missing[*]} (apt-get) ..."
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  local still
+  still=$(missing_packages "$@")
+  if [ -n "$still" ]; then
+    say "apt-get installed ${missing[*]}, but these are still not usable: $still"
+    exit 1
+  fi
 }
 
 # Builds the distribution when it is missing or older than any source file.
