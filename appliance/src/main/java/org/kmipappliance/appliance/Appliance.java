@@ -13,7 +13,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Optional;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.HsmConfig;
@@ -100,10 +100,9 @@ public final class Appliance implements AutoCloseable {
                                                 Deque<AutoCloseable> opened, Metrics metrics) {
         if (database.jdbcUrl() == null) {
             Path postgres = stateDirectory.resolve("postgres");
-            EmbeddedPostgresServer server = EmbeddedPostgresServer.start(postgres.resolve("data"),
-                    postgres.resolve("binaries"));
+            EmbeddedPostgresServer server = EmbeddedPostgresServer.start(postgres, postgres.resolve("binaries"));
             opened.push(server);
-            return CustodyDatabase.connect(server.jdbcUrl("postgres"), EmbeddedPostgresServer.USER, "",
+            return CustodyDatabase.connect(server.jdbcUrl(), EmbeddedPostgresServer.ROLE, server.password(),
                     database.maxConnections(), metrics);
         }
         String password = "";
@@ -161,10 +160,10 @@ public final class Appliance implements AutoCloseable {
         return pki.caFile();
     }
 
-    /** The port of the embedded PostgreSQL, when the appliance runs one. */
-    public OptionalInt embeddedDatabasePort() {
+    /** The embedded PostgreSQL, when the appliance runs one. */
+    public Optional<EmbeddedPostgresServer> embeddedDatabase() {
         return openedInOrder.stream().filter(EmbeddedPostgresServer.class::isInstance)
-                .mapToInt(server -> ((EmbeddedPostgresServer) server).port()).findFirst();
+                .map(EmbeddedPostgresServer.class::cast).findFirst();
     }
 
     @Override

@@ -42,6 +42,7 @@ import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.hsm.pki.TlsContexts;
 import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.store.EmbeddedPostgresServer;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.kmip.client.KmipClient;
@@ -283,10 +284,13 @@ class WalkingSkeletonTest {
     }
 
     private static String pgDump() throws Exception {
-        int port = appliance.embeddedDatabasePort().orElseThrow();
+        EmbeddedPostgresServer database = appliance.embeddedDatabase().orElseThrow();
         Path output = Files.createTempFile(CLIENT, "dump", ".sql");
-        Process process = new ProcessBuilder("pg_dump", "-h", "127.0.0.1", "-p", Integer.toString(port), "-U",
-                "postgres", "postgres").redirectOutput(output.toFile()).redirectErrorStream(false).start();
+        ProcessBuilder dump = new ProcessBuilder("pg_dump", "-w", "-h", "127.0.0.1", "-p",
+                Integer.toString(database.port()), "-U", EmbeddedPostgresServer.ROLE, EmbeddedPostgresServer.DATABASE)
+                .redirectOutput(output.toFile()).redirectErrorStream(false);
+        dump.environment().put("PGPASSWORD", database.password());
+        Process process = dump.start();
         String errors = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "pg_dump finished");
         assertEquals(0, process.exitValue(), "pg_dump failed: " + errors);

@@ -17,7 +17,6 @@ import org.kmipappliance.hsm.pkcs11.HsmConfig;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
 import org.kmipappliance.hsm.store.CustodyDatabase;
-import org.kmipappliance.hsm.store.EmbeddedPostgresServer;
 import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 
@@ -35,9 +34,10 @@ class HsmOutageTest {
         Path report = directory.resolve("report.txt");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-cp", System.getProperty("java.class.path"), OutageInAnotherJvm.class.getName(),
-                directory.toString(), TestDatabase.createDatabase(), report.toString()));
+                directory.toString(), report.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        TestDatabase.shareWithChild(builder, TestDatabase.createDatabase());
         builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(directory).toString());
         Process process = builder.start();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the outage JVM finished");
@@ -55,7 +55,7 @@ class HsmOutageTest {
             List<String> seen = new ArrayList<>();
             HsmConfig config = SoftHsmToken.provision(directory, "outage-test");
             try (Pkcs11Hsm hsm = Pkcs11Hsm.open(config);
-                 CustodyDatabase database = CustodyDatabase.connect(args[1], EmbeddedPostgresServer.USER, "", 2);
+                 CustodyDatabase database = TestDatabase.connectInChild(2);
                  KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), RootKeyPolicy.NONE)) {
                 Instance instance = custody.access().createInstance("outage");
                 RootKey root = custody.rootKeys().create(instance.id(), "outage-root", null, "test");
@@ -86,7 +86,7 @@ class HsmOutageTest {
                 seen.add(database.dsl().fetchCount(KMIP_OBJECTS) == objects ? "gone: no half-written key"
                         : "gone: a key was written");
             } finally {
-                Files.writeString(Path.of(args[2]), String.join("\n", seen) + "\n");
+                Files.writeString(Path.of(args[1]), String.join("\n", seen) + "\n");
             }
         }
     }

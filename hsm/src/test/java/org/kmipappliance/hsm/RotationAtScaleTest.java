@@ -20,7 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.CustodyDatabase;
-import org.kmipappliance.hsm.store.EmbeddedPostgresServer;
 import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
@@ -36,7 +35,7 @@ class RotationAtScaleTest {
     @Test
     void rotationOf10000Keys_survivesAKillMidway() throws Exception {
         String jdbcUrl = TestDatabase.createDatabase();
-        try (CustodyDatabase database = CustodyDatabase.connect(jdbcUrl, EmbeddedPostgresServer.USER, "", 8);
+        try (CustodyDatabase database = TestDatabase.connect(jdbcUrl, 8);
              KeyCustody custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), RootKeyPolicy.NONE)) {
             Instance instance = custody.access().createInstance("scale-rotation");
             RootKey root = custody.rootKeys().create(instance.id(), "scale-root", null, "test");
@@ -73,9 +72,11 @@ class RotationAtScaleTest {
                     .toString()));
             command.addAll(TestHsm.childJvmOptions());
             command.addAll(List.of("-cp", System.getProperty("java.class.path"), RotateInAnotherJvm.class.getName(),
-                    jdbcUrl, instance.id().toString(), root.id().toString()));
-            Process child = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    instance.id().toString(), root.id().toString()));
+            ProcessBuilder rotator = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            TestDatabase.shareWithChild(rotator, jdbcUrl);
+            Process child = rotator.start();
             long rotationStarted = System.nanoTime();
             RewrapProgress progress = null;
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
@@ -123,9 +124,9 @@ class RotationAtScaleTest {
     public static final class RotateInAnotherJvm {
         public static void main(String[] args) throws Exception {
             try (Pkcs11Hsm hsm = Pkcs11Hsm.open(TestHsm.config());
-                 CustodyDatabase database = CustodyDatabase.connect(args[0], EmbeddedPostgresServer.USER, "", 4);
+                 CustodyDatabase database = TestDatabase.connectInChild(4);
                  KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), RootKeyPolicy.NONE)) {
-                custody.rootKeys().rotate(UUID.fromString(args[1]), args[2], "rotation test");
+                custody.rootKeys().rotate(UUID.fromString(args[0]), args[1], "rotation test");
                 Thread.sleep(Duration.ofMinutes(5));
             }
         }
