@@ -64,7 +64,8 @@ public final class Appliance implements AutoCloseable {
             KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), config.rootKeys().policy(),
                     config.hsm().maxSessions());
             opened.push(custody);
-            // Re-wrap jobs a crash or a stop interrupted carry on where they were.
+            // What a crash left: HSM objects of unfinished attempts, re-wrap jobs that carry on where they were.
+            custody.sweep();
             custody.rewrap().resumeAll();
             AppliancePki pki = AppliancePki.loadOrCreate(stateDirectory.resolve("pki"), config.tls().hostnames(),
                     config.tls().ipAddresses());

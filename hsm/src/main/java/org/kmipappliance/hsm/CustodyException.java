@@ -20,6 +20,8 @@ public final class CustodyException extends RuntimeException {
         ROOT_KEY_ALIAS_LIMIT_REACHED,
         /** The policy allows one rotation per interval (Key Protect: one hour). */
         ROOT_KEY_ROTATION_TOO_SOON,
+        /** Another rotation of the key (on this node or another) has not finished. */
+        ROOT_KEY_ROTATION_IN_PROGRESS,
         /** The policy allows enabling only a while after disabling (Key Protect: 30 seconds). */
         ROOT_KEY_ENABLE_TOO_SOON,
         ADAPTER_NOT_FOUND,

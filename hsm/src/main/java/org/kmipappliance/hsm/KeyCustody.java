@@ -3,8 +3,10 @@ package org.kmipappliance.hsm;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.security.ProviderException;
+import org.jooq.exception.DataAccessException;
+import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.metrics.Metrics;
-import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 
 /**
@@ -21,20 +23,25 @@ public final class KeyCustody implements AutoCloseable {
     private final CertificateRemovals certificateRemovals = new CertificateRemovals();
 
     private final Metrics metrics;
-    private final Pkcs11Hsm hsm;
+    private final TimedHsm hsm;
+    private final HsmObjectIntents intents;
     private final CustodyDatabase database;
 
     private final RootKeyRewrap rewrap;
+
+    private static final System.Logger LOG = System.getLogger(KeyCustody.class.getName());
+    /** The advisory lock that orders nodes making the HSM probe key (an arbitrary number no other lock uses). */
+    private static final long PROBE_KEY_LOCK = 0x6b6d6970_0001L;
 
     /** Concurrent HSM calls when the configuration does not say. */
     public static final int DEFAULT_HSM_SESSIONS = 16;
 
     /** Custody with Key Protect's root-key timing rules. */
-    public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock) {
+    public KeyCustody(Hsm hsm, CustodyDatabase database, Clock clock) {
         this(hsm, database, clock, RootKeyPolicy.KEY_PROTECT);
     }
 
-    public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock, RootKeyPolicy policy) {
+    public KeyCustody(Hsm hsm, CustodyDatabase database, Clock clock, RootKeyPolicy policy) {
         this(hsm, database, clock, policy, DEFAULT_HSM_SESSIONS);
     }
 
@@ -42,17 +49,17 @@ public final class KeyCustody implements AutoCloseable {
      * Custody on an HSM and a database; HSM calls are timed into the database's metrics, shared by all tiers,
      * and at most {@code hsmSessions} run at once.
      */
-    public KeyCustody(Pkcs11Hsm hsm, CustodyDatabase database, Clock clock, RootKeyPolicy policy, int hsmSessions) {
+    public KeyCustody(Hsm hsm, CustodyDatabase database, Clock clock, RootKeyPolicy policy, int hsmSessions) {
         this.metrics = database.metrics();
-        this.hsm = hsm;
+        this.hsm = new TimedHsm(hsm, metrics, hsmSessions);
         this.database = database;
         this.access = new AccessControl(database.dsl(), clock);
-        this.rootKeys = new RootKeys(database.dsl(), hsm, clock, policy);
+        this.intents = new HsmObjectIntents(database.dsl(), this.hsm, clock);
+        this.rootKeys = new RootKeys(database.dsl(), this.hsm, intents, clock, policy);
         this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, clock);
         this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, clock);
-        TimedHsm timedHsm = new TimedHsm(hsm, metrics, hsmSessions);
-        this.objects = new KmipObjects(database.dsl(), timedHsm, adapters, rootKeys, clock);
-        this.rewrap = new RootKeyRewrap(database.dsl(), timedHsm, rootKeys, clock);
+        this.objects = new KmipObjects(database.dsl(), this.hsm, adapters, clock);
+        this.rewrap = new RootKeyRewrap(database.dsl(), this.hsm, rootKeys, clock);
         rootKeys.useRewrap(rewrap);
         this.audit = new AuditLog(database.dsl(), clock);
     }
@@ -66,8 +73,47 @@ public final class KeyCustody implements AutoCloseable {
     public Map<String, Boolean> health() {
         Map<String, Boolean> checks = new LinkedHashMap<>();
         checks.put("database", database.isReachable());
-        checks.put("hsm", hsm.isAvailable());
+        checks.put("hsm", hsmAnswers());
         return checks;
+    }
+
+    /** Whether the HSM completes a real operation: a seal with the probe key, made first if it is missing. */
+    private boolean hsmAnswers() {
+        try {
+            try {
+                hsm.probe();
+            } catch (HsmKeyMissingException e) {
+                createProbeKey();
+                hsm.probe();
+            }
+            return true;
+        } catch (HsmException | ProviderException | DataAccessException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Makes the HSM's probe key once for all nodes sharing the token: a transaction-scoped advisory lock orders the
+     * nodes, so two starting at once cannot both make it (two objects with one label would break every listing).
+     */
+    private void createProbeKey() {
+        database.dsl().transaction(tx -> {
+            tx.dsl().select(DSL.field("pg_advisory_xact_lock({0})", Object.class, PROBE_KEY_LOCK)).fetch();
+            hsm.createProbeKeyIfMissing();
+        });
+    }
+
+    /**
+     * Work that keeps custody tidy whatever crashed before: HSM objects of attempts that never finished, and of
+     * versions recorded as destroyed that the token still holds. Safe on every node at any time.
+     */
+    public void sweep() {
+        int abandoned = intents.sweep();
+        int destroyed = rootKeys.sweepDestroyedVersions();
+        if (abandoned + destroyed > 0) {
+            LOG.log(System.Logger.Level.INFO, "custody sweep: destroyed {0} HSM object(s) of unfinished attempts and "
+                    + "{1} of destroyed versions", abandoned, destroyed);
+        }
     }
 
     public Metrics metrics() {

@@ -148,18 +148,17 @@ public final class RootKeyRewrap {
                     return;
                 }
                 int from = object.getRootKeyVersion();
-                try (SecretBytes material = hsm.open(rootKeys.versionLabel(rootKeyId, from),
-                        KmipObjects.associatedData(id, rootKeyId, from), object.getSealedMaterial())) {
-                    object.setSealedMaterial(hsm.seal(rootKeys.versionLabel(rootKeyId, to),
-                            KmipObjects.associatedData(id, rootKeyId, to), material));
+                String fromLabel = RootKeys.version(tx.dsl(), rootKeyId, from).hsmLabel();
+                String toLabel = RootKeys.version(tx.dsl(), rootKeyId, to).hsmLabel();
+                try (SecretBytes material = hsm.open(fromLabel, KmipObjects.associatedData(id, rootKeyId, from),
+                        object.getSealedMaterial())) {
+                    object.setSealedMaterial(hsm.seal(toLabel, KmipObjects.associatedData(id, rootKeyId, to),
+                            material));
                 }
                 object.setRootKeyVersion(to);
                 object.store();
             });
-        } catch (HsmException e) {
-            if (!e.getMessage().contains("integrity check")) {
-                throw e;
-            }
+        } catch (SealedKeyIntegrityException e) {
             // This key's blob is damaged: it cannot move, and its version must stay on the HSM.
             dsl.insertInto(REWRAP_FAILURES).set(REWRAP_FAILURES.JOB_ID, job.getId())
                     .set(REWRAP_FAILURES.OBJECT_ID, id).set(REWRAP_FAILURES.REASON, e.getMessage())
@@ -169,11 +168,15 @@ public final class RootKeyRewrap {
         }
     }
 
+    /**
+     * Destroys the versions nothing depends on, then records the job finished: a job reported finished has left
+     * nothing behind, and one killed in between simply finishes again at the next start.
+     */
     private void finish(RewrapJobsRecord job) {
+        rootKeys.destroyUnusedVersions(job.getRootKeyId(), job.getToVersion());
         job.setState(FINISHED);
         job.setFinishedAt(Timestamps.now(clock));
         job.store();
-        rootKeys.destroyVersions(job.getRootKeyId(), job.getToVersion());
         LOG.log(System.Logger.Level.INFO, "re-wrap job {0}: every key of root key {1} is sealed under version {2}",
                 job.getId(), job.getRootKeyId(), job.getToVersion());
     }

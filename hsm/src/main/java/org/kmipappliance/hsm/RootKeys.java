@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jooq.DSLContext;
-import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.jooq.tables.records.RootKeysRecord;
 
 /** Customer root keys: each version an AES-256 object on the HSM token that never leaves it. */
@@ -26,14 +25,16 @@ public final class RootKeys {
     static final int MAX_NAME_LENGTH = 90;
 
     private final DSLContext dsl;
-    private final Pkcs11Hsm hsm;
+    private final TimedHsm hsm;
+    private final HsmObjectIntents intents;
     private final Clock clock;
     private final RootKeyPolicy policy;
     private RootKeyRewrap rewrap;
 
-    RootKeys(DSLContext dsl, Pkcs11Hsm hsm, Clock clock, RootKeyPolicy policy) {
+    RootKeys(DSLContext dsl, TimedHsm hsm, HsmObjectIntents intents, Clock clock, RootKeyPolicy policy) {
         this.dsl = dsl;
         this.hsm = hsm;
+        this.intents = intents;
         this.clock = clock;
         this.policy = policy;
     }
@@ -69,11 +70,12 @@ public final class RootKeys {
         }
         String checkedDescription = description == null ? null : Names.description(description, "description");
         UUID id = UUID.randomUUID();
-        String label = versionLabel(id, 1);
-        hsm.createRootKey(label);
+        String label = dsl.transactionResult(tx -> intents.reserve(tx.dsl(), id, 1));
+        intents.create(label);
         try {
             OffsetDateTime now = Timestamps.now(clock);
             return dsl.transactionResult(tx -> {
+                intents.claim(tx.dsl(), label);
                 RootKeysRecord row = tx.dsl().newRecord(ROOT_KEYS);
                 row.setId(id);
                 row.setInstanceId(instanceId);
@@ -86,12 +88,7 @@ public final class RootKeys {
                 row.setUpdatedAt(now);
                 row.setStateChangedAt(now);
                 row.store();
-                tx.dsl().insertInto(ROOT_KEY_VERSIONS)
-                        .set(ROOT_KEY_VERSIONS.ROOT_KEY_ID, id)
-                        .set(ROOT_KEY_VERSIONS.VERSION, 1)
-                        .set(ROOT_KEY_VERSIONS.HSM_LABEL, label)
-                        .set(ROOT_KEY_VERSIONS.CREATED_AT, now)
-                        .execute();
+                insertVersion(tx.dsl(), id, 1, label, now);
                 for (String alias : aliases) {
                     insertAlias(tx.dsl(), instanceId, id, alias, now);
                 }
@@ -99,7 +96,7 @@ public final class RootKeys {
             });
         } catch (RuntimeException e) {
             // Without its record nothing can ever use the new HSM object; do not leave it behind.
-            hsm.destroyRootKey(label);
+            intents.abandon(label);
             throw e;
         }
     }
@@ -191,40 +188,30 @@ public final class RootKeys {
     /**
      * Rotates: a new version is generated in the HSM and seals every new KMIP key at once; a background job
      * re-seals the existing ones under it. Returns the job's first progress.
+     *
+     * <p>The database decides before the HSM acts: the new version is reserved (one rotation per key at a time, on
+     * any node), then made on the HSM under a label no other attempt uses, then recorded. Two rotations at once
+     * cannot destroy each other's object or leave two objects with one label.
      */
     public RewrapProgress rotate(UUID instanceId, String id, String actor) {
         RootKey key = get(instanceId, id);
-        if (key.state() != RootKeyState.ACTIVE) {
-            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
-                    "key " + key.id() + " is " + key.state().name().toLowerCase() + "; only an active key rotates");
-        }
-        Instant now = clock.instant();
-        if (key.lastRotatedAt() != null && !policy.minimumRotationInterval().isZero()
-                && key.lastRotatedAt().plus(policy.minimumRotationInterval()).isAfter(now)) {
-            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ROTATION_TOO_SOON,
-                    "This root key has been rotated within the last " + policy.minimumRotationInterval()
-                            .toMinutes() + " minutes; only one rotation per interval is permitted");
-        }
-        int next = key.currentVersion() + 1;
-        String label = versionLabel(key.id(), next);
-        hsm.createRootKey(label);
+        String label = dsl.transactionResult(tx -> {
+            RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
+            requireRotatable(row);
+            return intents.reserve(tx.dsl(), key.id(), row.getCurrentVersion() + 1);
+        });
+        intents.create(label);
         long job;
         try {
             job = dsl.transactionResult(tx -> {
+                // The key row's lock orders this against Creates sealing under the current version: they commit
+                // before the new version becomes current, or see it and seal under it.
+                RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
+                intents.claim(tx.dsl(), label);
+                requireRotatable(row);
                 OffsetDateTime at = Timestamps.now(clock);
-                // Locking the key row serialises rotations, so two cannot both make version n+1.
-                RootKeysRecord row = tx.dsl().selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(key.id())).forUpdate()
-                        .fetchOne();
-                if (row.getCurrentVersion() != key.currentVersion()) {
-                    throw new CustodyException(CustodyException.Failure.ROOT_KEY_ROTATION_TOO_SOON,
-                            "key " + key.id() + " was rotated at the same moment; try again");
-                }
-                tx.dsl().insertInto(ROOT_KEY_VERSIONS)
-                        .set(ROOT_KEY_VERSIONS.ROOT_KEY_ID, key.id())
-                        .set(ROOT_KEY_VERSIONS.VERSION, next)
-                        .set(ROOT_KEY_VERSIONS.HSM_LABEL, label)
-                        .set(ROOT_KEY_VERSIONS.CREATED_AT, at)
-                        .execute();
+                int next = row.getCurrentVersion() + 1;
+                insertVersion(tx.dsl(), key.id(), next, label, at);
                 row.setCurrentVersion(next);
                 row.setLastRotatedAt(at);
                 row.setUpdatedAt(at);
@@ -232,11 +219,38 @@ public final class RootKeys {
                 return rewrap.createJob(tx.dsl(), key.id(), next, at);
             });
         } catch (RuntimeException e) {
-            hsm.destroyRootKey(label);
+            intents.abandon(label);
             throw e;
         }
         rewrap.start(job);
         return rewrap.progress(job);
+    }
+
+    private void requireRotatable(RootKeysRecord row) {
+        RootKeyState state = RootKeyState.ofCode(row.getState());
+        if (state != RootKeyState.ACTIVE) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
+                    "key " + row.getId() + " is " + state.name().toLowerCase() + "; only an active key rotates");
+        }
+        if (row.getLastRotatedAt() != null && !policy.minimumRotationInterval().isZero()
+                && row.getLastRotatedAt().plus(policy.minimumRotationInterval()).isAfter(Timestamps.now(clock))) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_ROTATION_TOO_SOON,
+                    "This root key has been rotated within the last " + policy.minimumRotationInterval()
+                            .toMinutes() + " minutes; only one rotation per interval is permitted");
+        }
+    }
+
+    private static RootKeysRecord lockForUpdate(DSLContext tx, UUID rootKeyId) {
+        return tx.selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(rootKeyId)).forUpdate().fetchOne();
+    }
+
+    private static void insertVersion(DSLContext tx, UUID rootKeyId, int version, String label, OffsetDateTime at) {
+        tx.insertInto(ROOT_KEY_VERSIONS)
+                .set(ROOT_KEY_VERSIONS.ROOT_KEY_ID, rootKeyId)
+                .set(ROOT_KEY_VERSIONS.VERSION, version)
+                .set(ROOT_KEY_VERSIONS.HSM_LABEL, label)
+                .set(ROOT_KEY_VERSIONS.CREATED_AT, at)
+                .execute();
     }
 
     /** Suspends an active key: every KMIP key under it is unusable until it is enabled again. */
@@ -252,8 +266,8 @@ public final class RootKeys {
     private RootKey changeState(UUID instanceId, String id, RootKeyState from, RootKeyState to, Duration delay) {
         RootKey key = get(instanceId, id);
         return dsl.transactionResult(tx -> {
-            RootKeysRecord row = tx.dsl().selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(key.id())).forUpdate()
-                    .fetchOne();
+            // The lock waits for Creates in flight on this key; those after it see the new state.
+            RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
             if (row.getState() != from.code()) {
                 throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, "key " + key.id()
                         + " is " + RootKeyState.ofCode(row.getState()).name().toLowerCase() + ", not "
@@ -275,13 +289,14 @@ public final class RootKeys {
 
     /**
      * Deletes a root key no adapter uses: every version's HSM object is destroyed, so anything ever sealed under it
-     * (a KMIP key, a backup of one) can never be opened again.
+     * (a KMIP key, a backup of one) can never be opened again. The database records the decision first, in one
+     * transaction with the state change; the HSM objects go after it, and a sweep finishes the job if this node
+     * dies in between.
      */
     public RootKey delete(UUID instanceId, String id) {
         RootKey key = get(instanceId, id);
         RootKey deleted = dsl.transactionResult(tx -> {
-            RootKeysRecord row = tx.dsl().selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(key.id())).forUpdate()
-                    .fetchOne();
+            RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
             int adapters = tx.dsl().fetchCount(KMIP_ADAPTERS, KMIP_ADAPTERS.ROOT_KEY_ID.eq(key.id()));
             if (adapters > 0) {
                 throw new CustodyException(CustodyException.Failure.ROOT_KEY_IN_USE, "key " + key.id()
@@ -296,9 +311,14 @@ public final class RootKeys {
             row.setStateChangedAt(now);
             row.setUpdatedAt(now);
             row.store();
+            tx.dsl().update(ROOT_KEY_VERSIONS).set(ROOT_KEY_VERSIONS.DESTROYED_AT, now)
+                    .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(key.id()).and(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull()))
+                    .execute();
             return toRootKey(row);
         });
-        destroyVersions(key.id(), Integer.MAX_VALUE);
+        dsl.select(ROOT_KEY_VERSIONS.HSM_LABEL).from(ROOT_KEY_VERSIONS)
+                .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(key.id())).fetch(ROOT_KEY_VERSIONS.HSM_LABEL)
+                .forEach(hsm::destroyRootKey);
         return deleted;
     }
 
@@ -315,32 +335,70 @@ public final class RootKeys {
     public record RootKeyVersion(UUID rootKeyId, int version, Instant createdAt, Instant destroyedAt) {
     }
 
-    /** Destroys the HSM objects of versions below {@code belowVersion} that no sealed KMIP key depends on. */
-    void destroyVersions(UUID rootKeyId, int belowVersion) {
-        var versions = dsl.selectFrom(ROOT_KEY_VERSIONS)
+    /**
+     * Destroys the versions below {@code belowVersion} that no sealed KMIP key depends on any more. For each, one
+     * transaction locks the version row, checks again that no blob is sealed under it, and records the destruction;
+     * only then is the HSM object destroyed. Nothing can seal a new blob under an old version (Create re-checks the
+     * current version under the root key's lock) and re-wraps only move blobs away, so "unused" stays true once the
+     * database has said it.
+     */
+    void destroyUnusedVersions(UUID rootKeyId, int belowVersion) {
+        List<Integer> candidates = dsl.select(ROOT_KEY_VERSIONS.VERSION).from(ROOT_KEY_VERSIONS)
                 .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(rootKeyId).and(ROOT_KEY_VERSIONS.VERSION.lt(belowVersion))
                         .and(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull()))
-                .fetch();
-        for (var version : versions) {
-            boolean inUse = belowVersion != Integer.MAX_VALUE && dsl.fetchExists(KMIP_OBJECTS,
-                    KMIP_OBJECTS.ROOT_KEY_ID.eq(rootKeyId).and(KMIP_OBJECTS.ROOT_KEY_VERSION.eq(version.getVersion()))
-                            .and(KMIP_OBJECTS.SEALED_MATERIAL.isNotNull()));
-            if (inUse) {
-                continue;
+                .fetch(ROOT_KEY_VERSIONS.VERSION);
+        for (int version : candidates) {
+            String destroyed = dsl.transactionResult(tx -> {
+                var row = tx.dsl().selectFrom(ROOT_KEY_VERSIONS).where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(rootKeyId)
+                        .and(ROOT_KEY_VERSIONS.VERSION.eq(version))).forUpdate().fetchOne();
+                boolean inUse = tx.dsl().fetchExists(KMIP_OBJECTS, KMIP_OBJECTS.ROOT_KEY_ID.eq(rootKeyId)
+                        .and(KMIP_OBJECTS.ROOT_KEY_VERSION.eq(version)).and(KMIP_OBJECTS.SEALED_MATERIAL.isNotNull()));
+                if (row.getDestroyedAt() != null || inUse) {
+                    return null;
+                }
+                row.setDestroyedAt(Timestamps.now(clock));
+                row.store();
+                return row.getHsmLabel();
+            });
+            if (destroyed != null) {
+                hsm.destroyRootKey(destroyed);
+                LOG.log(System.Logger.Level.INFO, "destroyed version {0} of root key {1} on the HSM", version,
+                        rootKeyId);
             }
-            if (hsm.containsRootKey(version.getHsmLabel())) {
-                hsm.destroyRootKey(version.getHsmLabel());
-            }
-            version.setDestroyedAt(Timestamps.now(clock));
-            version.store();
-            LOG.log(System.Logger.Level.INFO, "destroyed version {0} of root key {1} on the HSM",
-                    version.getVersion(), rootKeyId);
         }
     }
 
-    /** The HSM label of one version of a root key. */
-    public String versionLabel(UUID rootKeyId, int version) {
-        return "crk-" + rootKeyId + "-v" + version;
+    /**
+     * Destroys the HSM objects of versions the database records as destroyed but the token still holds: what a node
+     * that died between the two steps left. Returns how many it destroyed.
+     */
+    int sweepDestroyedVersions() {
+        List<String> recorded = dsl.select(ROOT_KEY_VERSIONS.HSM_LABEL).from(ROOT_KEY_VERSIONS)
+                .where(ROOT_KEY_VERSIONS.DESTROYED_AT.isNotNull()).fetch(ROOT_KEY_VERSIONS.HSM_LABEL);
+        if (recorded.isEmpty()) {
+            return 0;
+        }
+        List<String> left = recorded.stream().filter(hsm.rootKeyLabels()::contains).toList();
+        left.forEach(hsm::destroyRootKey);
+        return left.size();
+    }
+
+    /** The version new KMIP keys of a root key are sealed under, and its HSM label. */
+    record SealingVersion(int version, String hsmLabel) {
+    }
+
+    /** Version {@code version} of a root key, read in {@code context} (a transaction or not). */
+    static SealingVersion version(DSLContext context, UUID rootKeyId, int version) {
+        return context.select(ROOT_KEY_VERSIONS.HSM_LABEL).from(ROOT_KEY_VERSIONS)
+                .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(rootKeyId).and(ROOT_KEY_VERSIONS.VERSION.eq(version)))
+                .fetchOptional(ROOT_KEY_VERSIONS.HSM_LABEL)
+                .map(label -> new SealingVersion(version, label))
+                .orElseThrow(() -> new IllegalStateException("root key " + rootKeyId + " has no version " + version));
+    }
+
+    /** The HSM label of one version of a root key, as recorded when it was made; for diagnostics. */
+    public String hsmLabel(UUID rootKeyId, int version) {
+        return version(dsl, rootKeyId, version).hsmLabel();
     }
 
     RootKey toRootKey(RootKeysRecord row) {

@@ -1,24 +1,24 @@
 package org.kmipappliance.hsm;
 
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import org.kmipappliance.hsm.metrics.Metrics;
-import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 
 /**
- * The HSM calls of KMIP key custody, each timed into the metrics and bounded: at most {@code maxConcurrentCalls}
- * run at once (each holds one PKCS#11 session), so a burst of clients queues here instead of exhausting an HSM
- * partition's sessions. Callers are virtual threads; waiting for a permit blocks no carrier thread.
+ * Every HSM call of key custody, each timed into the metrics and bounded: at most {@code maxConcurrentCalls} run at
+ * once (each holds one PKCS#11 session), so a burst of clients queues here instead of exhausting an HSM partition's
+ * sessions. Callers are virtual threads; waiting for a permit blocks no carrier thread.
  */
 final class TimedHsm {
     private static final String LATENCY = "kmip_appliance_hsm_operation_seconds";
     private static final String HELP = "Time spent in HSM calls, by operation";
 
-    private final Pkcs11Hsm hsm;
+    private final Hsm hsm;
     private final Metrics metrics;
     private final Semaphore sessions;
 
-    TimedHsm(Pkcs11Hsm hsm, Metrics metrics, int maxConcurrentCalls) {
+    TimedHsm(Hsm hsm, Metrics metrics, int maxConcurrentCalls) {
         this.hsm = hsm;
         this.metrics = metrics;
         this.sessions = new Semaphore(maxConcurrentCalls, true);
@@ -34,6 +34,44 @@ final class TimedHsm {
 
     SecretBytes open(String label, byte[] associatedData, byte[] blob) {
         return call("open", () -> hsm.open(label, associatedData, blob));
+    }
+
+    void createRootKey(String label) {
+        call("create_root_key", () -> {
+            hsm.createRootKey(label);
+            return null;
+        });
+    }
+
+    void destroyRootKey(String label) {
+        call("destroy_root_key", () -> {
+            hsm.destroyRootKey(label);
+            return null;
+        });
+    }
+
+    boolean containsRootKey(String label) {
+        return call("list_keys", () -> hsm.containsRootKey(label));
+    }
+
+    /** The labels of every secret key on the token. */
+    Set<String> rootKeyLabels() {
+        return call("list_keys", hsm::rootKeyLabels);
+    }
+
+    /** A seal with the health-probe key: a real round trip to the token. */
+    void probe() {
+        call("probe", () -> {
+            hsm.probe();
+            return null;
+        });
+    }
+
+    void createProbeKeyIfMissing() {
+        call("create_root_key", () -> {
+            hsm.createProbeKeyIfMissing();
+            return null;
+        });
     }
 
     private <T> T call(String operation, Supplier<T> action) {

@@ -34,6 +34,7 @@ import org.kmipappliance.hsm.pki.TlsContexts;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.testing.ControlledHsm;
 import org.kmipappliance.hsm.testing.TestHsm;
 
 /** The REST tier over real HTTPS, against a real custody module. */
@@ -41,6 +42,7 @@ class KeyProtectApiTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static CustodyDatabase database;
     private static KeyCustody custody;
+    private static ControlledHsm hsm;
     private static RestServer server;
     private static HttpClient http;
     private static Instance instance;
@@ -50,7 +52,8 @@ class KeyProtectApiTest {
     @BeforeAll
     static void start() {
         database = TestDatabase.fresh();
-        custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
+        hsm = new ControlledHsm(TestHsm.hsm());
+        custody = new KeyCustody(hsm, database, Clock.systemUTC());
         instance = custody.access().createInstance("rest-test");
         managerToken = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null).secret();
         readerToken = custody.access().issueToken(instance.id(), "reader", EnumSet.of(Role.READER), null).secret();
@@ -251,8 +254,7 @@ class KeyProtectApiTest {
     @Test
     void hsmRefusal_is503InTheErrorEnvelope_withoutInternals() throws Exception {
         String id = createRootKey("hsm-refusal");
-        // Behind the appliance's back, something takes the label the next version will need on the token.
-        TestHsm.hsm().createRootKey(custody.rootKeys().versionLabel(UUID.fromString(id), 2));
+        hsm.refuseNext(ControlledHsm.Point.BEFORE_CREATE_ROOT_KEY, label -> label.startsWith("crk-" + id + "-v2-"));
         Reply refused = asManager("POST", "/api/v2/keys/" + id + "/actions/rotate", null);
         assertEquals(503, refused.status());
         assertEquals("HSM_UNAVAILABLE_ERR", errorCode(refused));

@@ -6,11 +6,16 @@ import java.security.AuthProvider;
 import java.security.GeneralSecurityException;
 import java.security.InvalidParameterException;
 import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.NoSuchAlgorithmException;
 import java.security.Provider;
 import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.security.Security;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,23 +25,28 @@ import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
+import javax.security.auth.login.FailedLoginException;
+import org.kmipappliance.hsm.Hsm;
 import org.kmipappliance.hsm.HsmException;
+import org.kmipappliance.hsm.HsmKeyMissingException;
+import org.kmipappliance.hsm.SealedKeyIntegrityException;
 import org.kmipappliance.hsm.SecretBytes;
 
 /**
  * A PKCS#11 token reached through SunPKCS11: root keys live on it, KMIP keys are generated and sealed by it.
  *
- * <p>Two provider instances share the token. The root-key provider generates every AES key sensitive and
- * non-extractable with encrypt/decrypt as its only uses, and it performs the sealing. The data-key provider
- * generates extractable session keys: a KMIP key must eventually be handed to the client, so its bytes pass
- * through the JVM, only ever inside a {@link SecretBytes}.
+ * <p>One SunPKCS11 provider instance, whose template makes every AES key it generates sensitive and non-extractable
+ * with encrypt/decrypt as its only uses, holds the root keys and performs the sealing. A KMIP key is made of bytes
+ * from the HSM's random generator: a KMIP key must eventually be handed to the client, so its bytes pass through the
+ * JVM, only ever inside a {@link SecretBytes}, and every other buffer they pass through here is zeroed (a key
+ * generated as a PKCS#11 object would leave its value cached inside SunPKCS11's key object, out of reach).
  *
  * <p>Sealing is AES-256-GCM done by the HSM with the root key (see docs/architecture.md for why not RFC 5649 key
  * wrap). A blob is {@code iv(12) || ciphertext || tag(16)}.
  *
  * <p>Thread-safe: SunPKCS11 keeps a pool of sessions and there is no lock around HSM calls here.
  */
-public final class Pkcs11Hsm implements AutoCloseable {
+public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     /** The sealing mechanism stored beside each blob, so another mechanism can be added without a migration. */
     public static final String SEAL_MECHANISM = "AES-256-GCM/PKCS11";
 
@@ -50,16 +60,23 @@ public final class Pkcs11Hsm implements AutoCloseable {
     /** The token object the health check seals with; it protects nothing. */
     static final String HEALTH_PROBE_LABEL = "kmip-appliance-health-probe";
 
+    /**
+     * Bytes asked of the HSM's generator per KMIP key. SunPKCS11 serves requests of up to 32 bytes from an internal
+     * buffer that keeps what it handed out (P11SecureRandom); larger ones are written straight into our array, which
+     * we zero. The key takes the first 16 to 32 bytes.
+     */
+    private static final int RANDOM_REQUEST_BYTES = 64;
+
     private final Provider rootKeyProvider;
-    private final Provider dataKeyProvider;
     private final KeyStore tokenKeys;
+    private final SecureRandom hsmRandom;
     private final ConcurrentMap<String, SecretKey> rootKeyHandles = new ConcurrentHashMap<>();
     private final SecureRandom ivSource = new SecureRandom();
 
-    private Pkcs11Hsm(Provider rootKeyProvider, Provider dataKeyProvider, KeyStore tokenKeys) {
+    private Pkcs11Hsm(Provider rootKeyProvider, KeyStore tokenKeys, SecureRandom hsmRandom) {
         this.rootKeyProvider = rootKeyProvider;
-        this.dataKeyProvider = dataKeyProvider;
         this.tokenKeys = tokenKeys;
+        this.hsmRandom = hsmRandom;
     }
 
     /** Opens the token and logs in; fails with a message that says what to fix. */
@@ -83,18 +100,13 @@ public final class Pkcs11Hsm implements AutoCloseable {
                   CKA_DERIVE = false
                 }
                 """);
-        Provider dataKeyProvider = configure(config, "KmipApplianceDataKeys" + sequence, """
-                attributes(generate,CKO_SECRET_KEY,CKK_AES) = {
-                  CKA_TOKEN = false
-                  CKA_SENSITIVE = false
-                  CKA_EXTRACTABLE = true
-                }
-                """);
         char[] pin = config.readPin();
         try {
             KeyStore tokenKeys = login(rootKeyProvider, pin, config);
-            login(dataKeyProvider, pin, config);
-            return new Pkcs11Hsm(rootKeyProvider, dataKeyProvider, tokenKeys);
+            return new Pkcs11Hsm(rootKeyProvider, tokenKeys, SecureRandom.getInstance("PKCS11", rootKeyProvider));
+        } catch (NoSuchAlgorithmException e) {
+            throw new HsmConfigurationException("the HSM offers no random number generator (C_GenerateRandom), "
+                    + "which makes the KMIP keys", e);
         } finally {
             Arrays.fill(pin, '\0');
         }
@@ -125,17 +137,31 @@ public final class Pkcs11Hsm implements AutoCloseable {
             keyStore.load(null, pin);
             return keyStore;
         } catch (IOException e) {
-            throw new HsmConfigurationException("the HSM refused the login with the user PIN from "
-                    + (config.pinFile() != null ? config.pinFile() : "$" + config.pinEnvironmentVariable())
-                    + ": " + rootCauseMessage(e), e);
+            String pinSource = config.pinFile() != null ? config.pinFile().toString()
+                    : "$" + config.pinEnvironmentVariable();
+            if (causedBy(e, FailedLoginException.class)) {
+                throw new HsmConfigurationException("the HSM refused the login with the user PIN from " + pinSource
+                        + ": " + rootCauseMessage(e), e);
+            }
+            if (causedBy(e, KeyStoreException.class)) {
+                // Logged in, but the token's keys cannot be listed: typically two keys share one label, which this
+                // appliance never does but a hand-made key or an older version could have.
+                throw new HsmConfigurationException("logged in to the HSM, but its keys cannot be listed: "
+                        + rootCauseMessage(e) + ". If two keys share a label, remove the one no root-key version "
+                        + "names (pkcs11-tool --list-objects, then --delete-object)", e);
+            }
+            throw new HsmConfigurationException("cannot log in to the HSM with the user PIN from " + pinSource + ": "
+                    + rootCauseMessage(e), e);
         } catch (GeneralSecurityException e) {
             throw new HsmConfigurationException("cannot open the HSM key store: " + rootCauseMessage(e), e);
         }
     }
 
     /** Generates a new AES-256 root key version on the token under {@code label}. */
+    @Override
     public void createRootKey(String label) {
         try {
+            refreshTokenKeys();
             if (tokenKeys.containsAlias(label)) {
                 throw new HsmException("the HSM already holds a key labelled " + label);
             }
@@ -149,53 +175,81 @@ public final class Pkcs11Hsm implements AutoCloseable {
         }
     }
 
-    public boolean containsRootKey(String label) {
+    /** The labels of every secret key on the token, listed afresh. */
+    @Override
+    public Set<String> rootKeyLabels() {
         try {
             refreshTokenKeys();
-            return tokenKeys.containsAlias(label);
+            Set<String> labels = new HashSet<>();
+            for (String alias : Collections.list(tokenKeys.aliases())) {
+                if (tokenKeys.isKeyEntry(alias)) {
+                    labels.add(alias);
+                }
+            }
+            return labels;
         } catch (GeneralSecurityException | ProviderException | IllegalStateException e) {
             throw new HsmException("cannot list the keys on the HSM: " + rootCauseMessage(e), e);
         }
     }
 
     /**
-     * Whether the HSM works: it seals a few bytes with the appliance's probe key (a token object like any root
-     * key), a real round trip that fails while the token is gone; for health checks.
+     * Seals a few bytes with the appliance's probe key (a token object like any root key): a real round trip that
+     * fails while the token is gone. Fails with {@link HsmKeyMissingException} until the probe key is made.
      */
-    public boolean isAvailable() {
+    @Override
+    public void probe() {
         try (SecretBytes probe = SecretBytes.copyOf(new byte[16])) {
-            if (!containsRootKey(HEALTH_PROBE_LABEL)) {
-                createRootKey(HEALTH_PROBE_LABEL);
-            }
             seal(HEALTH_PROBE_LABEL, new byte[0], probe);
-            return true;
-        } catch (HsmException | ProviderException e) {
-            return false;
         }
     }
 
-    /** Removes a root key version from the token: everything sealed under it becomes unrecoverable. */
+    /**
+     * Makes the probe key unless the token has it. Nodes sharing a token must not run this at the same moment (two
+     * objects with one label would break every key store listing): custody serialises it through the database.
+     */
+    @Override
+    public void createProbeKeyIfMissing() {
+        if (!containsRootKey(HEALTH_PROBE_LABEL)) {
+            createRootKey(HEALTH_PROBE_LABEL);
+        }
+    }
+
+    /**
+     * Removes a root key version from the token, if it is there: everything sealed under it becomes unrecoverable.
+     * The token is listed afresh first: the key store forgets nothing it never listed, and silently deletes nothing
+     * it does not know (a key made by another node since the last listing).
+     */
+    @Override
     public void destroyRootKey(String label) {
         try {
-            tokenKeys.deleteEntry(label);
+            synchronized (tokenKeys) {
+                refreshTokenKeys();
+                if (tokenKeys.containsAlias(label)) {
+                    tokenKeys.deleteEntry(label);
+                }
+            }
             rootKeyHandles.remove(label);
         } catch (GeneralSecurityException | ProviderException e) {
             throw new HsmException("the HSM could not destroy root key " + label + ": " + rootCauseMessage(e), e);
         }
     }
 
-    /** A fresh AES key of {@code bits}, generated by the HSM's generator. */
+    /** A fresh AES key of {@code bits}, made of bytes from the HSM's random generator. */
+    @Override
     public SecretBytes generateDataKey(int bits) {
+        byte[] random = new byte[RANDOM_REQUEST_BYTES];
         try {
-            KeyGenerator generator = KeyGenerator.getInstance("AES", dataKeyProvider);
-            generator.init(bits);
-            return SecretBytes.adopt(generator.generateKey().getEncoded());
-        } catch (GeneralSecurityException | ProviderException e) {
+            hsmRandom.nextBytes(random);
+            return SecretBytes.adopt(Arrays.copyOf(random, bits / 8));
+        } catch (ProviderException e) {
             throw new HsmException("the HSM could not generate an AES-" + bits + " key: " + rootCauseMessage(e), e);
+        } finally {
+            Arrays.fill(random, (byte) 0);
         }
     }
 
     /** Seals {@code plaintext} under the root key {@code label}, binding {@code associatedData} to the blob. */
+    @Override
     public byte[] seal(String label, byte[] associatedData, SecretBytes plaintext) {
         return withFreshHandleOnce(label, () -> sealOnce(label, associatedData, plaintext));
     }
@@ -219,6 +273,7 @@ public final class Pkcs11Hsm implements AutoCloseable {
     }
 
     /** Opens a blob made by {@link #seal}; fails if the blob, the root key or the associated data differ. */
+    @Override
     public SecretBytes open(String label, byte[] associatedData, byte[] blob) {
         return withFreshHandleOnce(label, () -> openOnce(label, associatedData, blob));
     }
@@ -260,20 +315,29 @@ public final class Pkcs11Hsm implements AutoCloseable {
 
     private SecretBytes openOnce(String label, byte[] associatedData, byte[] blob) {
         if (blob.length < GCM_IV_BYTES + GCM_TAG_BITS / 8) {
-            throw new HsmException("a sealed key blob is truncated (" + blob.length + " bytes)");
+            throw new SealedKeyIntegrityException("a sealed key blob is truncated (" + blob.length + " bytes)", null);
         }
+        byte[] output = null;
         try {
             Cipher cipher = Cipher.getInstance(SEAL_TRANSFORMATION, rootKeyProvider);
             cipher.init(Cipher.DECRYPT_MODE, rootKey(label),
                     new GCMParameterSpec(GCM_TAG_BITS, blob, 0, GCM_IV_BYTES));
             cipher.updateAAD(associatedData);
-            return SecretBytes.adopt(cipher.doFinal(blob, GCM_IV_BYTES, blob.length - GCM_IV_BYTES));
+            // Our own output buffer: doFinal(byte[]) would decrypt into a larger array of its own and drop it
+            // unzeroed after copying the plaintext out.
+            output = new byte[cipher.getOutputSize(blob.length - GCM_IV_BYTES)];
+            int length = cipher.doFinal(blob, GCM_IV_BYTES, blob.length - GCM_IV_BYTES, output, 0);
+            return SecretBytes.adopt(Arrays.copyOf(output, length));
         } catch (AEADBadTagException e) {
-            throw new HsmException("a sealed key failed its integrity check under root key " + label
+            throw new SealedKeyIntegrityException("a sealed key failed its integrity check under root key " + label
                     + ": the blob was altered or belongs to another object", e);
         } catch (GeneralSecurityException | ProviderException e) {
             throw new HsmException("the HSM could not open a key sealed under root key " + label + ": "
                     + rootCauseMessage(e), e);
+        } finally {
+            if (output != null) {
+                Arrays.fill(output, (byte) 0);
+            }
         }
     }
 
@@ -292,8 +356,8 @@ public final class Pkcs11Hsm implements AutoCloseable {
             } catch (GeneralSecurityException | ProviderException e) {
                 throw new HsmException("cannot find root key " + missing + " on the HSM: " + rootCauseMessage(e), e);
             }
-            throw new HsmException("root key " + missing + " is not on the HSM token; it was destroyed or the "
-                    + "appliance is connected to another token");
+            throw new HsmKeyMissingException("root key " + missing + " is not on the HSM token; it was destroyed or "
+                    + "the appliance is connected to another token");
         });
     }
 
@@ -310,14 +374,21 @@ public final class Pkcs11Hsm implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Provider provider : new Provider[] {rootKeyProvider, dataKeyProvider}) {
-            try {
-                ((AuthProvider) provider).logout();
-            } catch (Exception e) {
-                // Logging out of a token that is already gone is not worth failing a shutdown for.
-            }
+        try {
+            ((AuthProvider) rootKeyProvider).logout();
+        } catch (Exception e) {
+            // Logging out of a token that is already gone is not worth failing a shutdown for.
         }
         rootKeyHandles.clear();
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String rootCauseMessage(Throwable e) {

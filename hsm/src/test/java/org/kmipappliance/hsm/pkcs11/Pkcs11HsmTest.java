@@ -19,6 +19,7 @@ import java.security.KeyStore;
 import java.security.Provider;
 import java.security.Security;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -29,7 +30,8 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.kmipappliance.hsm.HsmException;
+import org.kmipappliance.hsm.HsmKeyMissingException;
+import org.kmipappliance.hsm.SealedKeyIntegrityException;
 import org.kmipappliance.hsm.SecretBytes;
 import org.kmipappliance.hsm.testing.TestHsm;
 
@@ -77,8 +79,7 @@ class Pkcs11HsmTest {
             blob = hsm.seal(root, AAD, key);
         }
         byte[] otherObject = "kmip-object:z|root-key:y|version:1".getBytes(StandardCharsets.UTF_8);
-        HsmException e = assertThrows(HsmException.class, () -> hsm.open(root, otherObject, blob));
-        assertTrue(e.getMessage().contains("integrity check"), e.getMessage());
+        assertThrows(SealedKeyIntegrityException.class, () -> hsm.open(root, otherObject, blob));
     }
 
     @Test
@@ -89,7 +90,9 @@ class Pkcs11HsmTest {
             blob = hsm.seal(root, AAD, key);
         }
         blob[20] ^= 1;
-        assertThrows(HsmException.class, () -> hsm.open(root, AAD, blob));
+        assertThrows(SealedKeyIntegrityException.class, () -> hsm.open(root, AAD, blob));
+        assertThrows(SealedKeyIntegrityException.class, () -> hsm.open(root, AAD, Arrays.copyOf(blob, 20)),
+                "a truncated blob");
     }
 
     @Test
@@ -100,7 +103,7 @@ class Pkcs11HsmTest {
         try (SecretBytes key = hsm.generateDataKey(256)) {
             blob = hsm.seal(root, AAD, key);
         }
-        assertThrows(HsmException.class, () -> hsm.open(other, AAD, blob));
+        assertThrows(SealedKeyIntegrityException.class, () -> hsm.open(other, AAD, blob));
     }
 
     @Test
@@ -112,8 +115,9 @@ class Pkcs11HsmTest {
         }
         hsm.destroyRootKey(root);
         assertFalse(hsm.containsRootKey(root));
-        HsmException e = assertThrows(HsmException.class, () -> hsm.open(root, AAD, blob));
-        assertTrue(e.getMessage().contains("not on the HSM token"), e.getMessage());
+        assertThrows(HsmKeyMissingException.class, () -> hsm.open(root, AAD, blob));
+        hsm.destroyRootKey(root);
+        assertFalse(hsm.containsRootKey(root), "destroying what is gone already is harmless");
     }
 
     /**
@@ -269,5 +273,59 @@ class Pkcs11HsmTest {
         HsmConfigurationException e = assertThrows(HsmConfigurationException.class, config::readPin);
         assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
         Files.delete(pinFile);
+    }
+
+    @Test
+    void twoKeysWithOneLabel_areReportedAsSuch_notAsAWrongPin() throws Exception {
+        Path directory = Path.of(System.getProperty("java.io.tmpdir"), "softhsm-duplicate-" + UUID.randomUUID());
+        Files.createDirectories(directory);
+        Path message = directory.resolve("message.txt");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), DuplicateLabelInAnotherJvm.class.getName(),
+                directory.toString(), message.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(directory).toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
+        assertEquals(3, process.exitValue(), output);
+        String text = Files.readString(message);
+        assertTrue(text.contains("keys cannot be listed") && text.contains("--delete-object"), text);
+        assertFalse(text.contains("refused the login"), text);
+    }
+
+    /**
+     * On a token of its own: two key stores that listed the token before either stored a key each store one under
+     * the same label (what two nodes racing used to do), then the appliance opens the token. Exits 3 with the
+     * message.
+     */
+    public static final class DuplicateLabelInAnotherJvm {
+        public static void main(String[] args) throws Exception {
+            HsmConfig config = SoftHsmToken.provision(Path.of(args[0]), "duplicate-test");
+            List<KeyStore> stores = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                Provider provider = Security.getProvider("SunPKCS11").configure("--name = Duplicate" + i
+                        + "\nlibrary = " + config.library() + "\n" + config.slotSelection() + "\n");
+                KeyStore store = KeyStore.getInstance("PKCS11", provider);
+                store.load(null, config.readPin());
+                stores.add(store);
+            }
+            for (KeyStore store : stores) {
+                javax.crypto.KeyGenerator generator = javax.crypto.KeyGenerator.getInstance("AES",
+                        store.getProvider());
+                generator.init(256);
+                try {
+                    store.setEntry("same-label", new KeyStore.SecretKeyEntry(generator.generateKey()), null);
+                } catch (java.security.KeyStoreException e) {
+                    // the second store notices, after writing, that the label was taken meanwhile
+                }
+            }
+            try (Pkcs11Hsm opened = Pkcs11Hsm.open(config)) {
+                System.exit(0);
+            } catch (HsmConfigurationException e) {
+                Files.writeString(Path.of(args[1]), e.getMessage());
+                System.exit(3);
+            }
+        }
     }
 }

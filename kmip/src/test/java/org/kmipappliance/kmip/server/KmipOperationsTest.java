@@ -292,7 +292,7 @@ class KmipOperationsTest {
             String id = create(kmip);
             // The root key's HSM object vanishes behind the appliance's back.
             TestHsm.hsm().destroyRootKey(
-                    fixture.custody.rootKeys().versionLabel(root.id(), 1));
+                    fixture.custody.rootKeys().hsmLabel(root.id(), 1));
             KmipException e = assertThrows(KmipException.class, () -> kmip.getKeyMaterial(id));
             assertEquals(ResultReason.CRYPTOGRAPHIC_FAILURE, e.reason());
             assertEquals("the HSM could not complete the operation", e.getMessage(), "no internals leak");
