@@ -1,21 +1,30 @@
 package org.kmipappliance.hsm.pkcs11;
 
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.kmipappliance.hsm.system.ChildProcesses;
+import org.kmipappliance.hsm.system.PrivateFiles;
 
 /**
  * A SoftHSM2 token of the appliance's own, in a directory: the embedded default HSM of a single node and the HSM
- * of the tests. On first use it writes the SoftHSM2 configuration, initialises a token with random PINs (kept in
- * files only the appliance's user can read) and remembers the token's slot.
+ * of the tests. On first use it writes the SoftHSM2 configuration, initialises a token with random PINs and
+ * remembers the token's slot. The user PIN is kept in a file only the appliance's user can read; the SO PIN is used
+ * once, to initialise the token, and never stored: its only other use would be to reset a lost user PIN, and the
+ * user PIN file is part of the state that a backup keeps anyway. Neither PIN ever appears in a command line or an
+ * environment, where /proc would show it to other users: softhsm2-util reads PINs from a terminal only, so it runs
+ * on a pseudo-terminal that script(1) provides and each PIN is typed when its prompt appears.
  *
  * <p>libsofthsm2 reads {@code SOFTHSM2_CONF} from the environment when the JVM first touches it, and Java cannot
  * set environment variables, so the process must be started with it (bin/kmip-appliance and the build do that).
@@ -28,7 +37,9 @@ public final class SoftHsmToken {
             Path.of("/usr/lib64/softhsm/libsofthsm2.so"));
 
     private static final Pattern ASSIGNED_SLOT = Pattern.compile("reassigned to slot (\\d+)");
+    private static final Pattern SAFE_LABEL = Pattern.compile("[A-Za-z0-9._-]{1,32}");
     private static final int PIN_BYTES = 16;
+    private static final Duration INITIALISATION_TIMEOUT = Duration.ofSeconds(60);
 
     private SoftHsmToken() {
     }
@@ -52,6 +63,8 @@ public final class SoftHsmToken {
         Path pinFile = config.resolveSibling("user-pin");
         Path slotFile = config.resolveSibling("slot");
         try {
+            // Earlier versions kept the SO PIN; nothing needs it, so it does not stay on disk.
+            Files.deleteIfExists(config.resolveSibling("so-pin"));
             if (!Files.exists(slotFile)) {
                 initialise(config, label, pinFile, slotFile);
             }
@@ -71,45 +84,114 @@ public final class SoftHsmToken {
     }
 
     private static void initialise(Path config, String label, Path pinFile, Path slotFile) throws IOException {
-        Path directory = config.getParent();
+        if (!SAFE_LABEL.matcher(label).matches()) {
+            throw new IllegalArgumentException("a token label is 1 to 32 letters, digits, '.', '_' and '-'");
+        }
+        Path directory = PrivateFiles.directory(config.getParent());
         Path tokens = directory.resolve("tokens");
         Files.createDirectories(tokens);
-        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
         Files.writeString(config, "directories.tokendir = " + tokens + "\n"
                 + "objectstore.backend = file\n"
                 + "log.level = ERROR\n"
                 + "slots.removable = false\n", StandardCharsets.US_ASCII);
-        String userPin = writeSecret(pinFile);
-        String soPin = writeSecret(config.resolveSibling("so-pin"));
-        ProcessBuilder init = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", label,
-                "--so-pin", soPin, "--pin", userPin).redirectErrorStream(true);
-        init.environment().put("SOFTHSM2_CONF", config.toString());
-        Process process = init.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw new HsmConfigurationException("softhsm2-util could not initialise a token in " + tokens + ": "
-                        + output.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HsmConfigurationException("interrupted while initialising the SoftHSM2 token");
-        }
+        String userPin = randomPin();
+        String soPin = randomPin();
+        String output = initialiseToken(config, label, soPin, userPin);
         Matcher slot = ASSIGNED_SLOT.matcher(output);
         if (!slot.find()) {
             throw new HsmConfigurationException("softhsm2-util did not say which slot the new token got: "
                     + output.strip());
         }
+        PrivateFiles.write(pinFile, userPin + "\n");
         Files.writeString(slotFile, slot.group(1) + "\n", StandardCharsets.US_ASCII);
     }
 
-    private static String writeSecret(Path file) throws IOException {
+    /** Runs softhsm2-util --init-token on a pseudo-terminal and types each PIN at its prompt; returns what it said. */
+    private static String initialiseToken(Path config, String label, String soPin, String userPin)
+            throws IOException {
+        ProcessBuilder builder = ChildProcesses.builder(List.of("script", "-q", "-e", "-c",
+                "softhsm2-util --init-token --free --label " + label, "/dev/null"),
+                Map.of("SOFTHSM2_CONF", config.toString()));
+        Process process;
+        try {
+            process = builder.redirectErrorStream(true).start();
+        } catch (IOException e) {
+            throw new HsmConfigurationException("cannot run script(1), which gives softhsm2-util the terminal it "
+                    + "reads PINs from; install util-linux (Debian: bsdutils)", e);
+        }
+        PromptReader prompts = new PromptReader(process);
+        try (Writer terminal = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
+            for (String[] answer : new String[][] {{"enter SO PIN:", soPin}, {"reenter SO PIN:", soPin},
+                    {"enter user PIN:", userPin}, {"reenter user PIN:", userPin}}) {
+                prompts.await(answer[0], INITIALISATION_TIMEOUT);
+                terminal.write(answer[1] + "\r");
+                terminal.flush();
+            }
+            if (!process.waitFor(INITIALISATION_TIMEOUT.toSeconds(), TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new HsmConfigurationException("softhsm2-util could not initialise a token with "
+                        + config + ": " + prompts.text().strip());
+            }
+            return prompts.finish();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HsmConfigurationException("interrupted while initialising the SoftHSM2 token");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** What a program prints on its terminal, read as it comes, so we can wait for a prompt. */
+    private static final class PromptReader {
+        private final StringBuilder text = new StringBuilder();
+        private final Thread reader;
+
+        PromptReader(Process process) {
+            reader = Thread.ofVirtual().start(() -> {
+                try (var output = process.getInputStream()) {
+                    byte[] buffer = new byte[256];
+                    for (int read = output.read(buffer); read >= 0; read = output.read(buffer)) {
+                        synchronized (text) {
+                            text.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
+                            text.notifyAll();
+                        }
+                    }
+                } catch (IOException e) {
+                    // the program ended; what it said is in text
+                }
+            });
+        }
+
+        void await(String prompt, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (text) {
+                while (text.indexOf(prompt) < 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || !reader.isAlive() && text.indexOf(prompt) < 0) {
+                        throw new HsmConfigurationException("softhsm2-util did not ask for the "
+                                + prompt.replace(":", "") + ": " + text.toString().strip());
+                    }
+                    text.wait(Math.max(1, left / 1_000_000));
+                }
+                // Later prompts are looked for only in what comes after this one.
+                text.delete(0, text.indexOf(prompt) + prompt.length());
+            }
+        }
+
+        String text() {
+            synchronized (text) {
+                return text.toString();
+            }
+        }
+
+        String finish() throws InterruptedException {
+            reader.join(Duration.ofSeconds(10));
+            return text();
+        }
+    }
+
+    private static String randomPin() {
         byte[] random = new byte[PIN_BYTES];
         new SecureRandom().nextBytes(random);
-        String secret = HexFormat.of().formatHex(random);
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, secret + "\n", StandardCharsets.US_ASCII);
-        return secret;
+        return HexFormat.of().formatHex(random);
     }
 }
