@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +21,7 @@ import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
 import org.kmipappliance.hsm.pkcs11.TokenLabels;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.store.EmbeddedPostgresServer;
+import org.kmipappliance.hsm.system.PrivateFiles;
 import org.kmipappliance.kmip.server.KmipServer;
 import org.kmipappliance.kmip.server.KmipServerConfig;
 import org.kmipappliance.kmip.server.RequestProcessor;
@@ -55,7 +55,7 @@ public final class Appliance implements AutoCloseable {
     public static Appliance start(ApplianceConfig config, Path stateDirectory) {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
-            createPrivateDirectory(stateDirectory);
+            PrivateFiles.directory(stateDirectory);
             Pkcs11Hsm hsm = Pkcs11Hsm.open(hsmConfig(config.hsm(), stateDirectory));
             opened.push(hsm);
             Metrics metrics = new Metrics();
@@ -116,15 +116,6 @@ public final class Appliance implements AutoCloseable {
         }
         return CustodyDatabase.connect(database.jdbcUrl(), database.user(), password, database.maxConnections(),
                 metrics);
-    }
-
-    static void createPrivateDirectory(Path directory) {
-        try {
-            Files.createDirectories(directory);
-            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the state directory " + directory, e);
-        }
     }
 
     public KeyCustody custody() {

@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemFiles;
+import org.kmipappliance.hsm.system.PrivateFiles;
 
 /**
  * The appliance's certificate authority and the TLS server certificate of both listeners, kept in
@@ -36,12 +36,7 @@ final class AppliancePki {
     }
 
     static AppliancePki loadOrCreate(Path directory, List<String> hostnames, List<String> ipAddresses) {
-        try {
-            Files.createDirectories(directory);
-            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + directory, e);
-        }
+        PrivateFiles.directory(directory);
         Path caFile = directory.resolve("ca.pem");
         Path caKeyFile = directory.resolve("ca-key.pem");
         CertificateAuthority authority;

@@ -5,18 +5,19 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.EnumSet;
 import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.Instance;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipAdapter;
+import org.kmipappliance.hsm.Requester;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.RootKey;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.PemFiles;
+import org.kmipappliance.hsm.system.PrivateFiles;
 import org.kmipappliance.kmip.client.PyKmipConfig;
 
 /**
@@ -39,26 +40,28 @@ final class Demo {
         }
     }
 
+    /** Who the demo's set-up is in the audit trail. */
+    private static final Requester DEMO = Requester.system("demo");
+
     private Demo() {
     }
 
     static Setup prepare(Appliance appliance, String kmipHost) {
         KeyCustody custody = appliance.custody();
-        Path directory = appliance.stateDirectory().resolve("demo");
-        Appliance.createPrivateDirectory(directory);
+        Path directory = PrivateFiles.directory(appliance.stateDirectory().resolve("demo"));
         Instance instance = custody.access().findInstanceByName(INSTANCE)
-                .orElseGet(() -> custody.access().createInstance(INSTANCE));
+                .orElseGet(() -> custody.access().createInstance(INSTANCE, DEMO));
         String token = apiToken(custody, instance, directory.resolve("admin-api-token"));
         RootKey rootKey = custody.rootKeys().list(instance.id(), 200, 0).items().stream()
                 .filter(key -> key.name().equals(ROOT_KEY)).findFirst()
                 .orElseGet(() -> custody.rootKeys().create(instance.id(), ROOT_KEY, "root key of the demo adapter",
-                        "demo"));
+                        DEMO));
         KmipAdapter adapter;
         try {
             adapter = custody.adapters().get(instance.id(), ADAPTER);
         } catch (CustodyException notYet) {
             adapter = custody.adapters().create(instance.id(), ADAPTER, "adapter of the demo",
-                    KmipAdapter.NATIVE_PROFILE, rootKey.id().toString(), "demo");
+                    KmipAdapter.NATIVE_PROFILE, rootKey.id().toString(), DEMO);
         }
         Path certificate = directory.resolve("client.pem");
         Path key = directory.resolve("client-key.pem");
@@ -71,7 +74,7 @@ final class Demo {
         String fingerprint = PemCertificates.sha256Fingerprint(PemFiles.readCertificate(certificate));
         if (custody.certificates().identify(fingerprint).isEmpty()) {
             custody.certificates().add(instance.id(), adapter.name(), CLIENT_CERTIFICATE,
-                    PemCertificates.toPem(PemFiles.readCertificate(certificate)), "demo");
+                    PemCertificates.toPem(PemFiles.readCertificate(certificate)), DEMO);
         }
         Path config = directory.resolve("pykmip.conf");
         PyKmipConfig.write(config, kmipHost, appliance.kmipPort(), certificate, key, appliance.caCertificateFile(),
@@ -109,10 +112,8 @@ final class Demo {
                 }
             }
             String issued = custody.access().issueToken(instance.id(), "demo administrator",
-                    EnumSet.of(Role.MANAGER), null).secret();
-            Files.deleteIfExists(file);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, issued + "\n", StandardCharsets.US_ASCII);
+                    EnumSet.of(Role.MANAGER), null, DEMO).secret();
+            PrivateFiles.write(file, issued + "\n");
             return issued;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the demo API token in " + file, e);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,6 +44,7 @@ import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.hsm.pki.TlsContexts;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.store.EmbeddedPostgresServer;
+import org.kmipappliance.hsm.testing.LogCapture;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.kmip.client.KmipClient;
@@ -77,8 +79,8 @@ class WalkingSkeletonTest {
         Files.createDirectories(CLIENT);
         logs = LogCapture.install();
         appliance = start();
-        instance = appliance.custody().access().createInstance("e2e");
-        token = appliance.custody().access().issueToken(instance.id(), "e2e admin", EnumSet.of(Role.MANAGER), null)
+        instance = appliance.custody().access().createInstance("e2e", TESTER);
+        token = appliance.custody().access().issueToken(instance.id(), "e2e admin", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
     }
 

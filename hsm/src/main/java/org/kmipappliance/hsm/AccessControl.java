@@ -31,25 +31,30 @@ public final class AccessControl {
     private static final int TOKEN_RANDOM_BYTES = 32;
 
     private final DSLContext dsl;
+    private final AuditLog audit;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    AccessControl(DSLContext dsl, Clock clock) {
+    AccessControl(DSLContext dsl, AuditLog audit, Clock clock) {
         this.dsl = dsl;
+        this.audit = audit;
         this.clock = clock;
     }
 
-    public Instance createInstance(String name) {
+    public Instance createInstance(String name, Requester requester) {
         if (name == null || name.isBlank() || name.length() > 100) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "name",
                     "an instance name must be 1 to 100 characters");
         }
-        InstancesRecord row = dsl.newRecord(INSTANCES);
-        row.setId(UUID.randomUUID());
-        row.setName(name);
-        row.setCreatedAt(Timestamps.now(clock));
-        row.store();
-        return toInstance(row);
+        return dsl.transactionResult(tx -> {
+            InstancesRecord row = tx.dsl().newRecord(INSTANCES);
+            row.setId(UUID.randomUUID());
+            row.setName(name);
+            row.setCreatedAt(Timestamps.now(clock));
+            row.store();
+            audit.recordChange(tx.dsl(), requester, "instance.create", row.getId().toString(), name);
+            return toInstance(row);
+        });
     }
 
     public Optional<Instance> findInstance(UUID id) {
@@ -66,7 +71,8 @@ public final class AccessControl {
     }
 
     /** Issues a token with {@code roles} on the instance; the secret is in the result and nowhere else. */
-    public IssuedApiToken issueToken(UUID instanceId, String description, Set<Role> roles, Instant expiresAt) {
+    public IssuedApiToken issueToken(UUID instanceId, String description, Set<Role> roles, Instant expiresAt,
+                                     Requester requester) {
         if (findInstance(instanceId).isEmpty()) {
             throw new CustodyException(CustodyException.Failure.INSTANCE_NOT_FOUND, "instance " + instanceId
                     + " does not exist");
@@ -86,7 +92,11 @@ public final class AccessControl {
         row.setRoles(roles.stream().map(Role::displayName).sorted().collect(Collectors.joining(",")));
         row.setCreatedAt(Timestamps.now(clock));
         row.setExpiresAt(expiresAt == null ? null : OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC));
-        row.store();
+        dsl.transaction(tx -> {
+            tx.dsl().executeInsert(row);
+            audit.recordChange(tx.dsl(), requester, "api_token.create", row.getId().toString(), "roles "
+                    + row.getRoles() + (expiresAt == null ? "" : ", expires " + expiresAt));
+        });
         return new IssuedApiToken(row.getId(), instanceId, secret);
     }
 
@@ -118,15 +128,18 @@ public final class AccessControl {
     }
 
     /** Revokes a token of the instance: it stops authenticating at once. Revoking twice is harmless. */
-    public void revokeToken(UUID instanceId, UUID tokenId) {
-        int found = dsl.update(API_TOKENS).set(API_TOKENS.REVOKED_AT, DSL.coalesce(API_TOKENS.REVOKED_AT,
-                        DSL.val(Timestamps.now(clock))))
-                .where(API_TOKENS.ID.eq(tokenId).and(API_TOKENS.INSTANCE_ID.eq(instanceId)))
-                .execute();
-        if (found == 0) {
-            throw new CustodyException(CustodyException.Failure.TOKEN_NOT_FOUND, "API token " + tokenId
-                    + " does not exist in this instance");
-        }
+    public void revokeToken(UUID instanceId, UUID tokenId, Requester requester) {
+        dsl.transaction(tx -> {
+            int found = tx.dsl().update(API_TOKENS).set(API_TOKENS.REVOKED_AT, DSL.coalesce(API_TOKENS.REVOKED_AT,
+                            DSL.val(Timestamps.now(clock))))
+                    .where(API_TOKENS.ID.eq(tokenId).and(API_TOKENS.INSTANCE_ID.eq(instanceId)))
+                    .execute();
+            if (found == 0) {
+                throw new CustodyException(CustodyException.Failure.TOKEN_NOT_FOUND, "API token " + tokenId
+                        + " does not exist in this instance");
+            }
+            audit.recordChange(tx.dsl(), requester, "api_token.revoke", tokenId.toString(), null);
+        });
     }
 
     private static Set<Role> parseRoles(String roles) {

@@ -3,45 +3,134 @@ package org.kmipappliance.hsm;
 import static org.kmipappliance.hsm.store.jooq.Tables.AUDIT_EVENTS;
 
 import java.time.Clock;
-import java.util.UUID;
 import org.jooq.DSLContext;
 
 /**
- * The audit trail: who did what to which object, and how it ended, in PostgreSQL and in the log (logger
- * {@code org.kmipappliance.audit}). Never given key material.
+ * The audit trail: who did what to which object, from where, and how it ended, in PostgreSQL and in the log
+ * (logger {@code org.kmipappliance.audit}). Never given key material.
+ *
+ * <p>A change and its event commit together: custody writes the event in the change's own transaction
+ * ({@link #recordChange}), so an event that cannot be written fails the change. What custody did not record (a read,
+ * a refusal, a failure) the tier records in a transaction of its own ({@link #record}). Every field is cut to its
+ * column and stripped of control characters first, so no client-supplied value can fail the insert or forge a
+ * log line.
  */
 public final class AuditLog {
     private static final System.Logger LOG = System.getLogger("org.kmipappliance.audit");
-    private static final int MAX_DETAIL = 1024;
+    public static final String SUCCESS = "success";
+    /**
+     * Events of callers the appliance could not identify (refused handshakes, requests without a valid token) kept
+     * per minute; the rest are counted and summed up in one event, so nobody without credentials can grow the table
+     * or the log without bound.
+     */
+    static final int UNIDENTIFIED_PER_MINUTE = 120;
 
     private final DSLContext dsl;
     private final Clock clock;
+    private long unidentifiedMinute;
+    private int unidentifiedThisMinute;
+    private int unidentifiedSuppressed;
 
     AuditLog(DSLContext dsl, Clock clock) {
         this.dsl = dsl;
         this.clock = clock;
     }
 
-    /** One event. {@code detail} is cut to 1024 characters. */
-    public void record(String actor, UUID instanceId, UUID adapterId, String action, String target, String outcome,
-                       String detail) {
-        String shortDetail = detail == null || detail.length() <= MAX_DETAIL ? detail : detail.substring(0, MAX_DETAIL);
-        LOG.log(System.Logger.Level.INFO, "{0} {1} {2} by {3} (adapter {4}){5}", action, target == null ? "-" : target,
-                outcome, actor, adapterId == null ? "-" : adapterId, shortDetail == null ? "" : ": " + shortDetail);
-        dsl.insertInto(AUDIT_EVENTS)
+    /** Records a change in {@code tx}, the transaction that makes it, and marks the requester as recorded. */
+    void recordChange(DSLContext tx, Requester requester, String action, String target, String detail) {
+        insert(tx, requester, action, target, SUCCESS, detail);
+        requester.markRecorded();
+    }
+
+    /** Records what a tier saw, in a transaction of its own; if it cannot be written, this throws. */
+    public void record(Requester requester, String action, String target, String outcome, String detail) {
+        insert(dsl, requester, action, target, outcome, detail);
+    }
+
+    /** The same for a caller the appliance could not identify, within {@link #UNIDENTIFIED_PER_MINUTE}. */
+    public void recordUnidentified(Requester requester, String action, String target, String outcome,
+                                   String detail) {
+        int suppressedBefore;
+        synchronized (this) {
+            long minute = clock.instant().getEpochSecond() / 60;
+            suppressedBefore = minute != unidentifiedMinute ? unidentifiedSuppressed : 0;
+            if (minute != unidentifiedMinute) {
+                unidentifiedMinute = minute;
+                unidentifiedThisMinute = 0;
+                unidentifiedSuppressed = 0;
+            }
+            if (++unidentifiedThisMinute > UNIDENTIFIED_PER_MINUTE) {
+                unidentifiedSuppressed++;
+                return;
+            }
+        }
+        if (suppressedBefore > 0) {
+            Requester appliance = Requester.system("audit");
+            String summary = suppressedBefore + " more events of unidentified callers in the previous minute were "
+                    + "not recorded one by one";
+            insert(dsl, appliance, "audit.suppressed", null, "suppressed", summary);
+            log(appliance, "audit.suppressed", null, "suppressed", summary);
+        }
+        insert(dsl, requester, action, target, outcome, detail);
+        log(requester, action, target, outcome, detail);
+    }
+
+    private void insert(DSLContext context, Requester requester, String action, String target, String outcome,
+                        String detail) {
+        context.insertInto(AUDIT_EVENTS)
                 .set(AUDIT_EVENTS.OCCURRED_AT, Timestamps.now(clock))
-                .set(AUDIT_EVENTS.ACTOR, actor)
-                .set(AUDIT_EVENTS.INSTANCE_ID, instanceId)
-                .set(AUDIT_EVENTS.ADAPTER_ID, adapterId)
-                .set(AUDIT_EVENTS.ACTION, action)
-                .set(AUDIT_EVENTS.TARGET, target)
-                .set(AUDIT_EVENTS.OUTCOME, outcome)
-                .set(AUDIT_EVENTS.DETAIL, shortDetail)
+                .set(AUDIT_EVENTS.CHANNEL, requester.channel().label())
+                .set(AUDIT_EVENTS.ACTOR, bounded(requester.actor(), AUDIT_EVENTS.ACTOR.getDataType().length()))
+                .set(AUDIT_EVENTS.ACTOR_ID, bounded(requester.actorId(), AUDIT_EVENTS.ACTOR_ID.getDataType().length()))
+                .set(AUDIT_EVENTS.REGISTERED_BY, bounded(requester.registeredBy(),
+                        AUDIT_EVENTS.REGISTERED_BY.getDataType().length()))
+                .set(AUDIT_EVENTS.INSTANCE_ID, requester.instanceId())
+                .set(AUDIT_EVENTS.ADAPTER_ID, requester.adapterId())
+                .set(AUDIT_EVENTS.PEER, bounded(requester.peer(), AUDIT_EVENTS.PEER.getDataType().length()))
+                .set(AUDIT_EVENTS.CORRELATION_ID, bounded(requester.correlationId(),
+                        AUDIT_EVENTS.CORRELATION_ID.getDataType().length()))
+                .set(AUDIT_EVENTS.ACTION, bounded(action, AUDIT_EVENTS.ACTION.getDataType().length()))
+                .set(AUDIT_EVENTS.TARGET, bounded(target, AUDIT_EVENTS.TARGET.getDataType().length()))
+                .set(AUDIT_EVENTS.OUTCOME, bounded(outcome, AUDIT_EVENTS.OUTCOME.getDataType().length()))
+                .set(AUDIT_EVENTS.DETAIL, bounded(detail, AUDIT_EVENTS.DETAIL.getDataType().length()))
                 .execute();
+    }
+
+    /**
+     * The log line of an event, one line whatever the fields hold: tiers write it for every request once its outcome
+     * is known.
+     */
+    public static void log(Requester requester, String action, String target, String outcome, String detail) {
+        LOG.log(System.Logger.Level.INFO, "{0} {1} {2} by {3} {4}{5}{6} instance={7} adapter={8} correlation={9}{10}",
+                action, target == null ? "-" : clean(target), clean(outcome), requester.channel().label(),
+                clean(requester.actor()),
+                requester.registeredBy() == null ? "" : " (registered by " + clean(requester.registeredBy()) + ")",
+                requester.peer() == null ? "" : " from " + clean(requester.peer()),
+                requester.instanceId() == null ? "-" : requester.instanceId(),
+                requester.adapterId() == null ? "-" : requester.adapterId(),
+                requester.correlationId() == null ? "-" : clean(requester.correlationId()),
+                detail == null ? "" : ": " + clean(bounded(detail, 1024)));
     }
 
     /** How many events name {@code target}, for tests and diagnostics. */
     public int countFor(String target) {
         return dsl.fetchCount(AUDIT_EVENTS, AUDIT_EVENTS.TARGET.eq(target));
+    }
+
+    /** {@code value} cut to {@code length} characters, control characters shown as '?'. */
+    static String bounded(String value, int length) {
+        if (value == null) {
+            return null;
+        }
+        String cleaned = clean(value);
+        return cleaned.length() <= length ? cleaned : cleaned.substring(0, length - 1) + "…";
+    }
+
+    private static String clean(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        value.codePoints().forEach(c -> out.appendCodePoint(Character.isISOControl(c)
+                || Character.getType(c) == Character.LINE_SEPARATOR
+                || Character.getType(c) == Character.PARAGRAPH_SEPARATOR ? '?' : c));
+        return out.toString();
     }
 }

@@ -22,17 +22,21 @@ public final class ClientCertificates {
     private final DSLContext dsl;
     private final KmipAdapters adapters;
     private final CertificateRemovals removals;
+    private final AuditLog audit;
     private final Clock clock;
 
-    ClientCertificates(DSLContext dsl, KmipAdapters adapters, CertificateRemovals removals, Clock clock) {
+    ClientCertificates(DSLContext dsl, KmipAdapters adapters, CertificateRemovals removals, AuditLog audit,
+                       Clock clock) {
         this.dsl = dsl;
         this.adapters = adapters;
         this.removals = removals;
+        this.audit = audit;
         this.clock = clock;
     }
 
     /** Registers a PEM certificate to the adapter; it is usable on the KMIP port as soon as this returns. */
-    public ClientCertificate add(UUID instanceId, String adapterIdOrName, String name, String pem, String actor) {
+    public ClientCertificate add(UUID instanceId, String adapterIdOrName, String name, String pem,
+                                 Requester requester) {
         KmipAdapter adapter = adapters.get(instanceId, adapterIdOrName);
         X509Certificate certificate;
         try {
@@ -67,7 +71,7 @@ public final class ClientCertificates {
             row.setCertificatePem(PemCertificates.toPem(certificate));
             row.setSha256Fingerprint(fingerprint);
             row.setCreatedAt(Timestamps.now(clock));
-            row.setCreatedBy(actor);
+            row.setCreatedBy(requester.actor());
             try {
                 row.store();
             } catch (IntegrityConstraintViolationException e) {
@@ -75,6 +79,8 @@ public final class ClientCertificates {
                 throw new CustodyException(CustodyException.Failure.CERTIFICATE_ALREADY_REGISTERED, "certificate",
                         "this certificate is already registered to an adapter");
             }
+            audit.recordChange(tx.dsl(), requester, "kmip_certificate.create", row.getId().toString(),
+                    "SHA-256 " + fingerprint + " for adapter " + adapter.id());
             return toCertificate(row);
         });
     }
@@ -103,9 +109,14 @@ public final class ClientCertificates {
     }
 
     /** Deletes a certificate; returns its fingerprint so open KMIP connections that use it can be closed. */
-    public String delete(UUID instanceId, String adapterIdOrName, String idOrName) {
+    public String delete(UUID instanceId, String adapterIdOrName, String idOrName, Requester requester) {
         ClientCertificate certificate = get(instanceId, adapterIdOrName, idOrName);
-        dsl.deleteFrom(KMIP_CLIENT_CERTIFICATES).where(KMIP_CLIENT_CERTIFICATES.ID.eq(certificate.id())).execute();
+        dsl.transaction(tx -> {
+            tx.dsl().deleteFrom(KMIP_CLIENT_CERTIFICATES).where(KMIP_CLIENT_CERTIFICATES.ID.eq(certificate.id()))
+                    .execute();
+            audit.recordChange(tx.dsl(), requester, "kmip_certificate.delete", certificate.id().toString(),
+                    "SHA-256 " + certificate.sha256Fingerprint());
+        });
         removals.publish(List.of(certificate.sha256Fingerprint()));
         return certificate.sha256Fingerprint();
     }
@@ -113,11 +124,13 @@ public final class ClientCertificates {
     /** Who a KMIP client is, from the SHA-256 fingerprint of its certificate; empty if it is not registered. */
     public Optional<KmipCaller> identify(String sha256Fingerprint) {
         return dsl.select(KMIP_CLIENT_CERTIFICATES.ID, KMIP_CLIENT_CERTIFICATES.NAME, KMIP_ADAPTERS.ID,
-                        KMIP_ADAPTERS.INSTANCE_ID)
+                        KMIP_ADAPTERS.INSTANCE_ID, KMIP_CLIENT_CERTIFICATES.CREATED_BY)
                 .from(KMIP_CLIENT_CERTIFICATES)
                 .join(KMIP_ADAPTERS).on(KMIP_ADAPTERS.ID.eq(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID))
                 .where(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT.eq(sha256Fingerprint))
-                .fetchOptional(row -> new KmipCaller(row.value1(), row.value2(), row.value3(), row.value4()));
+                .fetchOptional(row -> new KmipCaller(row.value1(), row.value2(), row.value3(), row.value4(),
+                        row.value5(), Requester.kmip(row.value1(), row.value2(), row.value5(), row.value4(),
+                                row.value3(), null, null)));
     }
 
     private static CustodyException nameTaken(String name) {

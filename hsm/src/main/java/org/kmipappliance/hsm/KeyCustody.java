@@ -53,15 +53,15 @@ public final class KeyCustody implements AutoCloseable {
         this.metrics = database.metrics();
         this.hsm = new TimedHsm(hsm, metrics, hsmSessions);
         this.database = database;
-        this.access = new AccessControl(database.dsl(), clock);
+        this.audit = new AuditLog(database.dsl(), clock);
+        this.access = new AccessControl(database.dsl(), audit, clock);
         this.intents = new HsmObjectIntents(database.dsl(), this.hsm, clock);
-        this.rootKeys = new RootKeys(database.dsl(), this.hsm, intents, clock, policy);
-        this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, clock);
-        this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, clock);
-        this.objects = new KmipObjects(database.dsl(), this.hsm, adapters, clock);
+        this.rootKeys = new RootKeys(database.dsl(), this.hsm, intents, audit, clock, policy);
+        this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, audit, clock);
+        this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, audit, clock);
+        this.objects = new KmipObjects(database.dsl(), this.hsm, adapters, audit, clock);
         this.rewrap = new RootKeyRewrap(database.dsl(), this.hsm, rootKeys, clock);
         rootKeys.useRewrap(rewrap);
-        this.audit = new AuditLog(database.dsl(), clock);
     }
 
     /** Where the KMIP tier learns that certificates were removed. */

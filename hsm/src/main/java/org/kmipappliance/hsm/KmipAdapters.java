@@ -24,17 +24,19 @@ public final class KmipAdapters {
     private final DSLContext dsl;
     private final RootKeys rootKeys;
     private final CertificateRemovals removals;
+    private final AuditLog audit;
     private final Clock clock;
 
-    KmipAdapters(DSLContext dsl, RootKeys rootKeys, CertificateRemovals removals, Clock clock) {
+    KmipAdapters(DSLContext dsl, RootKeys rootKeys, CertificateRemovals removals, AuditLog audit, Clock clock) {
         this.dsl = dsl;
         this.rootKeys = rootKeys;
         this.removals = removals;
+        this.audit = audit;
         this.clock = clock;
     }
 
     public KmipAdapter create(UUID instanceId, String name, String description, String profile, String rootKeyId,
-                              String actor) {
+                              Requester requester) {
         if (!KmipAdapter.NATIVE_PROFILE.equals(profile)) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "profile",
                     "the profile must be " + KmipAdapter.NATIVE_PROFILE);
@@ -69,10 +71,11 @@ public final class KmipAdapters {
                 row.setProfile(profile);
                 row.setRootKeyId(rootKey.id());
                 row.setCreatedAt(now);
-                row.setCreatedBy(actor);
+                row.setCreatedBy(requester.actor());
                 row.setUpdatedAt(now);
-                row.setUpdatedBy(actor);
+                row.setUpdatedBy(requester.actor());
                 row.store();
+                audit.recordChange(tx.dsl(), requester, "kmip_adapter.create", row.getId().toString(), checkedName);
                 return toAdapter(row);
             });
         } catch (IntegrityConstraintViolationException e) {
@@ -110,7 +113,7 @@ public final class KmipAdapters {
      * Deletes an adapter that has no live KMIP objects: its certificates stop working and the metadata of its
      * destroyed objects is purged with it. Returns the fingerprints of the certificates that were removed.
      */
-    public List<String> delete(UUID instanceId, String idOrName) {
+    public List<String> delete(UUID instanceId, String idOrName, Requester requester) {
         KmipAdapter adapter = get(instanceId, idOrName);
         List<String> fingerprints = dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
@@ -132,6 +135,8 @@ public final class KmipAdapters {
             t.deleteFrom(KMIP_OBJECT_ATTRIBUTES).where(KMIP_OBJECT_ATTRIBUTES.ADAPTER_ID.eq(adapter.id())).execute();
             t.deleteFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ADAPTER_ID.eq(adapter.id())).execute();
             t.deleteFrom(KMIP_ADAPTERS).where(KMIP_ADAPTERS.ID.eq(adapter.id())).execute();
+            audit.recordChange(t, requester, "kmip_adapter.delete", adapter.id().toString(), adapter.name() + ", "
+                    + removed.size() + " certificate(s) removed");
             return removed;
         });
         removals.publish(fingerprints);

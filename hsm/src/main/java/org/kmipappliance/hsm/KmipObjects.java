@@ -51,12 +51,14 @@ public final class KmipObjects {
     private final DSLContext dsl;
     private final TimedHsm hsm;
     private final KmipAdapters adapters;
+    private final AuditLog audit;
     private final Clock clock;
 
-    KmipObjects(DSLContext dsl, TimedHsm hsm, KmipAdapters adapters, Clock clock) {
+    KmipObjects(DSLContext dsl, TimedHsm hsm, KmipAdapters adapters, AuditLog audit, Clock clock) {
         this.dsl = dsl;
         this.hsm = hsm;
         this.adapters = adapters;
+        this.audit = audit;
         this.clock = clock;
     }
 
@@ -127,6 +129,9 @@ public final class KmipObjects {
                 for (ObjectAttribute attribute : request.attributes()) {
                     insertAttribute(t, id, adapter.id(), attribute, attribute.index());
                 }
+                audit.recordChange(t, caller.requester(), "kmip.create", id.toString(), "AES-"
+                        + request.lengthBits() + " sealed under root key " + rootKey.id() + " version "
+                        + row.getRootKeyVersion());
             });
         }
         return toObject(row);
@@ -182,6 +187,7 @@ public final class KmipObjects {
             insertAttribute(t, objectId, object.getAdapterId(), attribute, index);
             touch(object, caller.certificateId(), caller.subject());
             object.store();
+            audit.recordChange(t, caller.requester(), "kmip.add_attribute", objectId.toString(), attribute.name());
             return index;
         });
     }
@@ -195,49 +201,52 @@ public final class KmipObjects {
      */
     public KmipObject transition(KmipCaller caller, UUID objectId, LifecycleEvent event, Integer revocationReason,
                                  String revocationMessage, Instant compromiseOccurrenceDate) {
-        return transition(caller.adapterId(), objectId, event, revocationReason, revocationMessage,
-                compromiseOccurrenceDate, caller.certificateId(), caller.subject());
-    }
-
-    /** A transition by a KMIP client (with its certificate) or an API caller (certificate null). */
-    private KmipObject transition(UUID adapterId, UUID objectId, LifecycleEvent event, Integer revocationReason,
-                                  String revocationMessage, Instant compromiseOccurrenceDate, UUID actorCertificate,
-                                  String actor) {
         return dsl.transactionResult(tx -> {
-            KmipObjectsRecord object = load(tx.dsl(), adapterId, objectId, true);
-            ObjectState from = ObjectState.ofCode(object.getState());
-            ObjectState to = ObjectLifecycle.next(from, event).orElseThrow(() -> new CustodyException(
-                    CustodyException.Failure.STATE_FORBIDS, "object " + objectId + " is "
-                    + from.name().replace('_', '-').toLowerCase() + "; " + event.name().replace('_', ' ').toLowerCase()
-                    + " is not permitted in that state"));
-            OffsetDateTime now = Timestamps.now(clock);
-            switch (event) {
-                case ACTIVATE -> object.setActivationDate(now);
-                case REVOKE_COMPROMISED -> {
-                    object.setCompromiseDate(now);
-                    object.setCompromiseOccurrenceDate(compromiseOccurrenceDate != null
-                            ? toTime(compromiseOccurrenceDate) : object.getCreatedAt());
-                    object.setRevocationReason(revocationReason.shortValue());
-                    object.setRevocationMessage(revocationMessage);
-                }
-                case REVOKE_OTHER -> {
-                    object.setDeactivationDate(now);
-                    object.setRevocationReason(revocationReason.shortValue());
-                    object.setRevocationMessage(revocationMessage);
-                }
-                case DESTROY -> {
-                    // Crypto-erase: without the blob nothing can ever open this key again.
-                    object.setSealedMaterial(null);
-                    object.setDestroyedAt(now);
-                    object.setDestroyedByCertId(actorCertificate);
-                    object.setDestroyedBy(actor);
-                }
-            }
-            object.setState((short) to.code());
-            touch(object, actorCertificate, actor);
+            KmipObjectsRecord object = load(tx.dsl(), caller.adapterId(), objectId, true);
+            apply(object, event, revocationReason, revocationMessage, compromiseOccurrenceDate,
+                    caller.certificateId(), caller.subject());
             object.store();
+            audit.recordChange(tx.dsl(), caller.requester(), "kmip." + event.operation(), objectId.toString(),
+                    revocationReason == null ? null : "revocation reason " + revocationReason);
             return toObject(object);
         });
+    }
+
+    /** Moves the record along the state table (KMIP 1.4 section 3.22); the caller stores it. */
+    private void apply(KmipObjectsRecord object, LifecycleEvent event, Integer revocationReason,
+                       String revocationMessage, Instant compromiseOccurrenceDate, UUID actorCertificate,
+                       String actor) {
+        UUID objectId = object.getId();
+        ObjectState from = ObjectState.ofCode(object.getState());
+        ObjectState to = ObjectLifecycle.next(from, event).orElseThrow(() -> new CustodyException(
+                CustodyException.Failure.STATE_FORBIDS, "object " + objectId + " is "
+                + from.name().replace('_', '-').toLowerCase() + "; " + event.name().replace('_', ' ').toLowerCase()
+                + " is not permitted in that state"));
+        OffsetDateTime now = Timestamps.now(clock);
+        switch (event) {
+            case ACTIVATE -> object.setActivationDate(now);
+            case REVOKE_COMPROMISED -> {
+                object.setCompromiseDate(now);
+                object.setCompromiseOccurrenceDate(compromiseOccurrenceDate != null
+                        ? toTime(compromiseOccurrenceDate) : object.getCreatedAt());
+                object.setRevocationReason(revocationReason.shortValue());
+                object.setRevocationMessage(revocationMessage);
+            }
+            case REVOKE_OTHER -> {
+                object.setDeactivationDate(now);
+                object.setRevocationReason(revocationReason.shortValue());
+                object.setRevocationMessage(revocationMessage);
+            }
+            case DESTROY -> {
+                // Crypto-erase: without the blob nothing can ever open this key again.
+                object.setSealedMaterial(null);
+                object.setDestroyedAt(now);
+                object.setDestroyedByCertId(actorCertificate);
+                object.setDestroyedBy(actor);
+            }
+        }
+        object.setState((short) to.code());
+        touch(object, actorCertificate, actor);
     }
 
     /**
@@ -278,11 +287,21 @@ public final class KmipObjects {
                 }
                 throw e;
             }
-            if (Boolean.TRUE.equals(row.getFresh())) {
-                dsl.update(KMIP_OBJECTS).set(KMIP_OBJECTS.FRESH, false)
-                        .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.FRESH.isTrue())).execute();
-                row.setFresh(false);
+            try {
+                // Releasing key material is recorded with the change it makes (no longer Fresh); if the record
+                // cannot be written, the material is not handed out.
+                dsl.transaction(tx -> {
+                    if (Boolean.TRUE.equals(row.getFresh())) {
+                        tx.dsl().update(KMIP_OBJECTS).set(KMIP_OBJECTS.FRESH, false)
+                                .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.FRESH.isTrue())).execute();
+                    }
+                    audit.recordChange(tx.dsl(), caller.requester(), "kmip.get", objectId.toString(), null);
+                });
+            } catch (RuntimeException e) {
+                material.close();
+                throw e;
             }
+            row.setFresh(false);
             return new SymmetricKeyMaterial(toObject(row), material);
         }
     }
@@ -378,21 +397,30 @@ public final class KmipObjects {
      * Destroyed Compromised). An Active object is refused unless {@code force}, which deactivates it first;
      * an object already destroyed is refused.
      */
-    public KmipObject delete(UUID instanceId, String adapterIdOrName, UUID objectId, boolean force, String actor) {
-        KmipObject object = get(instanceId, adapterIdOrName, objectId);
-        if (!ObjectLifecycle.hasMaterial(object.state())) {
-            throw new CustodyException(CustodyException.Failure.STATE_FORBIDS, "KMIP object " + objectId
-                    + " is already deleted");
-        }
-        if (object.state() == ObjectState.ACTIVE) {
-            if (!force) {
+    public KmipObject delete(UUID instanceId, String adapterIdOrName, UUID objectId, boolean force,
+                             Requester requester) {
+        KmipObject found = get(instanceId, adapterIdOrName, objectId);
+        return dsl.transactionResult(tx -> {
+            KmipObjectsRecord object = load(tx.dsl(), found.adapterId(), objectId, true);
+            ObjectState state = ObjectState.ofCode(object.getState());
+            if (!ObjectLifecycle.hasMaterial(state)) {
+                throw new CustodyException(CustodyException.Failure.STATE_FORBIDS, "KMIP object " + objectId
+                        + " is already deleted");
+            }
+            if (state == ObjectState.ACTIVE && !force) {
                 throw new CustodyException(CustodyException.Failure.STATE_FORBIDS, "KMIP object " + objectId
                         + " is active; deactivate it over KMIP first, or delete it with force=true");
             }
-            transition(object.adapterId(), objectId, LifecycleEvent.REVOKE_OTHER, CESSATION_OF_OPERATION,
-                    "deleted with force through the REST API", null, null, actor);
-        }
-        return transition(object.adapterId(), objectId, LifecycleEvent.DESTROY, null, null, null, null, actor);
+            if (state == ObjectState.ACTIVE) {
+                apply(object, LifecycleEvent.REVOKE_OTHER, CESSATION_OF_OPERATION,
+                        "deleted with force through the REST API", null, null, requester.actor());
+            }
+            apply(object, LifecycleEvent.DESTROY, null, null, null, null, requester.actor());
+            object.store();
+            audit.recordChange(tx.dsl(), requester, "kmip_object.delete", objectId.toString(),
+                    state == ObjectState.ACTIVE ? "active: deactivated first (force)" : null);
+            return toObject(object);
+        });
     }
 
     /** Objects of an adapter in the given states, newest first. */

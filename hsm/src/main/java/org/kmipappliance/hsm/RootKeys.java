@@ -21,20 +21,22 @@ import org.kmipappliance.hsm.store.jooq.tables.records.RootKeysRecord;
 
 /** Customer root keys: each version an AES-256 object on the HSM token that never leaves it. */
 public final class RootKeys {
-    private static final System.Logger LOG = System.getLogger(RootKeys.class.getName());
     static final int MAX_NAME_LENGTH = 90;
 
     private final DSLContext dsl;
     private final TimedHsm hsm;
     private final HsmObjectIntents intents;
+    private final AuditLog audit;
     private final Clock clock;
     private final RootKeyPolicy policy;
     private RootKeyRewrap rewrap;
 
-    RootKeys(DSLContext dsl, TimedHsm hsm, HsmObjectIntents intents, Clock clock, RootKeyPolicy policy) {
+    RootKeys(DSLContext dsl, TimedHsm hsm, HsmObjectIntents intents, AuditLog audit, Clock clock,
+             RootKeyPolicy policy) {
         this.dsl = dsl;
         this.hsm = hsm;
         this.intents = intents;
+        this.audit = audit;
         this.clock = clock;
         this.policy = policy;
     }
@@ -42,6 +44,9 @@ public final class RootKeys {
     void useRewrap(RootKeyRewrap rewrap) {
         this.rewrap = rewrap;
     }
+
+    /** What the re-wrap job's own changes are recorded as. */
+    private static final Requester REWRAP = Requester.system("rewrap");
 
     /** Key Protect's limit of aliases per root key. */
     public static final int MAX_ALIASES = 5;
@@ -51,13 +56,13 @@ public final class RootKeys {
             "unwrap", "rewrap", "version", "versions");
 
     /** Generates version 1 of a new root key in the HSM and records it. */
-    public RootKey create(UUID instanceId, String name, String description, String actor) {
-        return create(instanceId, name, description, List.of(), actor);
+    public RootKey create(UUID instanceId, String name, String description, Requester requester) {
+        return create(instanceId, name, description, List.of(), requester);
     }
 
     /** The same, with aliases (at most five, each unique in the instance). */
     public RootKey create(UUID instanceId, String name, String description, List<String> aliases,
-                          String actor) {
+                          Requester requester) {
         if (aliases.size() > MAX_ALIASES) {
             throw new CustodyException(CustodyException.Failure.ROOT_KEY_ALIAS_LIMIT_REACHED, "aliases",
                     "a root key has at most " + MAX_ALIASES + " aliases");
@@ -84,7 +89,7 @@ public final class RootKeys {
                 row.setState((short) RootKeyState.ACTIVE.code());
                 row.setCurrentVersion(1);
                 row.setCreatedAt(now);
-                row.setCreatedBy(actor);
+                row.setCreatedBy(requester.actor());
                 row.setUpdatedAt(now);
                 row.setStateChangedAt(now);
                 row.store();
@@ -92,6 +97,7 @@ public final class RootKeys {
                 for (String alias : aliases) {
                     insertAlias(tx.dsl(), instanceId, id, alias, now);
                 }
+                audit.recordChange(tx.dsl(), requester, "root_key.create", id.toString(), null);
                 return toRootKey(row, aliases);
             });
         } catch (RuntimeException e) {
@@ -138,7 +144,7 @@ public final class RootKeys {
     }
 
     /** Adds an alias to a root key; the alias must be new in the instance. */
-    public RootKey addAlias(UUID instanceId, String idOrAlias, String alias) {
+    public RootKey addAlias(UUID instanceId, String idOrAlias, String alias, Requester requester) {
         checkAlias(alias);
         RootKey key = get(instanceId, idOrAlias);
         dsl.transaction(tx -> {
@@ -148,19 +154,23 @@ public final class RootKeys {
                         "a root key has at most " + MAX_ALIASES + " aliases");
             }
             insertAlias(tx.dsl(), instanceId, key.id(), alias, Timestamps.now(clock));
+            audit.recordChange(tx.dsl(), requester, "root_key.alias_add", key.id().toString(), alias);
         });
         return get(instanceId, key.id().toString());
     }
 
     /** Removes an alias of a root key. */
-    public void deleteAlias(UUID instanceId, String idOrAlias, String alias) {
+    public void deleteAlias(UUID instanceId, String idOrAlias, String alias, Requester requester) {
         RootKey key = get(instanceId, idOrAlias);
-        int removed = dsl.deleteFrom(ROOT_KEY_ALIASES).where(ROOT_KEY_ALIASES.ROOT_KEY_ID.eq(key.id())
-                .and(ROOT_KEY_ALIASES.ALIAS.eq(alias))).execute();
-        if (removed == 0) {
-            throw new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_FOUND, "key " + key.id()
-                    + " has no alias " + alias);
-        }
+        dsl.transaction(tx -> {
+            int removed = tx.dsl().deleteFrom(ROOT_KEY_ALIASES).where(ROOT_KEY_ALIASES.ROOT_KEY_ID.eq(key.id())
+                    .and(ROOT_KEY_ALIASES.ALIAS.eq(alias))).execute();
+            if (removed == 0) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_FOUND, "key " + key.id()
+                        + " has no alias " + alias);
+            }
+            audit.recordChange(tx.dsl(), requester, "root_key.alias_delete", key.id().toString(), alias);
+        });
     }
 
     private static void insertAlias(DSLContext context, UUID instanceId, UUID rootKeyId, String alias,
@@ -193,7 +203,7 @@ public final class RootKeys {
      * any node), then made on the HSM under a label no other attempt uses, then recorded. Two rotations at once
      * cannot destroy each other's object or leave two objects with one label.
      */
-    public RewrapProgress rotate(UUID instanceId, String id, String actor) {
+    public RewrapProgress rotate(UUID instanceId, String id, Requester requester) {
         RootKey key = get(instanceId, id);
         String label = dsl.transactionResult(tx -> {
             RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
@@ -216,6 +226,8 @@ public final class RootKeys {
                 row.setLastRotatedAt(at);
                 row.setUpdatedAt(at);
                 row.store();
+                audit.recordChange(tx.dsl(), requester, "root_key.rotate", key.id().toString(),
+                        "new version " + next);
                 return rewrap.createJob(tx.dsl(), key.id(), next, at);
             });
         } catch (RuntimeException e) {
@@ -254,16 +266,19 @@ public final class RootKeys {
     }
 
     /** Suspends an active key: every KMIP key under it is unusable until it is enabled again. */
-    public RootKey disable(UUID instanceId, String id) {
-        return changeState(instanceId, id, RootKeyState.ACTIVE, RootKeyState.SUSPENDED, Duration.ZERO);
+    public RootKey disable(UUID instanceId, String id, Requester requester) {
+        return changeState(instanceId, id, RootKeyState.ACTIVE, RootKeyState.SUSPENDED, Duration.ZERO, requester,
+                "root_key.disable");
     }
 
     /** Re-activates a suspended key, no sooner than the policy's enable delay after it was disabled. */
-    public RootKey enable(UUID instanceId, String id) {
-        return changeState(instanceId, id, RootKeyState.SUSPENDED, RootKeyState.ACTIVE, policy.enableDelay());
+    public RootKey enable(UUID instanceId, String id, Requester requester) {
+        return changeState(instanceId, id, RootKeyState.SUSPENDED, RootKeyState.ACTIVE, policy.enableDelay(),
+                requester, "root_key.enable");
     }
 
-    private RootKey changeState(UUID instanceId, String id, RootKeyState from, RootKeyState to, Duration delay) {
+    private RootKey changeState(UUID instanceId, String id, RootKeyState from, RootKeyState to, Duration delay,
+                                Requester requester, String action) {
         RootKey key = get(instanceId, id);
         return dsl.transactionResult(tx -> {
             // The lock waits for Creates in flight on this key; those after it see the new state.
@@ -283,6 +298,7 @@ public final class RootKeys {
             row.setStateChangedAt(now);
             row.setUpdatedAt(now);
             row.store();
+            audit.recordChange(tx.dsl(), requester, action, key.id().toString(), null);
             return toRootKey(row);
         });
     }
@@ -293,7 +309,7 @@ public final class RootKeys {
      * transaction with the state change; the HSM objects go after it, and a sweep finishes the job if this node
      * dies in between.
      */
-    public RootKey delete(UUID instanceId, String id) {
+    public RootKey delete(UUID instanceId, String id, Requester requester) {
         RootKey key = get(instanceId, id);
         RootKey deleted = dsl.transactionResult(tx -> {
             RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
@@ -314,6 +330,8 @@ public final class RootKeys {
             tx.dsl().update(ROOT_KEY_VERSIONS).set(ROOT_KEY_VERSIONS.DESTROYED_AT, now)
                     .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(key.id()).and(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull()))
                     .execute();
+            audit.recordChange(tx.dsl(), requester, "root_key.delete", key.id().toString(),
+                    "every version destroyed on the HSM");
             return toRootKey(row);
         });
         dsl.select(ROOT_KEY_VERSIONS.HSM_LABEL).from(ROOT_KEY_VERSIONS)
@@ -358,12 +376,14 @@ public final class RootKeys {
                 }
                 row.setDestroyedAt(Timestamps.now(clock));
                 row.store();
+                audit.recordChange(tx.dsl(), REWRAP, "root_key.version_destroy", rootKeyId.toString(),
+                        "version " + version + ": no key is sealed under it any more");
                 return row.getHsmLabel();
             });
             if (destroyed != null) {
                 hsm.destroyRootKey(destroyed);
-                LOG.log(System.Logger.Level.INFO, "destroyed version {0} of root key {1} on the HSM", version,
-                        rootKeyId);
+                AuditLog.log(REWRAP, "root_key.version_destroy", rootKeyId.toString(), AuditLog.SUCCESS,
+                        "version " + version + " destroyed on the HSM");
             }
         }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -43,7 +44,7 @@ class CustodyInterleavingsTest {
         database = TestDatabase.fresh();
         hsm = new ControlledHsm(TestHsm.hsm());
         custody = new KeyCustody(hsm, database, Clock.systemUTC(), RootKeyPolicy.NONE);
-        instance = custody.access().createInstance("interleavings");
+        instance = custody.access().createInstance("interleavings", TESTER);
         threads = Executors.newCachedThreadPool();
     }
 
@@ -58,17 +59,17 @@ class CustodyInterleavingsTest {
     }
 
     private static Setup newSetup(String name) {
-        RootKey root = custody.rootKeys().create(instance.id(), name, null, "test");
+        RootKey root = custody.rootKeys().create(instance.id(), name, null, TESTER);
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                root.id().toString(), "test");
+                root.id().toString(), TESTER);
         String pem = TestCertificates.clientPem(name + "-" + UUID.randomUUID());
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
         return new Setup(root, custody.certificates().identify(
                 PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow());
     }
 
     private static void rotateAndFinish(Setup setup) throws InterruptedException {
-        long job = custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), "test").jobId();
+        long job = custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), TESTER).jobId();
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         while (!RootKeyRewrap.FINISHED.equals(custody.rewrap().progress(job).state())
                 && System.nanoTime() < deadline) {
@@ -127,7 +128,7 @@ class CustodyInterleavingsTest {
         Future<UUID> create = threads.submit(() -> custody.objects().createSymmetricKey(setup.caller(),
                 KmipObjects.AES, 256, 12).id());
         heldCreate.awaitReached();
-        custody.rootKeys().disable(instance.id(), setup.rootKey().id().toString());
+        custody.rootKeys().disable(instance.id(), setup.rootKey().id().toString(), TESTER);
         heldCreate.release();
         ExecutionException refused = assertThrows(ExecutionException.class, () -> create.get(1, TimeUnit.MINUTES));
         assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE,
@@ -142,10 +143,10 @@ class CustodyInterleavingsTest {
         ControlledHsm.Pause heldRotation = hsm.pauseNext(ControlledHsm.Point.BEFORE_CREATE_ROOT_KEY,
                 label -> label.startsWith(prefix));
         Future<RewrapProgress> first = threads.submit(() -> custody.rootKeys().rotate(instance.id(),
-                setup.rootKey().id().toString(), "first"));
+                setup.rootKey().id().toString(), TESTER));
         heldRotation.awaitReached();
         CustodyException second = assertThrows(CustodyException.class, () -> custody.rootKeys().rotate(
-                instance.id(), setup.rootKey().id().toString(), "second"));
+                instance.id(), setup.rootKey().id().toString(), TESTER));
         assertEquals(CustodyException.Failure.ROOT_KEY_ROTATION_IN_PROGRESS, second.failure());
         heldRotation.release();
         assertEquals(2, first.get(1, TimeUnit.MINUTES).toVersion());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kmipappliance.hsm.store.jooq.Tables.HSM_OBJECT_INTENTS;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEY_VERSIONS;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,7 +58,7 @@ class CustodyRacesTest {
         jdbcUrl = TestDatabase.createDatabase();
         database = TestDatabase.connect(jdbcUrl, 16);
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), RootKeyPolicy.NONE);
-        instance = custody.access().createInstance("races");
+        instance = custody.access().createInstance("races", TESTER);
     }
 
     @AfterAll
@@ -70,11 +71,11 @@ class CustodyRacesTest {
     }
 
     private static Setup newSetup(String name) {
-        RootKey root = custody.rootKeys().create(instance.id(), name, null, "test");
+        RootKey root = custody.rootKeys().create(instance.id(), name, null, TESTER);
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                root.id().toString(), "test");
+                root.id().toString(), TESTER);
         String pem = TestCertificates.clientPem(name + "-" + UUID.randomUUID());
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
         return new Setup(root, custody.certificates().identify(
                 PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow());
     }
@@ -129,7 +130,7 @@ class CustodyRacesTest {
                 while (running.get()) {
                     try {
                         long job = custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(),
-                                "rotator").jobId();
+                                TESTER).jobId();
                         rotations.incrementAndGet();
                         while (!RootKeyRewrap.FINISHED.equals(custody.rewrap().progress(job).state())) {
                             Thread.sleep(1);
@@ -176,7 +177,7 @@ class CustodyRacesTest {
                 threads.submit(() -> {
                     try {
                         start.await();
-                        custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), "contender");
+                        custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), TESTER);
                         won.incrementAndGet();
                     } catch (CustodyException e) {
                         if (e.failure() == CustodyException.Failure.ROOT_KEY_ROTATION_IN_PROGRESS) {
@@ -247,8 +248,7 @@ class CustodyRacesTest {
                 int won = 0;
                 for (int i = 0; i < 10; i++) {
                     try {
-                        custody.rootKeys().rotate(UUID.fromString(args[0]), args[1], "jvm " + ProcessHandle.current()
-                                .pid());
+                        custody.rootKeys().rotate(UUID.fromString(args[0]), args[1], TESTER);
                         won++;
                     } catch (CustodyException e) {
                         if (e.failure() != CustodyException.Failure.ROOT_KEY_ROTATION_IN_PROGRESS) {
@@ -269,7 +269,7 @@ class CustodyRacesTest {
         String label = database.dsl().transactionResult(tx -> intents.reserve(tx.dsl(), setup.rootKey().id(), 2));
         intents.create(label);
         assertEquals(CustodyException.Failure.ROOT_KEY_ROTATION_IN_PROGRESS, assertThrows(CustodyException.class, () -> custody.rootKeys().rotate(instance.id(),
-                        setup.rootKey().id().toString(), "test")).failure(), "the attempt holds the key");
+                        setup.rootKey().id().toString(), TESTER)).failure(), "the attempt holds the key");
 
         custody.sweep();
         assertTrue(TestHsm.hsm().containsRootKey(label), "a young attempt is left alone");
@@ -281,20 +281,19 @@ class CustodyRacesTest {
         assertEquals(0, database.dsl().fetchCount(HSM_OBJECT_INTENTS, HSM_OBJECT_INTENTS.HSM_LABEL.eq(label)));
         assertTrue(assertThrows(HsmException.class, () -> database.dsl()
                 .transaction(tx -> intents.claim(tx.dsl(), label))).getMessage().contains("given up"));
-        custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), "test");
+        custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), TESTER);
     }
 
     @Test
     void aVersionRecordedDestroyedButLeftOnTheHsm_isSwept() {
-        Setup setup = newSetup("half-destroyed");
-        custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), "test");
-        String old = custody.rootKeys().hsmLabel(setup.rootKey().id(), 1);
+        RootKey root = custody.rootKeys().create(instance.id(), "half-destroyed", null, TESTER);
+        String label = custody.rootKeys().hsmLabel(root.id(), 1);
         // What a node that died between recording the destruction and making it leaves behind.
         database.dsl().update(ROOT_KEY_VERSIONS).set(ROOT_KEY_VERSIONS.DESTROYED_AT, OffsetDateTime.now())
-                .where(ROOT_KEY_VERSIONS.HSM_LABEL.eq(old)).execute();
-        assertTrue(TestHsm.hsm().containsRootKey(old));
+                .where(ROOT_KEY_VERSIONS.HSM_LABEL.eq(label)).execute();
+        assertTrue(TestHsm.hsm().containsRootKey(label));
         custody.sweep();
-        assertFalse(TestHsm.hsm().containsRootKey(old));
+        assertFalse(TestHsm.hsm().containsRootKey(label));
     }
 
     @Test

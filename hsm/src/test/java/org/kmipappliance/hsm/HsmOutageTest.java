@@ -3,6 +3,7 @@ package org.kmipappliance.hsm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,12 +58,12 @@ class HsmOutageTest {
             try (Pkcs11Hsm hsm = Pkcs11Hsm.open(config);
                  CustodyDatabase database = TestDatabase.connectInChild(2);
                  KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), RootKeyPolicy.NONE)) {
-                Instance instance = custody.access().createInstance("outage");
-                RootKey root = custody.rootKeys().create(instance.id(), "outage-root", null, "test");
+                Instance instance = custody.access().createInstance("outage", TESTER);
+                RootKey root = custody.rootKeys().create(instance.id(), "outage-root", null, TESTER);
                 KmipAdapter adapter = custody.adapters().create(instance.id(), null, null,
-                        KmipAdapter.NATIVE_PROFILE, root.id().toString(), "test");
+                        KmipAdapter.NATIVE_PROFILE, root.id().toString(), TESTER);
                 String pem = TestCertificates.clientPem("outage");
-                custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+                custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
                 KmipCaller caller = custody.certificates().identify(PemCertificates.sha256Fingerprint(
                         PemCertificates.parse(pem))).orElseThrow();
                 UUID id = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();

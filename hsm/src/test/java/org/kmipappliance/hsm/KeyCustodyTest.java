@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -34,8 +35,8 @@ class KeyCustodyTest {
     static void start() {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
-        instance = custody.access().createInstance("custody-test");
-        rootKey = custody.rootKeys().create(instance.id(), "vsphere-root", null, "test");
+        instance = custody.access().createInstance("custody-test", TESTER);
+        rootKey = custody.rootKeys().create(instance.id(), "vsphere-root", null, TESTER);
     }
 
     @AfterAll
@@ -45,9 +46,9 @@ class KeyCustodyTest {
 
     private static KmipCaller callerOnNewAdapter() {
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, "for a test", KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
+                rootKey.id().toString(), TESTER);
         String pem = TestCertificates.clientPem("client-" + UUID.randomUUID());
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
         String fingerprint = PemCertificates.sha256Fingerprint(PemCertificates.parse(pem));
         return custody.certificates().identify(fingerprint).orElseThrow();
     }
@@ -100,11 +101,11 @@ class KeyCustodyTest {
         String id = rootKey.id().toString();
         for (String bad : new String[] {"a", "has space", "x".repeat(41), UUID.randomUUID().toString(), "semi;colon"}) {
             CustodyException e = assertThrows(CustodyException.class, () -> custody.adapters().create(instance.id(),
-                    bad, null, KmipAdapter.NATIVE_PROFILE, id, "test"), bad);
+                    bad, null, KmipAdapter.NATIVE_PROFILE, id, TESTER), bad);
             assertEquals(CustodyException.Failure.INVALID_FIELD, e.failure(), bad);
         }
         KmipAdapter generated = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE, id,
-                "test");
+                TESTER);
         assertTrue(generated.name().matches("kmip_adapter_[a-z0-9]{12}"), generated.name());
         assertEquals("", generated.description());
     }
@@ -112,9 +113,9 @@ class KeyCustodyTest {
     @Test
     void duplicateAdapterName_isRefused_andGetFindsByNameOrId() {
         KmipAdapter first = custody.adapters().create(instance.id(), "dup-name", null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
+                rootKey.id().toString(), TESTER);
         CustodyException e = assertThrows(CustodyException.class, () -> custody.adapters().create(instance.id(),
-                "dup-name", null, KmipAdapter.NATIVE_PROFILE, rootKey.id().toString(), "test"));
+                "dup-name", null, KmipAdapter.NATIVE_PROFILE, rootKey.id().toString(), TESTER));
         assertEquals(CustodyException.Failure.ADAPTER_NAME_TAKEN, e.failure());
         assertEquals(first, custody.adapters().get(instance.id(), "dup-name"));
         assertEquals(first, custody.adapters().get(instance.id(), first.id().toString()));
@@ -123,7 +124,7 @@ class KeyCustodyTest {
     @Test
     void adapterOnUnknownRootKey_isNotFound() {
         CustodyException e = assertThrows(CustodyException.class, () -> custody.adapters().create(instance.id(), null,
-                null, KmipAdapter.NATIVE_PROFILE, UUID.randomUUID().toString(), "test"));
+                null, KmipAdapter.NATIVE_PROFILE, UUID.randomUUID().toString(), TESTER));
         assertEquals(CustodyException.Failure.ROOT_KEY_NOT_FOUND, e.failure());
     }
 
@@ -131,12 +132,12 @@ class KeyCustodyTest {
     void sameCertificateTwice_isRefusedEvenOnAnotherAdapter() {
         String pem = TestCertificates.clientPem("twice");
         KmipAdapter a = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
+                rootKey.id().toString(), TESTER);
         KmipAdapter b = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
-        custody.certificates().add(instance.id(), a.name(), "first", pem, "test");
+                rootKey.id().toString(), TESTER);
+        custody.certificates().add(instance.id(), a.name(), "first", pem, TESTER);
         CustodyException e = assertThrows(CustodyException.class,
-                () -> custody.certificates().add(instance.id(), b.name(), "second", pem, "test"));
+                () -> custody.certificates().add(instance.id(), b.name(), "second", pem, TESTER));
         assertEquals(CustodyException.Failure.CERTIFICATE_ALREADY_REGISTERED, e.failure());
         assertEquals(1, custody.certificates().list(instance.id(), a.name(), 10, 0).total());
         assertEquals(0, custody.certificates().list(instance.id(), b.name(), 10, 0).total());
@@ -145,23 +146,23 @@ class KeyCustodyTest {
     @Test
     void invalidPem_isAnInvalidField() {
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
+                rootKey.id().toString(), TESTER);
         CustodyException e = assertThrows(CustodyException.class, () -> custody.certificates().add(instance.id(),
-                adapter.name(), null, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", "test"));
+                adapter.name(), null, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", TESTER));
         assertEquals(CustodyException.Failure.INVALID_FIELD, e.failure());
         assertEquals("certificate", e.field());
     }
 
     @Test
     void apiTokens_authenticateUntilExpiry() {
-        IssuedApiToken live = custody.access().issueToken(instance.id(), "t", EnumSet.of(Role.MANAGER), null);
+        IssuedApiToken live = custody.access().issueToken(instance.id(), "t", EnumSet.of(Role.MANAGER), null, TESTER);
         ApiPrincipal principal = custody.access().authenticate(live.secret()).orElseThrow();
         assertEquals(Set.of(Role.MANAGER), principal.roles());
         assertEquals(instance.id(), principal.instanceId());
         assertFalse(live.toString().contains(live.secret()));
 
         IssuedApiToken expired = custody.access().issueToken(instance.id(), "t", EnumSet.of(Role.MANAGER),
-                Instant.now().minusSeconds(1));
+                Instant.now().minusSeconds(1), TESTER);
         assertTrue(custody.access().authenticate(expired.secret()).isEmpty());
         assertTrue(custody.access().authenticate(live.secret() + "x").isEmpty());
         assertTrue(custody.access().authenticate("Bearer nonsense").isEmpty());
@@ -243,25 +244,25 @@ class KeyCustodyTest {
 
     @Test
     void limits_200AdaptersPerInstance_200CertificatesPerAdapter() {
-        Instance crowded = custody.access().createInstance("crowded");
-        RootKey root = custody.rootKeys().create(crowded.id(), "crowded-root", null, "test");
+        Instance crowded = custody.access().createInstance("crowded", TESTER);
+        RootKey root = custody.rootKeys().create(crowded.id(), "crowded-root", null, TESTER);
         for (int i = 0; i < KmipAdapters.MAX_ADAPTERS_PER_INSTANCE; i++) {
             custody.adapters().create(crowded.id(), null, null, KmipAdapter.NATIVE_PROFILE, root.id().toString(),
-                    "test");
+                    TESTER);
         }
         assertEquals(CustodyException.Failure.ADAPTER_LIMIT_REACHED, assertThrows(CustodyException.class,
                 () -> custody.adapters().create(crowded.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                        root.id().toString(), "test")).failure());
+                        root.id().toString(), TESTER)).failure());
 
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
+                rootKey.id().toString(), TESTER);
         for (int i = 0; i < ClientCertificates.MAX_CERTIFICATES_PER_ADAPTER; i++) {
             custody.certificates().add(instance.id(), adapter.name(), null, TestCertificates.clientPem("c" + i),
-                    "test");
+                    TESTER);
         }
         assertEquals(CustodyException.Failure.CERTIFICATE_LIMIT_REACHED, assertThrows(CustodyException.class,
                 () -> custody.certificates().add(instance.id(), adapter.name(), null,
-                        TestCertificates.clientPem("one too many"), "test")).failure());
+                        TestCertificates.clientPem("one too many"), TESTER)).failure());
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.kmipappliance.hsm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -38,12 +39,12 @@ class LocateAtScaleTest {
     static void fill() {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
-        Instance instance = custody.access().createInstance("scale");
-        RootKey rootKey = custody.rootKeys().create(instance.id(), "scale-root", null, "test");
+        Instance instance = custody.access().createInstance("scale", TESTER);
+        RootKey rootKey = custody.rootKeys().create(instance.id(), "scale-root", null, TESTER);
         KmipAdapter adapter = custody.adapters().create(instance.id(), "scale", null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
+                rootKey.id().toString(), TESTER);
         String pem = TestCertificates.clientPem("scale");
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
         caller = custody.certificates().identify(PemCertificates.sha256Fingerprint(PemCertificates.parse(pem)))
                 .orElseThrow();
         long started = System.nanoTime();

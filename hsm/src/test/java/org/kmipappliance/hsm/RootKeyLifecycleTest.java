@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -36,7 +37,7 @@ class RootKeyLifecycleTest {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), RootKeyPolicy.NONE);
         keyProtectRules = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), RootKeyPolicy.KEY_PROTECT);
-        instance = custody.access().createInstance("lifecycle");
+        instance = custody.access().createInstance("lifecycle", TESTER);
     }
 
     @AfterAll
@@ -50,11 +51,11 @@ class RootKeyLifecycleTest {
     }
 
     private static Setup newSetup(String name) {
-        RootKey root = custody.rootKeys().create(instance.id(), name, null, "test");
+        RootKey root = custody.rootKeys().create(instance.id(), name, null, TESTER);
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                root.id().toString(), "test");
+                root.id().toString(), TESTER);
         String pem = TestCertificates.clientPem(name);
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
         return new Setup(root, adapter, custody.certificates().identify(
                 PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow());
     }
@@ -84,7 +85,7 @@ class RootKeyLifecycleTest {
     void rotation_reSealsEveryKeyUnderTheNewVersion_andDestroysTheOldOne() throws Exception {
         Setup setup = newSetup("rotating");
         Map<UUID, byte[]> materials = createKeys(setup.caller(), 450);
-        RewrapProgress started = custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), "test");
+        RewrapProgress started = custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), TESTER);
         assertEquals(2, started.toVersion());
         assertEquals(450, started.total());
         UUID createdAfter = custody.objects().createSymmetricKey(setup.caller(), KmipObjects.AES, 256, 12).id();
@@ -114,24 +115,24 @@ class RootKeyLifecycleTest {
     @Test
     void aliases_nameAKeyUniquelyInTheInstance_uptoFive() {
         RootKey key = custody.rootKeys().create(instance.id(), "aliased", null, List.of("vsphere-prod", "dc-1"),
-                "test");
+                TESTER);
         assertEquals(List.of("vsphere-prod", "dc-1"), key.aliases());
         assertEquals(key.id(), custody.rootKeys().get(instance.id(), "vsphere-prod").id());
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                "dc-1", "test");
+                "dc-1", TESTER);
         assertEquals(key.id(), adapter.rootKeyId(), "an adapter's crk_id may be an alias");
         assertEquals(CustodyException.Failure.ROOT_KEY_ALIAS_TAKEN, assertThrows(CustodyException.class,
-                () -> custody.rootKeys().create(instance.id(), "other", null, List.of("dc-1"), "test")).failure());
+                () -> custody.rootKeys().create(instance.id(), "other", null, List.of("dc-1"), TESTER)).failure());
         for (String bad : List.of("x", "keys", "has space", UUID.randomUUID().toString())) {
             assertEquals(CustodyException.Failure.INVALID_FIELD, assertThrows(CustodyException.class,
-                    () -> custody.rootKeys().addAlias(instance.id(), key.id().toString(), bad)).failure(), bad);
+                    () -> custody.rootKeys().addAlias(instance.id(), key.id().toString(), bad, TESTER)).failure(), bad);
         }
-        custody.rootKeys().addAlias(instance.id(), "dc-1", "a3");
-        custody.rootKeys().addAlias(instance.id(), "dc-1", "a4");
-        custody.rootKeys().addAlias(instance.id(), "dc-1", "a5");
+        custody.rootKeys().addAlias(instance.id(), "dc-1", "a3", TESTER);
+        custody.rootKeys().addAlias(instance.id(), "dc-1", "a4", TESTER);
+        custody.rootKeys().addAlias(instance.id(), "dc-1", "a5", TESTER);
         assertEquals(CustodyException.Failure.ROOT_KEY_ALIAS_LIMIT_REACHED, assertThrows(CustodyException.class,
-                () -> custody.rootKeys().addAlias(instance.id(), "dc-1", "a6")).failure());
-        custody.rootKeys().deleteAlias(instance.id(), key.id().toString(), "vsphere-prod");
+                () -> custody.rootKeys().addAlias(instance.id(), "dc-1", "a6", TESTER)).failure());
+        custody.rootKeys().deleteAlias(instance.id(), key.id().toString(), "vsphere-prod", TESTER);
         assertEquals(CustodyException.Failure.ROOT_KEY_NOT_FOUND, assertThrows(CustodyException.class,
                 () -> custody.rootKeys().get(instance.id(), "vsphere-prod")).failure());
         assertEquals(4, custody.rootKeys().get(instance.id(), key.id().toString()).aliases().size());
@@ -141,13 +142,13 @@ class RootKeyLifecycleTest {
     void keyProtectPolicy_oneRotationPerHour_andEnableOnly30SecondsAfterDisable() {
         Setup setup = newSetup("policy");
         String id = setup.rootKey().id().toString();
-        keyProtectRules.rootKeys().rotate(instance.id(), id, "test");
+        keyProtectRules.rootKeys().rotate(instance.id(), id, TESTER);
         assertEquals(CustodyException.Failure.ROOT_KEY_ROTATION_TOO_SOON, assertThrows(CustodyException.class,
-                () -> keyProtectRules.rootKeys().rotate(instance.id(), id, "test")).failure());
-        keyProtectRules.rootKeys().disable(instance.id(), id);
+                () -> keyProtectRules.rootKeys().rotate(instance.id(), id, TESTER)).failure());
+        keyProtectRules.rootKeys().disable(instance.id(), id, TESTER);
         assertEquals(CustodyException.Failure.ROOT_KEY_ENABLE_TOO_SOON, assertThrows(CustodyException.class,
-                () -> keyProtectRules.rootKeys().enable(instance.id(), id)).failure());
-        custody.rootKeys().enable(instance.id(), id);
+                () -> keyProtectRules.rootKeys().enable(instance.id(), id, TESTER)).failure());
+        custody.rootKeys().enable(instance.id(), id, TESTER);
     }
 
     @Test
@@ -155,17 +156,17 @@ class RootKeyLifecycleTest {
         Setup setup = newSetup("suspendable");
         Map<UUID, byte[]> materials = createKeys(setup.caller(), 3);
         String id = setup.rootKey().id().toString();
-        assertEquals(RootKeyState.SUSPENDED, custody.rootKeys().disable(instance.id(), id).state());
+        assertEquals(RootKeyState.SUSPENDED, custody.rootKeys().disable(instance.id(), id, TESTER).state());
         UUID first = materials.keySet().iterator().next();
         assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(CustodyException.class,
                 () -> custody.objects().openSymmetricKey(setup.caller(), first)).failure());
         assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(CustodyException.class,
                 () -> custody.objects().createSymmetricKey(setup.caller(), KmipObjects.AES, 256, 12)).failure());
         assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
-                () -> custody.rootKeys().rotate(instance.id(), id, "test")).failure());
+                () -> custody.rootKeys().rotate(instance.id(), id, TESTER)).failure());
         assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
-                () -> custody.rootKeys().disable(instance.id(), id)).failure());
-        assertEquals(RootKeyState.ACTIVE, custody.rootKeys().enable(instance.id(), id).state());
+                () -> custody.rootKeys().disable(instance.id(), id, TESTER)).failure());
+        assertEquals(RootKeyState.ACTIVE, custody.rootKeys().enable(instance.id(), id, TESTER).state());
         for (Map.Entry<UUID, byte[]> key : materials.entrySet()) {
             try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(setup.caller(), key.getKey())) {
                 assertArrayEquals(key.getValue(), opened.material().reveal(), "nothing was lost");
@@ -183,13 +184,13 @@ class RootKeyLifecycleTest {
         database.dsl().selectFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ADAPTER_ID.eq(setup.adapter().id()))
                 .forEach(row -> backup.add(new Object[] {row.getId(), row.getRootKeyVersion(), row.getSealedMaterial()}));
         assertEquals(CustodyException.Failure.ROOT_KEY_IN_USE, assertThrows(CustodyException.class,
-                () -> custody.rootKeys().delete(instance.id(), id)).failure());
+                () -> custody.rootKeys().delete(instance.id(), id, TESTER)).failure());
 
         for (UUID key : materials.keySet()) {
-            custody.objects().delete(instance.id(), setup.adapter().name(), key, true, "test");
+            custody.objects().delete(instance.id(), setup.adapter().name(), key, true, TESTER);
         }
-        custody.adapters().delete(instance.id(), setup.adapter().name());
-        assertEquals(RootKeyState.DESTROYED, custody.rootKeys().delete(instance.id(), id).state());
+        custody.adapters().delete(instance.id(), setup.adapter().name(), TESTER);
+        assertEquals(RootKeyState.DESTROYED, custody.rootKeys().delete(instance.id(), id, TESTER).state());
         assertFalse(TestHsm.hsm().containsRootKey(custody.rootKeys().hsmLabel(setup.rootKey().id(), 1)));
         for (Object[] row : backup) {
             UUID object = (UUID) row[0];
@@ -199,6 +200,39 @@ class RootKeyLifecycleTest {
                     KmipObjects.associatedData(object, setup.rootKey().id(), version), (byte[]) row[2]));
         }
         assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
-                () -> custody.rootKeys().delete(instance.id(), id)).failure());
+                () -> custody.rootKeys().delete(instance.id(), id, TESTER)).failure());
+    }
+
+    /**
+     * What Destroy guarantees: the database no longer holds the sealed key, but a copy taken earlier (a backup, the
+     * WAL, a dead row in the table's files) still opens while its root-key version lives. Rotating the root key
+     * moves every live key to the new version and destroys the old one; from then on that copy is noise.
+     */
+    @Test
+    void aCopyOfADestroyedKey_opensUntilTheRootKeyIsRotated_andNeverAfter() throws Exception {
+        Setup setup = newSetup("destroyed-then-rotated");
+        UUID keep = createKeys(setup.caller(), 1).keySet().iterator().next();
+        UUID destroyed = createKeys(setup.caller(), 1).keySet().iterator().next();
+        var copy = database.dsl().selectFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ID.eq(destroyed)).fetchOne();
+        byte[] blob = copy.getSealedMaterial();
+        String versionOne = custody.rootKeys().hsmLabel(setup.rootKey().id(), 1);
+        byte[] associatedData = KmipObjects.associatedData(destroyed, setup.rootKey().id(), 1);
+
+        custody.objects().transition(setup.caller(), destroyed, LifecycleEvent.DESTROY, null, null, null);
+        try (SecretBytes stillOpens = TestHsm.hsm().open(versionOne, associatedData, blob)) {
+            assertEquals(32, stillOpens.length(), "before the rotation, the old copy still opens");
+        }
+
+        custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), TESTER);
+        assertEquals(RootKeyRewrap.FINISHED, awaitFinished(custody, setup.rootKey().id()).state());
+        assertThrows(HsmKeyMissingException.class, () -> TestHsm.hsm().open(versionOne, associatedData, blob),
+                "version 1 is destroyed: the copy can never be opened");
+        String versionTwo = custody.rootKeys().hsmLabel(setup.rootKey().id(), 2);
+        assertThrows(SealedKeyIntegrityException.class, () -> TestHsm.hsm().open(versionTwo, associatedData, blob));
+        assertThrows(SealedKeyIntegrityException.class, () -> TestHsm.hsm().open(versionTwo,
+                KmipObjects.associatedData(destroyed, setup.rootKey().id(), 2), blob));
+        try (SymmetricKeyMaterial kept = custody.objects().openSymmetricKey(setup.caller(), keep)) {
+            assertEquals(32, kept.material().length(), "live keys moved to version 2 and open");
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.kmipappliance.hsm;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,12 +38,12 @@ class RotationAtScaleTest {
         String jdbcUrl = TestDatabase.createDatabase();
         try (CustodyDatabase database = TestDatabase.connect(jdbcUrl, 8);
              KeyCustody custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), RootKeyPolicy.NONE)) {
-            Instance instance = custody.access().createInstance("scale-rotation");
-            RootKey root = custody.rootKeys().create(instance.id(), "scale-root", null, "test");
+            Instance instance = custody.access().createInstance("scale-rotation", TESTER);
+            RootKey root = custody.rootKeys().create(instance.id(), "scale-root", null, TESTER);
             KmipAdapter adapter = custody.adapters().create(instance.id(), "scale", null, KmipAdapter.NATIVE_PROFILE,
-                    root.id().toString(), "test");
+                    root.id().toString(), TESTER);
             String pem = TestCertificates.clientPem("scale-rotation");
-            custody.certificates().add(instance.id(), adapter.name(), null, pem, "test");
+            custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
             KmipCaller caller = custody.certificates().identify(PemCertificates.sha256Fingerprint(
                     PemCertificates.parse(pem))).orElseThrow();
 
@@ -126,7 +127,7 @@ class RotationAtScaleTest {
             try (Pkcs11Hsm hsm = Pkcs11Hsm.open(TestHsm.config());
                  CustodyDatabase database = TestDatabase.connectInChild(4);
                  KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), RootKeyPolicy.NONE)) {
-                custody.rootKeys().rotate(UUID.fromString(args[0]), args[1], "rotation test");
+                custody.rootKeys().rotate(UUID.fromString(args[0]), args[1], TESTER);
                 Thread.sleep(Duration.ofMinutes(5));
             }
         }

@@ -8,6 +8,8 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
+import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -15,6 +17,7 @@ import org.kmipappliance.hsm.AccessControl;
 import org.kmipappliance.hsm.ApiPrincipal;
 import org.kmipappliance.hsm.AuditLog;
 import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.Requester;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.metrics.Metrics;
 
@@ -48,12 +51,16 @@ final class ApiAuthentication implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        req.headers().first(CORRELATION_HEADER)
-                .filter(value -> value.length() <= 128)
-                .ifPresent(value -> res.header(CORRELATION_HEADER, value));
+        String correlationId = req.headers().first(CORRELATION_HEADER)
+                .filter(ApiAuthentication::usableCorrelationId)
+                .orElseGet(() -> UUID.randomUUID().toString());
+        res.header(CORRELATION_HEADER, correlationId);
         // Read before routing: services see the path relative to their mount point.
         String path = req.path().path();
         String route = RouteLabel.of(path);
+        String method = req.prologue().method().text();
+        String action = "rest." + method.toLowerCase(Locale.ROOT);
+        String peer = peerOf(req);
         try {
             if (!path.startsWith("/api/")) {
                 chain.proceed();
@@ -62,21 +69,48 @@ final class ApiAuthentication implements Filter {
             Optional<ApiPrincipal> principal = authenticate(req);
             if (principal.isEmpty()) {
                 ErrorEnvelope.send(res, unauthorized());
-                // Logged, not written to the audit table: unauthenticated callers must not be able to grow it.
-                LOG.log(System.Logger.Level.INFO, "refused an unauthenticated {0} {1} from {2}",
-                        req.prologue().method().text(), route, req.remotePeer().address());
+                audit.recordUnidentified(Requester.unidentified(Requester.Channel.REST, null, peer, correlationId),
+                        action, path, "401", "no live API token for the instance named by bluemix-instance");
                 return;
             }
+            Requester requester = Requester.rest(principal.get(), peer, correlationId);
             req.context().register(principal.get());
+            req.context().register(requester);
+            // Before the response leaves, so the trail never lags behind what the client saw. A change custody made
+            // was recorded in the change's own transaction; reads, refusals and failures are recorded here.
+            res.beforeSend(() -> {
+                String outcome = Integer.toString(res.status().code());
+                if (!requester.recorded()) {
+                    try {
+                        audit.record(requester, action, path, outcome, null);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.ERROR, "could not record the audit event of " + method + " "
+                                + route + " (correlation " + correlationId + ")", e);
+                    }
+                }
+                AuditLog.log(requester, action, path, outcome, null);
+            });
             chain.proceed();
-            audit.record(principal.get().subject(), principal.get().instanceId(), null,
-                    "rest." + req.prologue().method().text().toLowerCase(), path,
-                    Integer.toString(res.status().code()), null);
         } finally {
             metrics.increment("kmip_appliance_rest_requests_total", "REST requests, by route, method and status",
-                    "route", route, "method", req.prologue().method().text(), "status",
-                    Integer.toString(res.status().code()));
+                    "route", route, "method", method, "status", Integer.toString(res.status().code()));
         }
+    }
+
+    /** A client's correlation id is echoed and recorded only if it is short and printable. */
+    private static boolean usableCorrelationId(String value) {
+        return !value.isEmpty() && value.length() <= 128 && value.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+    }
+
+    private static String peerOf(RoutingRequest req) {
+        return req.remotePeer().address() instanceof InetSocketAddress address
+                ? address.getAddress().getHostAddress() + ":" + address.getPort()
+                : String.valueOf(req.remotePeer().address());
+    }
+
+    /** The requester of a request that passed authentication, for custody's audit events. */
+    static Requester requester(ServerRequest req) {
+        return req.context().get(Requester.class).orElseThrow(ApiAuthentication::unauthorized);
     }
 
     private Optional<ApiPrincipal> authenticate(RoutingRequest req) {

@@ -63,7 +63,7 @@ final class ApiTokensService implements HttpService {
         }
         String description = Json.optionalText(resource, "description", context);
         IssuedApiToken issued = CustodyCall.in(context, () -> custody.access().issueToken(principal.instanceId(),
-                description == null ? "" : description, roles, expiresAt));
+                description == null ? "" : description, roles, expiresAt, ApiAuthentication.requester(req)));
         ObjectNode json = Json.object();
         json.put("id", issued.id().toString());
         json.put("secret", issued.secret());
@@ -94,7 +94,7 @@ final class ApiTokensService implements HttpService {
                     null);
         }
         CustodyCall.in(context, () -> {
-            custody.access().revokeToken(principal.instanceId(), id);
+            custody.access().revokeToken(principal.instanceId(), id, ApiAuthentication.requester(req));
             return id;
         });
         res.status(Status.NO_CONTENT_204).send();

@@ -60,7 +60,7 @@ final class KmipAdaptersService implements HttpService {
         String crkId = profileData.isObject() ? Json.optionalText(profileData, "crk_id", context) : null;
         KmipAdapter adapter = CustodyCall.in(context, () -> custody.adapters().create(principal.instanceId(),
                 Json.optionalText(resource, "name", context), Json.optionalText(resource, "description", context),
-                Json.optionalText(resource, "profile", context), crkId, principal.subject()));
+                Json.optionalText(resource, "profile", context), crkId, ApiAuthentication.requester(req)));
         Json.sendCollection(res, Status.CREATED_201, ADAPTER_TYPE, List.of(toJson(adapter)), null);
     }
 
@@ -88,7 +88,7 @@ final class KmipAdaptersService implements HttpService {
         String context = "KMIP adapter could not be deleted";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
         CustodyCall.in(context, () -> custody.adapters().delete(principal.instanceId(),
-                req.path().pathParameters().get("adapter")));
+                req.path().pathParameters().get("adapter"), ApiAuthentication.requester(req)));
         res.status(Status.NO_CONTENT_204).send();
     }
 
@@ -96,7 +96,8 @@ final class KmipAdaptersService implements HttpService {
         String context = "KMIP client certificate could not be deleted";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
         CustodyCall.in(context, () -> custody.certificates().delete(principal.instanceId(),
-                req.path().pathParameters().get("adapter"), req.path().pathParameters().get("certificate")));
+                req.path().pathParameters().get("adapter"), req.path().pathParameters().get("certificate"),
+                ApiAuthentication.requester(req)));
         res.status(Status.NO_CONTENT_204).send();
     }
 
@@ -120,7 +121,7 @@ final class KmipAdaptersService implements HttpService {
             return Boolean.parseBoolean(value);
         }).orElse(false);
         CustodyCall.in(context, () -> custody.objects().delete(principal.instanceId(),
-                req.path().pathParameters().get("adapter"), id, force, principal.subject()));
+                req.path().pathParameters().get("adapter"), id, force, ApiAuthentication.requester(req)));
         res.status(Status.NO_CONTENT_204).send();
     }
 
@@ -145,7 +146,7 @@ final class KmipAdaptersService implements HttpService {
         }
         ClientCertificate certificate = CustodyCall.in(context, () -> custody.certificates().add(
                 principal.instanceId(), req.path().pathParameters().get("adapter"),
-                Json.optionalText(resource, "name", context), pem, principal.subject()));
+                Json.optionalText(resource, "name", context), pem, ApiAuthentication.requester(req)));
         Json.sendCollection(res, Status.CREATED_201, CERTIFICATE_TYPE, List.of(toJson(certificate, true)), null);
     }
 

@@ -73,7 +73,7 @@ final class RootKeysService implements HttpService {
         }
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().create(principal.instanceId(),
                 Json.optionalText(resource, "name", context), Json.optionalText(resource, "description", context),
-                aliases, principal.subject()));
+                aliases, ApiAuthentication.requester(req)));
         Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, List.of(toJson(key)), null);
     }
 
@@ -108,17 +108,17 @@ final class RootKeysService implements HttpService {
             case "rotate" -> {
                 ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_WRITERS);
                 CustodyCall.in("Key could not be rotated", () -> custody.rootKeys().rotate(principal.instanceId(), id,
-                        principal.subject()));
+                        ApiAuthentication.requester(req)));
             }
             case "disable" -> {
                 ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
                 CustodyCall.in("Key could not be disabled", () -> custody.rootKeys().disable(principal.instanceId(),
-                        id));
+                        id, ApiAuthentication.requester(req)));
             }
             case "enable" -> {
                 ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
                 CustodyCall.in("Key could not be enabled", () -> custody.rootKeys().enable(principal.instanceId(),
-                        id));
+                        id, ApiAuthentication.requester(req)));
             }
             default -> {
                 ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
@@ -134,7 +134,7 @@ final class RootKeysService implements HttpService {
         String context = "Key could not be deleted";
         ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
         RootKey deleted = CustodyCall.in(context, () -> custody.rootKeys().delete(principal.instanceId(),
-                req.path().pathParameters().get("id")));
+                req.path().pathParameters().get("id"), ApiAuthentication.requester(req)));
         boolean representation = req.headers().first(io.helidon.http.HeaderNames.create("Prefer"))
                 .map(value -> value.contains("return=representation")).orElse(false);
         if (representation) {
@@ -163,7 +163,7 @@ final class RootKeysService implements HttpService {
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_WRITERS);
         String alias = req.path().pathParameters().get("alias");
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().addAlias(principal.instanceId(),
-                req.path().pathParameters().get("id"), alias));
+                req.path().pathParameters().get("id"), alias, ApiAuthentication.requester(req)));
         ObjectNode json = Json.object();
         json.put("keyId", key.id().toString());
         json.put("alias", alias);
@@ -177,7 +177,7 @@ final class RootKeysService implements HttpService {
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_WRITERS);
         CustodyCall.in("Key alias could not be deleted", () -> {
             custody.rootKeys().deleteAlias(principal.instanceId(), req.path().pathParameters().get("id"),
-                    req.path().pathParameters().get("alias"));
+                    req.path().pathParameters().get("alias"), ApiAuthentication.requester(req));
             return null;
         });
         res.status(Status.NO_CONTENT_204).send();

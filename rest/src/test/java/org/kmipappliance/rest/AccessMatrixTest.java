@@ -2,6 +2,7 @@ package org.kmipappliance.rest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
@@ -102,19 +103,19 @@ class AccessMatrixTest {
     static void start() {
         database = TestDatabase.fresh();
         KeyCustody custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
-        instance = custody.access().createInstance("matrix");
+        instance = custody.access().createInstance("matrix", TESTER);
         for (Role role : Role.values()) {
-            TOKENS.put(role, custody.access().issueToken(instance.id(), role.displayName(), EnumSet.of(role), null)
+            TOKENS.put(role, custody.access().issueToken(instance.id(), role.displayName(), EnumSet.of(role), null, TESTER)
                     .secret());
         }
-        Instance other = custody.access().createInstance("matrix-other");
-        otherInstanceManager = custody.access().issueToken(other.id(), "other", EnumSet.of(Role.MANAGER), null)
+        Instance other = custody.access().createInstance("matrix-other", TESTER);
+        otherInstanceManager = custody.access().issueToken(other.id(), "other", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
         expired = custody.access().issueToken(instance.id(), "expired", EnumSet.of(Role.MANAGER),
-                Instant.now().minusSeconds(1)).secret();
+                Instant.now().minusSeconds(1), TESTER).secret();
         IssuedApiToken toRevoke = custody.access().issueToken(instance.id(), "revoked", EnumSet.of(Role.MANAGER),
-                null);
-        custody.access().revokeToken(instance.id(), toRevoke.id());
+                null, TESTER);
+        custody.access().revokeToken(instance.id(), toRevoke.id(), TESTER);
         revoked = toRevoke.secret();
         CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
                 List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import com.ibm.cloud.ibm_key_protect_api.v2.IbmKeyProtectApi;
 import com.ibm.cloud.ibm_key_protect_api.v2.model.AddKmipClientCertificateOptions;
@@ -67,8 +68,8 @@ class IbmSdkCompatibilityTest {
     static void start() throws Exception {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
-        instance = custody.access().createInstance("sdk");
-        String token = custody.access().issueToken(instance.id(), "sdk", EnumSet.of(Role.MANAGER), null).secret();
+        instance = custody.access().createInstance("sdk", TESTER);
+        String token = custody.access().issueToken(instance.id(), "sdk", EnumSet.of(Role.MANAGER), null, TESTER).secret();
         CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
                 List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
         server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);

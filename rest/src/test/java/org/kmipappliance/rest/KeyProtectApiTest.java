@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -34,6 +35,8 @@ import org.kmipappliance.hsm.pki.TlsContexts;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
+import org.kmipappliance.hsm.store.jooq.Tables;
+import org.kmipappliance.hsm.store.jooq.tables.records.AuditEventsRecord;
 import org.kmipappliance.hsm.testing.ControlledHsm;
 import org.kmipappliance.hsm.testing.TestHsm;
 
@@ -54,9 +57,9 @@ class KeyProtectApiTest {
         database = TestDatabase.fresh();
         hsm = new ControlledHsm(TestHsm.hsm());
         custody = new KeyCustody(hsm, database, Clock.systemUTC());
-        instance = custody.access().createInstance("rest-test");
-        managerToken = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null).secret();
-        readerToken = custody.access().issueToken(instance.id(), "reader", EnumSet.of(Role.READER), null).secret();
+        instance = custody.access().createInstance("rest-test", TESTER);
+        managerToken = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER).secret();
+        readerToken = custody.access().issueToken(instance.id(), "reader", EnumSet.of(Role.READER), null, TESTER).secret();
         CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
                 List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
         server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
@@ -77,6 +80,11 @@ class KeyProtectApiTest {
 
     private static Reply call(String method, String path, String body, String token, String instanceId)
             throws Exception {
+        return call(method, path, body, token, instanceId, "corr-123");
+    }
+
+    private static Reply call(String method, String path, String body, String token, String instanceId,
+                              String correlation) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://localhost:" + server.port() + path))
                 .timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
@@ -87,7 +95,9 @@ class KeyProtectApiTest {
         if (instanceId != null) {
             request.header("bluemix-instance", instanceId);
         }
-        request.header("correlation-id", "corr-123");
+        if (correlation != null) {
+            request.header("correlation-id", correlation);
+        }
         HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json = response.body().isEmpty() ? null : JSON.readTree(response.body());
         return new Reply(response.statusCode(), json, response);
@@ -214,7 +224,7 @@ class KeyProtectApiTest {
         // An operator whose policy has no enable delay (the same records, another rule set).
         try (KeyCustody noDelay = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(),
                 RootKeyPolicy.NONE)) {
-            noDelay.rootKeys().enable(instance.id(), id);
+            noDelay.rootKeys().enable(instance.id(), id, TESTER);
         }
         assertEquals(204, asManager("DELETE", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects/" + object
                 + "?force=true", null).status());
@@ -495,5 +505,38 @@ class KeyProtectApiTest {
         assertEquals("INVALID_FIELD_ERR", errorCode(wrongProfile));
         Reply badLimit = asManager("GET", "/api/v2/kmip_adapters?limit=201", null);
         assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(badLimit));
+    }
+
+    private static List<AuditEventsRecord> auditOf(String correlation) {
+        return database.dsl().selectFrom(Tables.AUDIT_EVENTS).where(Tables.AUDIT_EVENTS.CORRELATION_ID.eq(correlation))
+                .fetch();
+    }
+
+    @Test
+    void everyRequest_isAuditedOnce_withWhoFromWhereAndItsCorrelationId() throws Exception {
+        String token = managerToken;
+        String id = instance.id().toString();
+        assertEquals(201, call("POST", "/api/v2/keys", envelope("application/vnd.ibm.kms.key+json",
+                "{\"name\":\"audited-key\"}"), token, id, "audit-create").status());
+        assertEquals(200, call("GET", "/api/v2/keys", null, token, id, "audit-list").status());
+        assertEquals(400, call("POST", "/api/v2/kmip_adapters", envelope("application/json",
+                "{\"name\":\"bad name\",\"profile\":\"native_1.0\"}"), token, id, "audit-bad").status());
+        assertEquals(401, call("GET", "/api/v2/keys", null, "kmipapp_guess", id, "audit-anon").status());
+        for (String[] expected : new String[][] {{"audit-create", "root_key.create", "success"},
+                {"audit-list", "rest.get", "200"}, {"audit-bad", "rest.post", "400"}, {"audit-anon", "rest.get", "401"}}) {
+            List<AuditEventsRecord> events = auditOf(expected[0]);
+            assertEquals(1, events.size(), expected[0] + ": " + events);
+            AuditEventsRecord event = events.getFirst();
+            assertEquals(expected[1] + " " + expected[2], event.getAction() + " " + event.getOutcome());
+            assertEquals("rest", event.getChannel());
+            assertTrue(event.getPeer().startsWith("127.0.0.1:"), event.getPeer());
+        }
+        assertEquals("unidentified", auditOf("audit-anon").getFirst().getActor());
+        assertEquals(custody.access().authenticate(token).orElseThrow().tokenId().toString(),
+                auditOf("audit-list").getFirst().getActorId());
+
+        Reply uncorrelated = call("GET", "/api/v2/keys", null, token, id, null);
+        String generated = uncorrelated.raw().headers().firstValue("correlation-id").orElseThrow();
+        assertEquals(1, auditOf(generated).size(), "a request without a correlation id gets one, and so does its event");
     }
 }

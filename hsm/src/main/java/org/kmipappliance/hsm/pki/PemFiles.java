@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -15,6 +14,7 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.kmipappliance.hsm.system.PrivateFiles;
 
 /** Certificates and private keys in PEM files; private keys are written readable by their owner only. */
 public final class PemFiles {
@@ -43,9 +43,7 @@ public final class PemFiles {
             try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
                 writer.writeObject(new JcaPKCS8Generator(key, null));
             }
-            Files.deleteIfExists(file);
-            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, text.toString(), StandardCharsets.US_ASCII);
+            PrivateFiles.write(file, text.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

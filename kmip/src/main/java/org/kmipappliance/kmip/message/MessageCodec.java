@@ -173,6 +173,9 @@ public final class MessageCodec {
         if (header.maximumResponseSize() != null) {
             headerFields.add(new Ttlv.IntegerItem(Tag.MAXIMUM_RESPONSE_SIZE, header.maximumResponseSize()));
         }
+        if (header.clientCorrelationValue() != null && header.version().atLeast(ProtocolVersion.V1_4)) {
+            headerFields.add(new Ttlv.TextStringItem(Tag.CLIENT_CORRELATION_VALUE, header.clientCorrelationValue()));
+        }
         if (header.batchErrorContinuation() != KmipEnums.BATCH_STOP) {
             headerFields.add(new Ttlv.EnumerationItem(Tag.BATCH_ERROR_CONTINUATION_OPTION,
                     header.batchErrorContinuation()));

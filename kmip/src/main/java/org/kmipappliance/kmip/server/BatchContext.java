@@ -12,16 +12,22 @@ import org.kmipappliance.kmip.message.ResultReason;
  * Identifier. One per request message, used by one thread at a time.
  */
 public final class BatchContext {
-    private final KmipCaller caller;
     private final ProtocolVersion version;
+    private KmipCaller caller;
     private String idPlaceholder;
     private String target;
 
-    BatchContext(KmipCaller caller, ProtocolVersion version) {
-        this.caller = caller;
+    BatchContext(ProtocolVersion version) {
         this.version = version;
     }
 
+    /** Starts the next batch item, on behalf of {@code itemCaller} (a requester of its own for its audit event). */
+    void beginItem(KmipCaller itemCaller) {
+        this.caller = itemCaller;
+        this.target = null;
+    }
+
+    /** Who calls in the current item. */
     public KmipCaller caller() {
         return caller;
     }
@@ -40,11 +46,9 @@ public final class BatchContext {
         this.target = uniqueIdentifier;
     }
 
-    /** The object the current item acted on (null if none), and forgets it for the next item. */
-    String takeTarget() {
-        String current = target;
-        target = null;
-        return current;
+    /** The object the current item acted on, or null. */
+    String target() {
+        return target;
     }
 
     /** The object an item names: its own Unique Identifier, else the ID Placeholder. */

@@ -9,6 +9,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -81,7 +82,7 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private void answer(ChannelHandlerContext ctx, byte[] request, String fingerprint) {
         try {
-            processor.process(request, fingerprint).ifPresentOrElse(response ->
+            processor.process(request, fingerprint, peerOf(ctx)).ifPresentOrElse(response ->
                     ctx.writeAndFlush(Unpooled.wrappedBuffer(response)).addListener(written -> {
                         Arrays.fill(response, (byte) 0);
                         if (!written.isSuccess()) {
@@ -99,6 +100,12 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 }
             });
         }
+    }
+
+    private static String peerOf(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof InetSocketAddress address
+                ? address.getAddress().getHostAddress() + ":" + address.getPort()
+                : String.valueOf(ctx.channel().remoteAddress());
     }
 
     @Override

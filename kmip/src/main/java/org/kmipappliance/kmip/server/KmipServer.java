@@ -64,7 +64,7 @@ public final class KmipServer implements AutoCloseable {
 
     public static KmipServer start(KmipServerConfig config, KeyCustody custody, RequestProcessor processor) {
         Predicate<String> isRegistered = fingerprint -> custody.certificates().identify(fingerprint).isPresent();
-        SslContext tls = serverTls(config, isRegistered);
+        SslContext tls = serverTls(config, new PinnedClientTrustManager(isRegistered, custody.audit()));
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
         ExecutorService virtualThreads = Executors.newThreadPerTaskExecutor(
@@ -89,7 +89,10 @@ public final class KmipServer implements AutoCloseable {
                                 return;
                             }
                             channel.closeFuture().addListener(closed -> openConnections.decrementAndGet());
-                            SslHandler sslHandler = tls.newHandler(channel.alloc(), virtualThreads);
+                            // The peer's address goes into the TLS engine, so a refused handshake says who tried.
+                            SslHandler sslHandler = tls.newHandler(channel.alloc(),
+                                    channel.remoteAddress().getAddress().getHostAddress(),
+                                    channel.remoteAddress().getPort(), virtualThreads);
                             sslHandler.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
                             channel.pipeline()
                                     .addLast("tls", sslHandler)
@@ -117,13 +120,13 @@ public final class KmipServer implements AutoCloseable {
         }
     }
 
-    private static SslContext serverTls(KmipServerConfig config, Predicate<String> isRegistered) {
+    private static SslContext serverTls(KmipServerConfig config, PinnedClientTrustManager pinning) {
         try {
             return SslContextBuilder.forServer(config.serverKey(), config.serverChain())
                     .sslProvider(SslProvider.JDK)
                     .protocols("TLSv1.3", "TLSv1.2")
                     .clientAuth(ClientAuth.REQUIRE)
-                    .trustManager(new PinnedClientTrustManager(isRegistered))
+                    .trustManager(pinning)
                     .build();
         } catch (SSLException e) {
             throw new IllegalStateException("cannot set up TLS for the KMIP listener: " + e.getMessage(), e);

@@ -6,6 +6,8 @@ import java.security.cert.X509Certificate;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.kmipappliance.hsm.AuditLog;
+import org.kmipappliance.hsm.Requester;
 import org.kmipappliance.hsm.pki.PemCertificates;
 
 /**
@@ -18,41 +20,57 @@ final class PinnedClientTrustManager extends X509ExtendedTrustManager {
     private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
 
     private final Predicate<String> isRegistered;
+    private final AuditLog audit;
 
-    PinnedClientTrustManager(Predicate<String> isRegistered) {
+    PinnedClientTrustManager(Predicate<String> isRegistered, AuditLog audit) {
         this.isRegistered = isRegistered;
+        this.audit = audit;
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain);
+        check(chain, null);
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        check(chain);
+        check(chain, socket.getInetAddress().getHostAddress() + ":" + socket.getPort());
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        check(chain);
+        check(chain, engine.getPeerHost() == null ? null : engine.getPeerHost() + ":" + engine.getPeerPort());
     }
 
-    private void check(X509Certificate[] chain) throws CertificateException {
+    private void check(X509Certificate[] chain, String peer) throws CertificateException {
         if (chain == null || chain.length == 0) {
             throw new CertificateException("the client sent no certificate");
         }
         X509Certificate leaf = chain[0];
-        leaf.checkValidity();
         String fingerprint = PemCertificates.sha256Fingerprint(leaf);
+        try {
+            leaf.checkValidity();
+        } catch (CertificateException e) {
+            refused(peer, fingerprint, leaf, "has expired or is not valid yet (" + e.getMessage() + ")");
+            throw e;
+        }
         if (!isRegistered.test(fingerprint)) {
-            LOG.log(System.Logger.Level.WARNING, "refused a KMIP client: certificate {0} (subject {1}) is not "
-                    + "registered to any adapter; register it with POST "
-                    + "/api/v2/kmip_adapters/<adapter>/certificates", PemCertificates.colonSeparated(fingerprint),
-                    leaf.getSubjectX500Principal().getName());
+            refused(peer, fingerprint, leaf, "is not registered to any adapter; register it with POST "
+                    + "/api/v2/kmip_adapters/<adapter>/certificates");
             throw new CertificateException("client certificate is not registered to any KMIP adapter");
+        }
+    }
+
+    /** Recorded as an unidentified caller's event: bounded in number, escaped, with what the operator can do. */
+    private void refused(String peer, String fingerprint, X509Certificate leaf, String why) {
+        try {
+            audit.recordUnidentified(Requester.unidentified(Requester.Channel.KMIP, "sha256:" + fingerprint, peer,
+                    null), "kmip.handshake", null, "refused", "certificate " + PemCertificates.colonSeparated(
+                    fingerprint) + " (subject " + leaf.getSubjectX500Principal().getName() + ") " + why);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not record a refused KMIP handshake from " + peer, e);
         }
     }
 

@@ -8,10 +8,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import org.kmipappliance.hsm.AuditLog;
 import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.HsmException;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipCaller;
+import org.kmipappliance.hsm.Requester;
 import org.kmipappliance.kmip.message.KmipEnums;
 import org.kmipappliance.kmip.message.KmipException;
 import org.kmipappliance.kmip.message.MessageCodec;
@@ -67,27 +70,26 @@ public final class RequestProcessor {
     }
 
     /**
-     * Answers one request from the client holding the certificate with {@code fingerprint}. Returns empty when the
-     * connection must be closed instead: the certificate is no longer registered.
+     * Answers one request from {@code peer}, the client holding the certificate with {@code fingerprint}. Returns
+     * empty when the connection must be closed instead: the certificate is no longer registered.
      */
-    public Optional<byte[]> process(byte[] frame, String fingerprint) {
-        Optional<KmipCaller> caller = custody.certificates().identify(fingerprint);
-        if (caller.isEmpty()) {
-            LOG.log(System.Logger.Level.INFO, "closing a KMIP connection: its certificate is no longer registered");
+    public Optional<byte[]> process(byte[] frame, String fingerprint, String peer) {
+        Optional<KmipCaller> registered = custody.certificates().identify(fingerprint);
+        if (registered.isEmpty()) {
+            refuseUnregistered(fingerprint, peer);
             return Optional.empty();
         }
+        KmipCaller caller = registered.get();
         Ttlv tree;
         try {
             tree = TtlvDecoder.decode(frame);
         } catch (TtlvException e) {
-            LOG.log(System.Logger.Level.DEBUG, "unparseable KMIP message from {0}: {1}", caller.get().subject(),
-                    e.getMessage());
-            return Optional.of(encode(messageFailure(ProtocolVersion.V1_0, ResultReason.INVALID_MESSAGE,
-                    "the message is not well-formed TTLV: " + e.getMessage())));
+            return Optional.of(encode(messageFailure(caller, peer, null, ProtocolVersion.V1_0,
+                    ResultReason.INVALID_MESSAGE, "the message is not well-formed TTLV: " + e.getMessage())));
         }
         ProtocolVersion requested = MessageCodec.versionOf(tree);
         if (requested.major() != 1) {
-            return Optional.of(encode(messageFailure(requested, ResultReason.INVALID_MESSAGE,
+            return Optional.of(encode(messageFailure(caller, peer, null, requested, ResultReason.INVALID_MESSAGE,
                     "this server speaks KMIP 1.0 to 1.4, not " + requested)));
         }
         ProtocolVersion version = requested.atLeast(ProtocolVersion.V1_4) ? ProtocolVersion.V1_4 : requested;
@@ -95,13 +97,14 @@ public final class RequestProcessor {
         try {
             request = MessageCodec.parseRequest(tree);
         } catch (KmipException e) {
-            return Optional.of(encode(messageFailure(version, e.reason(), e.getMessage())));
+            return Optional.of(encode(messageFailure(caller, peer, null, version, e.reason(), e.getMessage())));
         }
+        String correlationId = correlationIdOf(request);
         if (request.header().batchErrorContinuation() == KmipEnums.BATCH_UNDO) {
-            return Optional.of(encode(messageFailure(version, ResultReason.FEATURE_NOT_SUPPORTED,
-                    "the Undo batch error continuation option is not supported")));
+            return Optional.of(encode(messageFailure(caller, peer, correlationId, version,
+                    ResultReason.FEATURE_NOT_SUPPORTED, "the Undo batch error continuation option is not supported")));
         }
-        ResponseMessage response = execute(request, version, caller.get());
+        ResponseMessage response = execute(request, version, caller, peer, correlationId);
         byte[] encoded = encode(response);
         Integer limit = request.header().maximumResponseSize();
         if (limit != null && encoded.length > limit) {
@@ -109,6 +112,25 @@ public final class RequestProcessor {
             encoded = encode(tooLarge(response, limit));
         }
         return Optional.of(encoded);
+    }
+
+    /**
+     * The correlation id of a request's audit events: the client's Client Correlation Value (KMIP 1.4) when it sent
+     * a usable one, else one made here.
+     */
+    private static String correlationIdOf(RequestMessage request) {
+        String sent = request.header().clientCorrelationValue();
+        return sent != null && !sent.isEmpty() && sent.length() <= 128 ? sent : UUID.randomUUID().toString();
+    }
+
+    private void refuseUnregistered(String fingerprint, String peer) {
+        try {
+            custody.audit().recordUnidentified(Requester.unidentified(Requester.Channel.KMIP, "sha256:"
+                    + fingerprint, peer, null), "kmip.request", null, "refused", "the connection's certificate is no "
+                    + "longer registered to any adapter; the connection is closed");
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not record a refused KMIP request from " + peer, e);
+        }
     }
 
     /** The response with every payload replaced by Response Too Large (KMIP 1.4 table 327). */
@@ -120,12 +142,14 @@ public final class RequestProcessor {
                                         + "Size of " + limit + " bytes")).toList());
     }
 
-    private ResponseMessage execute(RequestMessage request, ProtocolVersion version, KmipCaller caller) {
+    private ResponseMessage execute(RequestMessage request, ProtocolVersion version, KmipCaller caller, String peer,
+                                    String correlationId) {
         // Items run in order, so a Batch Order Option of true is honoured as well as false.
-        BatchContext context = new BatchContext(caller, version);
+        BatchContext context = new BatchContext(version);
         boolean stopOnFailure = request.header().batchErrorContinuation() != KmipEnums.BATCH_CONTINUE;
         List<ResponseBatchItem> answers = new ArrayList<>();
         for (RequestBatchItem item : request.items()) {
+            context.beginItem(caller.inRequest(peer, correlationId));
             ResponseBatchItem answer = executeItem(item, context);
             answers.add(answer);
             if (answer.reason() != null && stopOnFailure) {
@@ -136,21 +160,18 @@ public final class RequestProcessor {
     }
 
     private ResponseBatchItem executeItem(RequestBatchItem item, BatchContext context) {
+        String name = nameOf(item.operationCode());
         if (item.problem() != null) {
-            return ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(), item.problem().reason(),
-                    item.problem().getMessage());
+            return failed(item, context, name, item.problem().reason(), item.problem().getMessage());
         }
         Optional<KmipOperation> operation = Operation.ofCode(item.operationCode()).map(operations::get);
         if (operation.isEmpty()) {
-            return ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(),
-                    ResultReason.OPERATION_NOT_SUPPORTED, "operation 0x" + Integer.toHexString(item.operationCode())
-                            + " is not supported by this server");
+            return failed(item, context, name, ResultReason.OPERATION_NOT_SUPPORTED, "operation 0x"
+                    + Integer.toHexString(item.operationCode()) + " is not supported by this server");
         }
-        String name = operation.get().operation().name();
+        Ttlv.Structure payload;
         try {
-            Ttlv.Structure payload = operation.get().execute(item.payload(), context);
-            audit(context, name, "success", null);
-            return ResponseBatchItem.success(item.operationCode(), item.uniqueBatchItemId(), payload);
+            payload = operation.get().execute(item.payload(), context);
         } catch (KmipException e) {
             return failed(item, context, name, e.reason(), e.getMessage());
         } catch (CustodyException e) {
@@ -163,30 +184,64 @@ public final class RequestProcessor {
             LOG.log(System.Logger.Level.ERROR, "kmip " + name + " failed unexpectedly", e);
             return failed(item, context, name, ResultReason.GENERAL_FAILURE, GENERIC_FAILURE);
         }
+        Requester requester = context.caller().requester();
+        if (!requester.recorded()) {
+            // Custody recorded every change it made in the change's transaction; a read is recorded here, and if
+            // it cannot be, the client gets no answer that the trail does not show.
+            try {
+                custody.audit().record(requester, "kmip." + name, context.target(), AuditLog.SUCCESS, null);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "could not record the audit event of kmip " + name, e);
+                Ttlv.wipeByteStrings(payload);
+                return failed(item, context, name, ResultReason.GENERAL_FAILURE, GENERIC_FAILURE);
+            }
+        }
+        count(name, AuditLog.SUCCESS);
+        AuditLog.log(requester, "kmip." + name, context.target(), AuditLog.SUCCESS, null);
+        return ResponseBatchItem.success(item.operationCode(), item.uniqueBatchItemId(), payload);
+    }
+
+    /** An operation as the audit trail and the metrics name it: its KMIP name, or its code if it has none. */
+    private static String nameOf(Integer code) {
+        if (code == null) {
+            return "unknown";
+        }
+        return Operation.ofCode(code).map(operation -> operation.name().toLowerCase(Locale.ROOT))
+                .orElse("0x" + Integer.toHexString(code));
     }
 
     private ResponseBatchItem failed(RequestBatchItem item, BatchContext context, String name, ResultReason reason,
                                      String message) {
-        audit(context, name, "failed: " + reason, message);
+        Requester requester = context.caller().requester();
+        String outcome = "failed: " + reason;
+        try {
+            custody.audit().record(requester, "kmip." + name, context.target(), outcome, message);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not record the audit event of a failed kmip " + name, e);
+        }
+        count(name, reason.name());
+        AuditLog.log(requester, "kmip." + name, context.target(), outcome, message);
         return ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(), reason, message);
     }
 
-    /** One audit event per batch item; a failure to record it is logged and does not change the answer. */
-    private void audit(BatchContext context, String operation, String outcome, String detail) {
-        KmipCaller caller = context.caller();
+    private void count(String operation, String result) {
+        // Codes that name no operation come from the client: one label value for all keeps the series bounded.
         custody.metrics().increment("kmip_appliance_kmip_operations_total", "KMIP batch items, by operation and result",
-                "operation", operation.toLowerCase(Locale.ROOT),
-                "result", outcome.startsWith("failed: ") ? outcome.substring("failed: ".length()) : outcome);
-        try {
-            custody.audit().record(caller.subject(), caller.instanceId(), caller.adapterId(),
-                    "kmip." + operation.toLowerCase(Locale.ROOT), context.takeTarget(), outcome, detail);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "could not record the audit event of kmip " + operation, e);
-        }
+                "operation", operation.startsWith("0x") ? "unknown" : operation, "result", result);
     }
 
-    /** A whole-message failure (KMIP 1.4 table 327): one batch item, no operation. */
-    private ResponseMessage messageFailure(ProtocolVersion version, ResultReason reason, String message) {
+    /** A whole-message failure (KMIP 1.4 table 327): one batch item, no operation; audited like any other. */
+    private ResponseMessage messageFailure(KmipCaller caller, String peer, String correlationId,
+                                           ProtocolVersion version, ResultReason reason, String message) {
+        Requester requester = caller.inRequest(peer, correlationId != null ? correlationId
+                : UUID.randomUUID().toString()).requester();
+        try {
+            custody.audit().record(requester, "kmip.message", null, "failed: " + reason, message);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not record the audit event of a refused KMIP message", e);
+        }
+        count("message", reason.name());
+        AuditLog.log(requester, "kmip.message", null, "failed: " + reason, message);
         return new ResponseMessage(version, clock.instant(), null,
                 List.of(ResponseBatchItem.failure(null, null, reason, message)));
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.math.BigInteger;
 import java.time.Instant;
@@ -280,12 +281,12 @@ class KmipOperationsTest {
     @Test
     void hsmFailure_isACryptographicFailure_withAGenericMessage() throws Exception {
         RootKey root = fixture.custody.rootKeys().create(fixture.instance.id(), "doomed", null,
-                "test");
+                TESTER);
         KmipAdapter adapter = fixture.custody.adapters().create(fixture.instance.id(), null,
-                null, KmipAdapter.NATIVE_PROFILE, root.id().toString(), "test");
+                null, KmipAdapter.NATIVE_PROFILE, root.id().toString(), TESTER);
         var client = TestCertificates.client("doomed-client");
         fixture.custody.certificates().add(fixture.instance.id(), adapter.name(), null,
-                PemCertificates.toPem(client.certificate()), "test");
+                PemCertificates.toPem(client.certificate()), TESTER);
         SSLContext tls = TlsContexts.create(client,
                 TestCertificates.authority().certificate());
         try (KmipClient kmip = fixture.connect(tls, ProtocolVersion.V1_4)) {

@@ -1,5 +1,7 @@
 package org.kmipappliance.kmip.server;
 
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
+
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,8 +40,8 @@ final class KmipTestServer implements AutoCloseable {
     KmipTestServer(String name, UnaryOperator<KmipServerConfig> adjust) {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
-        instance = custody.access().createInstance(name);
-        rootKey = custody.rootKeys().create(instance.id(), name + "-root", null, "test");
+        instance = custody.access().createInstance(name, TESTER);
+        rootKey = custody.rootKeys().create(instance.id(), name + "-root", null, TESTER);
         CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
                 List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
         server = KmipServer.start(adjust.apply(KmipServerConfig.defaults("127.0.0.1", 0, identity.privateKey(),
@@ -49,11 +51,11 @@ final class KmipTestServer implements AutoCloseable {
     /** A TLS context whose client certificate is registered to a new adapter of its own. */
     SSLContext clientOfNewAdapter() {
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), "test");
+                rootKey.id().toString(), TESTER);
         CertificateAuthority.Issued client = TestCertificates.authority().issueClient("client of " + adapter.name(),
                 Duration.ofDays(1));
         custody.certificates().add(instance.id(), adapter.name(), null, PemCertificates.toPem(client.certificate()),
-                "test");
+                TESTER);
         return TlsContexts.create(client, TestCertificates.authority().certificate());
     }
 

@@ -2,6 +2,7 @@ package org.kmipappliance.kmip.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,10 +39,10 @@ class PyKmipInteropTest {
     static void start() throws Exception {
         fixture = new KmipTestServer("pykmip-test");
         KmipAdapter adapter = fixture.custody.adapters().create(fixture.instance.id(), "pykmip", null,
-                KmipAdapter.NATIVE_PROFILE, fixture.rootKey.id().toString(), "test");
+                KmipAdapter.NATIVE_PROFILE, fixture.rootKey.id().toString(), TESTER);
         CertificateAuthority.Issued client = TestCertificates.authority().issueClient("pykmip", Duration.ofDays(1));
         fixture.custody.certificates().add(fixture.instance.id(), adapter.name(), null,
-                PemCertificates.toPem(client.certificate()), "test");
+                PemCertificates.toPem(client.certificate()), TESTER);
         Path directory = Files.createTempDirectory("pykmip");
         PemFiles.writeCertificate(directory.resolve("client.pem"), client.certificate());
         PemFiles.writePrivateKey(directory.resolve("client-key.pem"), client.privateKey());

@@ -1,4 +1,4 @@
-package org.kmipappliance.appliance;
+package org.kmipappliance.hsm.testing;
 
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -7,7 +7,7 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
 /** Collects every log record, formatted as an operator would read it, so tests can scan the log for secrets. */
-final class LogCapture extends Handler implements AutoCloseable {
+public final class LogCapture extends Handler implements AutoCloseable {
     private final StringBuilder text = new StringBuilder();
     private final SimpleFormatter formatter = new SimpleFormatter();
     private final Logger appLogger = Logger.getLogger("org.kmipappliance");
@@ -21,7 +21,7 @@ final class LogCapture extends Handler implements AutoCloseable {
         Logger.getLogger("").addHandler(this);
     }
 
-    static LogCapture install() {
+    public static LogCapture install() {
         return new LogCapture();
     }
 
@@ -30,7 +30,7 @@ final class LogCapture extends Handler implements AutoCloseable {
         text.append(formatter.format(record));
     }
 
-    synchronized String text() {
+    public synchronized String text() {
         return text.toString();
     }
 
