@@ -1,0 +1,174 @@
+package org.kmipappliance.appliance;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
+
+/**
+ * The appliance as its own process ({@code serve}), on a state directory with a SoftHSM2 token of its own, as its
+ * service manager runs it: a test can kill it (SIGKILL), stop it, start it again on the same state, and read what
+ * it printed.
+ */
+final class ApplianceProcess implements AutoCloseable {
+    private static final Pattern STARTED = Pattern.compile("KMIP on [^ ]+:(\\d+), REST on https://[^ ]+:(\\d+)");
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
+    private static final int KEPT_LINES = 300;
+
+    /** The first start's Manager token, from the file an empty appliance writes. */
+    record Admin(String instance, String token) {
+    }
+
+    private final Process process;
+    private final Path state;
+    private final Deque<String> output = new ArrayDeque<>();
+    private int kmipPort;
+    private int restPort;
+
+    private ApplianceProcess(Process process, Path state) {
+        this.process = process;
+        this.state = state;
+    }
+
+    /** A configuration with both listeners on free loopback ports and no root-key timing rules, plus {@code extra}. */
+    static Path writeConfig(Path state, String extra) throws IOException {
+        Files.createDirectories(state);
+        Path config = state.resolveSibling(state.getFileName() + ".yaml");
+        Files.writeString(config, """
+                kmip: {host: 127.0.0.1, port: 0}
+                rest: {host: 127.0.0.1, port: 0}
+                root-keys: {rotation-interval-minutes: 0, enable-delay-seconds: 0}
+                """ + extra);
+        return config;
+    }
+
+    /** Launches {@code serve} without waiting for it; {@code environment} is added to the process's. */
+    static ApplianceProcess launch(Path state, Path config, Map<String, String> environment) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "serve", "--state-dir", state.toString(), "--config", config.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(state.resolve("softhsm")).toString());
+        builder.environment().putAll(environment);
+        ApplianceProcess appliance = new ApplianceProcess(builder.start(), state);
+        appliance.readOutput();
+        return appliance;
+    }
+
+    /** Starts {@code serve} and waits until both listeners are up. */
+    static ApplianceProcess start(Path state, Path config) throws Exception {
+        return start(state, config, Map.of());
+    }
+
+    static ApplianceProcess start(Path state, Path config, Map<String, String> environment) throws Exception {
+        ApplianceProcess appliance = launch(state, config, environment);
+        appliance.awaitStarted();
+        return appliance;
+    }
+
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
+
+    private void readOutput() {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8));
+        Thread.ofVirtual().start(() -> {
+            try {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    synchronized (output) {
+                        output.addLast(line);
+                        if (output.size() > KEPT_LINES) {
+                            output.removeFirst();
+                        }
+                    }
+                    Matcher listening = STARTED.matcher(line);
+                    if (listening.find()) {
+                        kmipPort = Integer.parseInt(listening.group(1));
+                        restPort = Integer.parseInt(listening.group(2));
+                        started.complete(null);
+                    }
+                }
+            } catch (IOException e) {
+                // the process is gone; what it said is kept
+            }
+            started.completeExceptionally(new IllegalStateException("the appliance ended before it started:\n"
+                    + output()));
+        });
+    }
+
+    private void awaitStarted() throws Exception {
+        try {
+            started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new AssertionError("the appliance did not start:\n" + output(), e);
+        }
+    }
+
+    int kmipPort() {
+        return kmipPort;
+    }
+
+    int restPort() {
+        return restPort;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    Path state() {
+        return state;
+    }
+
+    Process process() {
+        return process;
+    }
+
+    /** The last lines the appliance printed. */
+    String output() {
+        synchronized (output) {
+            return String.join("\n", output);
+        }
+    }
+
+    /** The Manager token of the first start. */
+    Admin admin() throws Exception {
+        Path file = state.resolve(InitialAdmin.TOKEN_FILE);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!(Files.exists(file) && Files.readAllLines(file).size() == 2) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        List<String> lines = Files.readAllLines(file);
+        return new Admin(lines.get(0).substring("instance ".length()), lines.get(1).substring("token ".length()));
+    }
+
+    /** SIGKILL, as a power cut or the OOM killer would end it, and waits until it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("the appliance survived SIGKILL");
+        }
+    }
+
+    /** Stops it as its service manager would (SIGTERM) and waits. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
