@@ -69,8 +69,13 @@ final class ApiAuthentication implements Filter {
             Optional<ApiPrincipal> principal = authenticate(req);
             if (principal.isEmpty()) {
                 ErrorEnvelope.send(res, unauthorized());
-                audit.recordUnidentified(Requester.unidentified(Requester.Channel.REST, null, peer, correlationId),
-                        action, path, "401", "no live API token for the instance named by bluemix-instance");
+                try {
+                    audit.recordUnidentified(Requester.unidentified(Requester.Channel.REST, null, peer,
+                            correlationId), action, path, "401", "no live API token for the instance named by "
+                            + "bluemix-instance");
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.ERROR, "could not record a refused REST request from " + peer, e);
+                }
                 return;
             }
             Requester requester = Requester.rest(principal.get(), peer, correlationId);

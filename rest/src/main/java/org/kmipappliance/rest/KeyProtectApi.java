@@ -2,10 +2,12 @@ package org.kmipappliance.rest;
 
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRouting;
-import org.kmipappliance.hsm.HsmException;
+import java.time.Clock;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.kmipappliance.hsm.HsmException;
 import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.store.DatabaseUnavailable;
 
 /** The Key Protect-compatible API: one routing, reused by the server and by tests. */
 public final class KeyProtectApi {
@@ -34,6 +36,13 @@ public final class KeyProtectApi {
                             "The HSM could not complete the request; try again later", null, null));
                 })
                 .error(RuntimeException.class, (req, res, error) -> {
+                    if (DatabaseUnavailable.is(error)) {
+                        DatabaseUnavailable.report(error, Clock.systemUTC());
+                        ErrorEnvelope.send(res, new ApiError(Status.SERVICE_UNAVAILABLE_503,
+                                "DATABASE_UNAVAILABLE_ERR", null, "The key store is unavailable for a moment; try "
+                                + "again", null, null));
+                        return;
+                    }
                     LOG.log(System.Logger.Level.ERROR, "unexpected failure on " + req.prologue().method() + " "
                             + req.path().path(), error);
                     ErrorEnvelope.send(res, new ApiError(Status.INTERNAL_SERVER_ERROR_500, "INTERNAL_SERVER_ERR",

@@ -2,6 +2,7 @@ package org.kmipappliance.hsm.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
 import java.util.Locale;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -24,6 +25,9 @@ public final class CustodyDatabase implements AutoCloseable {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
     }
+
+    /** How long a request waits for a database connection before it fails as "database unavailable". */
+    static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
 
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
@@ -54,6 +58,9 @@ public final class CustodyDatabase implements AutoCloseable {
         config.setPassword(password);
         config.setMaximumPoolSize(maxConnections);
         config.setPoolName("custody");
+        // A request that cannot get a connection soon fails soon ("try again"): a client such as vCenter waits on
+        // its KMIP answer, and Hikari's default would hold it 30 s while the database restarts.
+        config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
         HikariDataSource dataSource = new HikariDataSource(config);
         try {
             Flyway.configure()

@@ -15,6 +15,7 @@ import org.kmipappliance.hsm.HsmException;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipCaller;
 import org.kmipappliance.hsm.Requester;
+import org.kmipappliance.hsm.store.DatabaseUnavailable;
 import org.kmipappliance.kmip.message.KmipEnums;
 import org.kmipappliance.kmip.message.KmipException;
 import org.kmipappliance.kmip.message.MessageCodec;
@@ -45,6 +46,7 @@ import org.kmipappliance.kmip.ttlv.TtlvException;
 public final class RequestProcessor {
     private static final System.Logger LOG = System.getLogger(RequestProcessor.class.getName());
     private static final String GENERIC_FAILURE = "the server could not complete the operation; see its log";
+    private static final String DATABASE_UNAVAILABLE = "the key store is unavailable for a moment; try again";
 
     private final KeyCustody custody;
     private final Clock clock;
@@ -74,7 +76,19 @@ public final class RequestProcessor {
      * empty when the connection must be closed instead: the certificate is no longer registered.
      */
     public Optional<byte[]> process(byte[] frame, String fingerprint, String peer) {
-        Optional<KmipCaller> registered = custody.certificates().identify(fingerprint);
+        Optional<KmipCaller> registered;
+        try {
+            registered = custody.certificates().identify(fingerprint);
+        } catch (RuntimeException e) {
+            if (!DatabaseUnavailable.is(e)) {
+                throw e;
+            }
+            // Without the database neither the certificate nor anything else can be checked: answer, unaudited.
+            DatabaseUnavailable.report(e, clock);
+            return Optional.of(encode(new ResponseMessage(versionOrDefault(frame), clock.instant(), null,
+                    List.of(ResponseBatchItem.failure(null, null, ResultReason.GENERAL_FAILURE,
+                            DATABASE_UNAVAILABLE)))));
+        }
         if (registered.isEmpty()) {
             refuseUnregistered(fingerprint, peer);
             return Optional.empty();
@@ -112,6 +126,17 @@ public final class RequestProcessor {
             encoded = encode(tooLarge(response, limit));
         }
         return Optional.of(encoded);
+    }
+
+    /** The protocol version a frame asks for, if it can be read at all; else 1.0, which every client reads. */
+    private static ProtocolVersion versionOrDefault(byte[] frame) {
+        try {
+            ProtocolVersion requested = MessageCodec.versionOf(TtlvDecoder.decode(frame));
+            return requested.major() == 1 && !requested.atLeast(ProtocolVersion.V1_4) ? requested
+                    : ProtocolVersion.V1_4;
+        } catch (TtlvException | RuntimeException e) {
+            return ProtocolVersion.V1_0;
+        }
     }
 
     /**
@@ -181,6 +206,10 @@ public final class RequestProcessor {
             return failed(item, context, name, ResultReason.CRYPTOGRAPHIC_FAILURE,
                     "the HSM could not complete the operation");
         } catch (RuntimeException e) {
+            if (DatabaseUnavailable.is(e)) {
+                DatabaseUnavailable.report(e, clock);
+                return failed(item, context, name, ResultReason.GENERAL_FAILURE, DATABASE_UNAVAILABLE);
+            }
             LOG.log(System.Logger.Level.ERROR, "kmip " + name + " failed unexpectedly", e);
             return failed(item, context, name, ResultReason.GENERAL_FAILURE, GENERIC_FAILURE);
         }
