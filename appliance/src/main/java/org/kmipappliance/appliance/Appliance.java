@@ -34,6 +34,11 @@ import org.kmipappliance.rest.RestServer;
 public final class Appliance implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Appliance.class.getName());
     static final String SOFTHSM_TOKEN_LABEL = "kmip-appliance";
+    /**
+     * How often a node sweeps what crashes left and looks for re-wrap jobs no node works on: how soon a job of a
+     * node that died is taken over.
+     */
+    static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(5);
 
     private final Deque<AutoCloseable> openedInOrder;
     private final KeyCustody custody;
@@ -67,6 +72,7 @@ public final class Appliance implements AutoCloseable {
             // What a crash left: HSM objects of unfinished attempts, re-wrap jobs that carry on where they were.
             custody.sweep();
             custody.rewrap().resumeAll();
+            custody.startBackgroundWork(MAINTENANCE_INTERVAL);
             AppliancePki pki = AppliancePki.loadOrCreate(stateDirectory.resolve("pki"), config.tls().hostnames(),
                     config.tls().ipAddresses());
             List<X509Certificate> chain = List.of(pki.serverCertificate(),

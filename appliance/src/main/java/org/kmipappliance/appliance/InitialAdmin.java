@@ -1,11 +1,10 @@
 package org.kmipappliance.appliance;
 
 import java.nio.file.Path;
-import java.util.EnumSet;
-import org.kmipappliance.hsm.Instance;
+import java.util.Optional;
+import org.kmipappliance.hsm.IssuedApiToken;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.Requester;
-import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.system.PrivateFiles;
 
 /**
@@ -22,16 +21,14 @@ final class InitialAdmin {
     }
 
     static void ensure(KeyCustody custody, Path stateDirectory) {
-        if (custody.access().anyInstanceExists()) {
+        Optional<IssuedApiToken> issued = custody.access().bootstrap(INSTANCE, "initial administrator",
+                Requester.system("first-start"));
+        if (issued.isEmpty()) {
             return;
         }
-        Requester firstStart = Requester.system("first-start");
-        Instance instance = custody.access().createInstance(INSTANCE, firstStart);
-        String token = custody.access().issueToken(instance.id(), "initial administrator", EnumSet.of(Role.MANAGER),
-                null, firstStart).secret();
         Path file = stateDirectory.resolve(TOKEN_FILE);
-        PrivateFiles.write(file, "instance " + instance.id() + "\ntoken " + token + "\n");
+        PrivateFiles.write(file, "instance " + issued.get().instanceId() + "\ntoken " + issued.get().secret() + "\n");
         LOG.log(System.Logger.Level.WARNING, "first start: created instance {0} and a Manager API token in {1}; "
-                + "read it, then delete the file", instance.id(), file);
+                + "read it, then delete the file", issued.get().instanceId(), file);
     }
 }

@@ -29,6 +29,8 @@ public final class AccessControl {
     /** Bearer secrets are this prefix and 32 random bytes in base64url, so a leaked one is easy to grep for. */
     static final String TOKEN_PREFIX = "kmipapp_";
     private static final int TOKEN_RANDOM_BYTES = 32;
+    /** The advisory lock that orders nodes bootstrapping an empty appliance (a number no other lock uses). */
+    private static final long BOOTSTRAP_LOCK = 0x6b6d6970_0002L;
 
     private final DSLContext dsl;
     private final AuditLog audit;
@@ -42,18 +44,36 @@ public final class AccessControl {
     }
 
     public Instance createInstance(String name, Requester requester) {
+        return dsl.transactionResult(tx -> insertInstance(tx.dsl(), name, requester));
+    }
+
+    private Instance insertInstance(DSLContext tx, String name, Requester requester) {
         if (name == null || name.isBlank() || name.length() > 100) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "name",
                     "an instance name must be 1 to 100 characters");
         }
+        InstancesRecord row = tx.newRecord(INSTANCES);
+        row.setId(UUID.randomUUID());
+        row.setName(name);
+        row.setCreatedAt(Timestamps.now(clock));
+        row.store();
+        audit.recordChange(tx, requester, "instance.create", row.getId().toString(), name);
+        return toInstance(row);
+    }
+
+    /**
+     * The first start of an empty appliance: an instance and a Manager token on it, in one transaction, by exactly
+     * one of the nodes that may start at once (an advisory lock orders them). Empty if any instance exists.
+     */
+    public Optional<IssuedApiToken> bootstrap(String instanceName, String tokenDescription, Requester requester) {
         return dsl.transactionResult(tx -> {
-            InstancesRecord row = tx.dsl().newRecord(INSTANCES);
-            row.setId(UUID.randomUUID());
-            row.setName(name);
-            row.setCreatedAt(Timestamps.now(clock));
-            row.store();
-            audit.recordChange(tx.dsl(), requester, "instance.create", row.getId().toString(), name);
-            return toInstance(row);
+            tx.dsl().select(DSL.field("pg_advisory_xact_lock({0})", Object.class, BOOTSTRAP_LOCK)).fetch();
+            if (tx.dsl().fetchExists(INSTANCES)) {
+                return Optional.empty();
+            }
+            Instance instance = insertInstance(tx.dsl(), instanceName, requester);
+            return Optional.of(insertToken(tx.dsl(), instance.id(), tokenDescription, EnumSet.of(Role.MANAGER), null,
+                    requester));
         });
     }
 
@@ -77,6 +97,12 @@ public final class AccessControl {
             throw new CustodyException(CustodyException.Failure.INSTANCE_NOT_FOUND, "instance " + instanceId
                     + " does not exist");
         }
+        return dsl.transactionResult(tx -> insertToken(tx.dsl(), instanceId, description, roles, expiresAt,
+                requester));
+    }
+
+    private IssuedApiToken insertToken(DSLContext tx, UUID instanceId, String description, Set<Role> roles,
+                                       Instant expiresAt, Requester requester) {
         if (roles.isEmpty()) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "roles",
                     "an API token needs at least one role");
@@ -84,7 +110,7 @@ public final class AccessControl {
         byte[] randomBytes = new byte[TOKEN_RANDOM_BYTES];
         random.nextBytes(randomBytes);
         String secret = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes);
-        ApiTokensRecord row = dsl.newRecord(API_TOKENS);
+        ApiTokensRecord row = tx.newRecord(API_TOKENS);
         row.setId(UUID.randomUUID());
         row.setInstanceId(instanceId);
         row.setSecretSha256(sha256(secret));
@@ -92,11 +118,9 @@ public final class AccessControl {
         row.setRoles(roles.stream().map(Role::displayName).sorted().collect(Collectors.joining(",")));
         row.setCreatedAt(Timestamps.now(clock));
         row.setExpiresAt(expiresAt == null ? null : OffsetDateTime.ofInstant(expiresAt, ZoneOffset.UTC));
-        dsl.transaction(tx -> {
-            tx.dsl().executeInsert(row);
-            audit.recordChange(tx.dsl(), requester, "api_token.create", row.getId().toString(), "roles "
-                    + row.getRoles() + (expiresAt == null ? "" : ", expires " + expiresAt));
-        });
+        row.insert();
+        audit.recordChange(tx, requester, "api_token.create", row.getId().toString(), "roles "
+                + row.getRoles() + (expiresAt == null ? "" : ", expires " + expiresAt));
         return new IssuedApiToken(row.getId(), instanceId, secret);
     }
 

@@ -116,6 +116,7 @@ public final class ClientCertificates {
                     .execute();
             audit.recordChange(tx.dsl(), requester, "kmip_certificate.delete", certificate.id().toString(),
                     "SHA-256 " + certificate.sha256Fingerprint());
+            removals.announce(tx.dsl(), List.of(certificate.sha256Fingerprint()));
         });
         removals.publish(List.of(certificate.sha256Fingerprint()));
         return certificate.sha256Fingerprint();

@@ -4,10 +4,12 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.security.ProviderException;
+import java.time.Duration;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.store.DatabaseUnavailable;
 
 /**
  * The single key-custody API that the KMIP and REST tiers call. It owns nothing: the HSM and the database are
@@ -28,6 +30,8 @@ public final class KeyCustody implements AutoCloseable {
     private final CustodyDatabase database;
 
     private final RootKeyRewrap rewrap;
+    private volatile boolean closing;
+    private Thread maintenance;
 
     private static final System.Logger LOG = System.getLogger(KeyCustody.class.getName());
     /** The advisory lock that orders nodes making the HSM probe key (an arbitrary number no other lock uses). */
@@ -60,7 +64,7 @@ public final class KeyCustody implements AutoCloseable {
         this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, audit, clock);
         this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, audit, clock);
         this.objects = new KmipObjects(database.dsl(), this.hsm, adapters, audit, clock);
-        this.rewrap = new RootKeyRewrap(database.dsl(), this.hsm, rootKeys, clock);
+        this.rewrap = new RootKeyRewrap(database, this.hsm, rootKeys, clock);
         rootKeys.useRewrap(rewrap);
     }
 
@@ -125,9 +129,48 @@ public final class KeyCustody implements AutoCloseable {
         return rewrap;
     }
 
-    /** Stops background work (re-wrap jobs); the HSM and the database are closed by their owner. */
+    /**
+     * Starts what a node runs in the background until it is closed: it hears other nodes' certificate removals, and
+     * every {@code interval} it sweeps what crashes left and takes up re-wrap jobs no node works on (those of a node
+     * that died).
+     */
+    public synchronized void startBackgroundWork(Duration interval) {
+        if (maintenance != null) {
+            return;
+        }
+        certificateRemovals.listen(database);
+        maintenance = Thread.ofVirtual().name("custody-maintenance").start(() -> {
+            while (!closing) {
+                try {
+                    Thread.sleep(interval);
+                    sweep();
+                    rewrap.resumeAll();
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    if (DatabaseUnavailable.is(e)) {
+                        DatabaseUnavailable.report(e, Clock.systemUTC());
+                    } else {
+                        LOG.log(System.Logger.Level.WARNING, "custody maintenance failed; it runs again in "
+                                + interval.toSeconds() + " s", e);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Stops background work; the HSM and the database are closed by their owner. */
     @Override
     public void close() {
+        closing = true;
+        Thread running;
+        synchronized (this) {
+            running = maintenance;
+        }
+        if (running != null) {
+            running.interrupt();
+        }
+        certificateRemovals.close();
         rewrap.stop();
     }
 

@@ -137,6 +137,7 @@ public final class KmipAdapters {
             t.deleteFrom(KMIP_ADAPTERS).where(KMIP_ADAPTERS.ID.eq(adapter.id())).execute();
             audit.recordChange(t, requester, "kmip_adapter.delete", adapter.id().toString(), adapter.name() + ", "
                     + removed.size() + " certificate(s) removed");
+            removals.announce(t, removed);
             return removed;
         });
         removals.publish(fingerprints);

@@ -4,6 +4,10 @@ import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
 import static org.kmipappliance.hsm.store.jooq.Tables.REWRAP_FAILURES;
 import static org.kmipappliance.hsm.store.jooq.Tables.REWRAP_JOBS;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -16,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectsRecord;
 import org.kmipappliance.hsm.store.jooq.tables.records.RewrapJobsRecord;
 
@@ -23,8 +28,12 @@ import org.kmipappliance.hsm.store.jooq.tables.records.RewrapJobsRecord;
  * Moves the KMIP keys of a rotated root key to its new version: each key is opened with its old version and
  * sealed with the new one by the HSM, one short transaction per key, in batches, on a virtual thread. The work
  * left is always read from the keys themselves (those still on an older version), so a job killed half-way simply
- * continues where it stopped when {@link #resumeAll()} runs at the next start. When a job finishes, the HSM objects
- * of versions no key depends on any more are destroyed.
+ * continues where it stopped. When a job finishes, the HSM objects of versions no key depends on any more are
+ * destroyed.
+ *
+ * <p>Nodes sharing the database run each job on exactly one node: the one that holds the job's advisory lock, on a
+ * session of its own. {@link #resumeAll()} runs on every node at start and then periodically; if the node running a
+ * job dies, PostgreSQL ends its session and releases the lock, and the next node to look takes the job over.
  */
 public final class RootKeyRewrap {
     private static final System.Logger LOG = System.getLogger(RootKeyRewrap.class.getName());
@@ -36,15 +45,20 @@ public final class RootKeyRewrap {
     static final String FINISHED = "finished";
     static final String SUPERSEDED = "superseded";
 
+    /** The advisory-lock class of re-wrap jobs ("kmip" in ASCII); the job id is the object id. */
+    private static final int JOB_LOCK_CLASS = 0x6b6d6970;
+
     private final DSLContext dsl;
+    private final CustodyDatabase database;
     private final TimedHsm hsm;
     private final RootKeys rootKeys;
     private final Clock clock;
     private final Set<Long> active = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    RootKeyRewrap(DSLContext dsl, TimedHsm hsm, RootKeys rootKeys, Clock clock) {
-        this.dsl = dsl;
+    RootKeyRewrap(CustodyDatabase database, TimedHsm hsm, RootKeys rootKeys, Clock clock) {
+        this.dsl = database.dsl();
+        this.database = database;
         this.hsm = hsm;
         this.rootKeys = rootKeys;
         this.clock = clock;
@@ -65,25 +79,50 @@ public final class RootKeyRewrap {
         return job.getId();
     }
 
-    /** Starts (or restarts) every job a crash or shutdown left running. */
+    /**
+     * Takes up every running job that no node works on: those a crash or a stop interrupted, here or on a node that
+     * died. Safe to call on every node at any time.
+     */
     public void resumeAll() {
         for (Long job : dsl.select(REWRAP_JOBS.ID).from(REWRAP_JOBS).where(REWRAP_JOBS.STATE.eq(RUNNING))
                 .fetch(REWRAP_JOBS.ID)) {
-            LOG.log(System.Logger.Level.INFO, "resuming the re-wrap job {0}", job);
             start(job);
         }
     }
 
-    /** Runs the job on a virtual thread, unless it already runs here. */
+    /** Runs the job on a virtual thread, unless it already runs here or on another node. */
     void start(long job) {
-        if (active.add(job)) {
+        if (!stopping.get() && active.add(job)) {
             Thread.ofVirtual().name("rewrap-" + job).start(() -> {
                 try {
-                    runToCompletion(job);
+                    runWhileHoldingTheJob(job);
                 } finally {
                     active.remove(job);
                 }
             });
+        }
+    }
+
+    /**
+     * Runs the job if this node gets its advisory lock, on a session of its own that lives as long as the work: if
+     * this node dies, PostgreSQL ends the session and another node can take the job.
+     */
+    private void runWhileHoldingTheJob(long jobId) {
+        try (Connection session = database.openSession();
+             PreparedStatement lock = session.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
+            lock.setInt(1, JOB_LOCK_CLASS);
+            lock.setInt(2, (int) jobId);
+            try (ResultSet locked = lock.executeQuery()) {
+                if (!locked.next() || !locked.getBoolean(1)) {
+                    return; // another node runs it
+                }
+            }
+            LOG.log(System.Logger.Level.INFO, "re-wrap job {0} runs on this node ({1})", jobId,
+                    CustodyDatabase.NODE_NAME);
+            runToCompletion(jobId);
+        } catch (SQLException e) {
+            LOG.log(System.Logger.Level.WARNING, "re-wrap job {0} could not be taken up now ({1}); it will be "
+                    + "tried again", jobId, e.getMessage());
         }
     }
 

@@ -2,8 +2,13 @@ package org.kmipappliance.hsm.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Properties;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
@@ -25,6 +30,9 @@ public final class CustodyDatabase implements AutoCloseable {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
     }
+
+    /** This node, as its database sessions name it: host and process id. */
+    public static final String NODE_NAME = nodeName();
 
     /** How long a request waits for a database connection before it fails as "database unavailable". */
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
@@ -58,6 +66,8 @@ public final class CustodyDatabase implements AutoCloseable {
         config.setPassword(password);
         config.setMaximumPoolSize(maxConnections);
         config.setPoolName("custody");
+        // Which node a session belongs to, as pg_stat_activity shows it to an operator of a shared database.
+        config.addDataSourceProperty("ApplicationName", NODE_NAME);
         // A request that cannot get a connection soon fails soon ("try again"): a client such as vCenter waits on
         // its KMIP answer, and Hikari's default would hold it 30 s while the database restarts.
         config.setConnectionTimeout(CONNECTION_TIMEOUT.toMillis());
@@ -101,6 +111,29 @@ public final class CustodyDatabase implements AutoCloseable {
     /** The appliance's metrics, which this database's statements are timed into. */
     public Metrics metrics() {
         return metrics;
+    }
+
+    /**
+     * A connection of its own, outside the pool, for what must live on one session and end with it: advisory locks
+     * held while a job runs (released by PostgreSQL if this node dies), LISTEN. The caller closes it.
+     */
+    public Connection openSession() throws SQLException {
+        Properties login = new Properties();
+        login.setProperty("user", dataSource.getUsername());
+        login.setProperty("password", dataSource.getPassword());
+        login.setProperty("ApplicationName", NODE_NAME);
+        login.setProperty("connectTimeout", Long.toString(CONNECTION_TIMEOUT.toSeconds()));
+        return new org.postgresql.Driver().connect(dataSource.getJdbcUrl(), login);
+    }
+
+    private static String nodeName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return "kmip-appliance " + host + " pid " + ProcessHandle.current().pid();
     }
 
     /** Whether the database answers; for health checks. */

@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +140,26 @@ public final class KmipClient implements AutoCloseable {
             answer.add(MessageCodec.decodeVersion(version));
         }
         return answer;
+    }
+
+    /**
+     * Waits, sending nothing, until the server closes the connection: true if it did within {@code timeout}. For
+     * callers that must know the server ended an idle connection (a certificate was removed, say).
+     */
+    public boolean awaitClosedByServer(Duration timeout) throws IOException {
+        int previous = socket.getSoTimeout();
+        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        try {
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset or TLS close: closed all the same
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(previous);
+            }
+        }
     }
 
     public static Ttlv.Structure attribute(String name, Ttlv value) {
