@@ -13,6 +13,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.kmipappliance.hsm.Hsm;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pkcs11.HsmConfig;
@@ -61,8 +62,11 @@ public final class Appliance implements AutoCloseable {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             PrivateFiles.directory(stateDirectory);
-            Pkcs11Hsm hsm = Pkcs11Hsm.open(hsmConfig(config.hsm(), stateDirectory));
-            opened.push(hsm);
+            Pkcs11Hsm token = Pkcs11Hsm.open(hsmConfig(config.hsm(), stateDirectory));
+            opened.push(token);
+            // The embedded SoftHSM2 token never syncs its files; the appliance does, before it records a change.
+            Hsm hsm = config.hsm().library() == null
+                    ? SoftHsmToken.durable(token, stateDirectory.resolve("softhsm")) : token;
             Metrics metrics = new Metrics();
             CustodyDatabase database = openDatabase(config.database(), stateDirectory, opened, metrics);
             opened.push(database);

@@ -82,4 +82,48 @@ class SoftHsmTokenTest {
             }
         }
     }
+
+    /**
+     * SoftHSM2 never syncs the file of a new token object (strace shows no fsync), so a power cut could lose a root-key
+     * version the database records; the appliance's token goes through {@link SoftHsmToken#durable}, which syncs it
+     * before the change is reported done.
+     */
+    @Test
+    void aNewRootKey_isSyncedToDisk_onlyThroughTheDurableToken() throws Exception {
+        Path directory = Path.of(System.getProperty("java.io.tmpdir"), "softhsm-durable-" + UUID.randomUUID());
+        assertEquals(0, tokenFileSyncs(directory, "raw"), "SoftHSM2 itself syncs nothing");
+        assertTrue(tokenFileSyncs(directory, "durable") >= 2, "the new object's file and its directory are synced");
+    }
+
+    /** Runs a JVM that makes one root key on the token in {@code directory} under strace; counts fsyncs of its files. */
+    private static long tokenFileSyncs(Path directory, String mode) throws Exception {
+        Path trace = Files.createTempFile("strace", ".txt");
+        ProcessBuilder builder = new ProcessBuilder("strace", "-f", "-y", "-e", "trace=fsync,fdatasync", "-o",
+                trace.toString(), Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), CreateRootKeyInAnotherJvm.class.getName(),
+                directory.toString(), mode).redirectErrorStream(true);
+        builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(directory).toString());
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(2, TimeUnit.MINUTES));
+        assertEquals(0, process.exitValue(), "strace (apt-get install strace) and the JVM ran: " + output);
+        String tokens = directory.resolve("tokens").toString();
+        try (var lines = Files.lines(trace)) {
+            return lines.filter(line -> line.contains("sync(") && line.contains(tokens)).count();
+        } finally {
+            Files.delete(trace);
+        }
+    }
+
+    /** Provisions a token (first use only) and makes one root key, through the durable token or the raw one. */
+    public static final class CreateRootKeyInAnotherJvm {
+        public static void main(String[] args) {
+            Path directory = Path.of(args[0]);
+            try (Pkcs11Hsm hsm = Pkcs11Hsm.open(SoftHsmToken.provision(directory, "durable-test"))) {
+                org.kmipappliance.hsm.Hsm token = args[1].equals("durable") ? SoftHsmToken.durable(hsm, directory)
+                        : hsm;
+                token.createRootKey("durability-" + args[1] + "-" + UUID.randomUUID());
+            }
+        }
+    }
 }
