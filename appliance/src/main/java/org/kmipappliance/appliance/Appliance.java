@@ -124,8 +124,11 @@ public final class Appliance implements AutoCloseable {
                 throw new UncheckedIOException("cannot read the database password file " + database.passwordFile(), e);
             }
         }
-        return CustodyDatabase.connect(database.jdbcUrl(), database.user(), password, database.maxConnections(),
-                metrics);
+        CustodyDatabase external = CustodyDatabase.connect(database.jdbcUrl(), database.user(), password,
+                database.maxConnections(), metrics);
+        external.durabilityWarnings().forEach(warning -> LOG.log(System.Logger.Level.WARNING,
+                "the database at " + database.jdbcUrl() + " is not durable: " + warning));
+        return external;
     }
 
     public KeyCustody custody() {

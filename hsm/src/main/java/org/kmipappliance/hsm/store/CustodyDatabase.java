@@ -7,6 +7,8 @@ import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 import javax.sql.DataSource;
@@ -134,6 +136,26 @@ public final class CustodyDatabase implements AutoCloseable {
             host = "unknown-host";
         }
         return "kmip-appliance " + host + " pid " + ProcessHandle.current().pid();
+    }
+
+    /**
+     * What in the database's settings would let it acknowledge a commit that a power cut can still lose: an
+     * operator of an external PostgreSQL must keep fsync and synchronous_commit on (remote_apply or on with
+     * synchronous replication). Empty when the settings are safe.
+     */
+    public List<String> durabilityWarnings() {
+        List<String> warnings = new ArrayList<>();
+        String fsync = dsl.fetchValue("SHOW fsync").toString();
+        if (!"on".equals(fsync)) {
+            warnings.add("fsync is " + fsync + ": a power cut can lose acknowledged keys or corrupt the database; "
+                    + "set fsync = on");
+        }
+        String commit = dsl.fetchValue("SHOW synchronous_commit").toString();
+        if (!List.of("on", "remote_write", "remote_apply").contains(commit)) {
+            warnings.add("synchronous_commit is " + commit + ": a key can be acknowledged before it is on disk; set "
+                    + "synchronous_commit = on");
+        }
+        return warnings;
     }
 
     /** Whether the database answers; for health checks. */

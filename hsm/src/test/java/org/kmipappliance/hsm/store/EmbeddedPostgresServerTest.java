@@ -74,6 +74,10 @@ class EmbeddedPostgresServerTest {
         assertThrows(SQLException.class, () -> DriverManager.getConnection(server.jdbcUrl().replace(
                 EmbeddedPostgresServer.DATABASE, "postgres"), EmbeddedPostgresServer.ROLE, server.password()).close(),
                 "the role reaches its own database only");
+        for (Path socketDirectory : List.of(Path.of("/tmp"), Path.of("/var/run/postgresql"), directory.resolve("data"))) {
+            assertFalse(Files.exists(socketDirectory.resolve(".s.PGSQL." + server.port())), "no unix socket in "
+                    + socketDirectory);
+        }
     }
 
     @Test
@@ -103,9 +107,23 @@ class EmbeddedPostgresServerTest {
             assertEquals("on", query(connection, "SHOW full_page_writes"));
             assertEquals("127.0.0.1", query(connection, "SHOW listen_addresses"));
         }
-        for (Path socketDirectory : List.of(Path.of("/tmp"), Path.of("/var/run/postgresql"), directory.resolve("data"))) {
-            assertFalse(Files.exists(socketDirectory.resolve(".s.PGSQL." + server.port())), "no unix socket in "
-                    + socketDirectory);
+        try (CustodyDatabase custody = CustodyDatabase.connect(server.jdbcUrl(), EmbeddedPostgresServer.ROLE,
+                server.password(), 2)) {
+            assertEquals(List.of(), custody.durabilityWarnings(), "the embedded server is durable");
+        }
+        // What an external database set up carelessly looks like: the role's sessions do not wait for the disk.
+        try (Connection connection = connect(server); Statement statement = connection.createStatement()) {
+            statement.execute("ALTER ROLE " + EmbeddedPostgresServer.ROLE + " SET synchronous_commit = off");
+        }
+        try (CustodyDatabase careless = CustodyDatabase.connect(server.jdbcUrl(), EmbeddedPostgresServer.ROLE,
+                server.password(), 2)) {
+            List<String> warnings = careless.durabilityWarnings();
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.getFirst().startsWith("synchronous_commit is off"), warnings.getFirst());
+        } finally {
+            try (Connection connection = connect(server); Statement statement = connection.createStatement()) {
+                statement.execute("ALTER ROLE " + EmbeddedPostgresServer.ROLE + " RESET synchronous_commit");
+            }
         }
     }
 
