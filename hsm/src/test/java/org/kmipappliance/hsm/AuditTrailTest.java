@@ -21,12 +21,11 @@ import org.jooq.exception.DataAccessException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.store.jooq.tables.records.AuditEventsRecord;
-import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
+import org.kmipappliance.hsm.testing.TestTenant;
 
 /**
  * The audit trail as custody keeps it: each change commits with its event or not at all, every change writes
@@ -52,13 +51,8 @@ class AuditTrailTest {
     }
 
     private static KmipCaller newCaller(String name) {
-        RootKey root = custody.rootKeys().create(instance.id(), name + "-root", null, TESTER);
-        KmipAdapter adapter = custody.adapters().create(instance.id(), name, null, KmipAdapter.NATIVE_PROFILE,
-                root.id().toString(), TESTER);
-        String pem = TestCertificates.clientPem(name);
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
-        return custody.certificates().identify(PemCertificates.sha256Fingerprint(PemCertificates.parse(pem)))
-                .orElseThrow().inRequest("192.0.2.7:40000", "correlation-" + name);
+        return TestTenant.create(custody, instance, name).caller().inRequest("192.0.2.7:40000", "correlation-"
+                + name);
     }
 
     /** Makes PostgreSQL refuse every audit event of {@code action}, as a full disk or a broken table would. */

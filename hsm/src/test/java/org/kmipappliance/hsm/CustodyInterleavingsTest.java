@@ -20,12 +20,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.testing.ControlledHsm;
-import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
+import org.kmipappliance.hsm.testing.TestTenant;
 
 /**
  * The interleavings that lose keys or break the HSM's agreement with the database, made to happen every time: one
@@ -55,20 +54,11 @@ class CustodyInterleavingsTest {
         database.close();
     }
 
-    private record Setup(RootKey rootKey, KmipCaller caller) {
+    private static TestTenant newSetup(String name) {
+        return TestTenant.create(custody, instance, name);
     }
 
-    private static Setup newSetup(String name) {
-        RootKey root = custody.rootKeys().create(instance.id(), name, null, TESTER);
-        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                root.id().toString(), TESTER);
-        String pem = TestCertificates.clientPem(name + "-" + UUID.randomUUID());
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
-        return new Setup(root, custody.certificates().identify(
-                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow());
-    }
-
-    private static void rotateAndFinish(Setup setup) throws InterruptedException {
+    private static void rotateAndFinish(TestTenant setup) throws InterruptedException {
         long job = custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), TESTER).jobId();
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         while (!RootKeyRewrap.FINISHED.equals(custody.rewrap().progress(job).state())
@@ -80,7 +70,7 @@ class CustodyInterleavingsTest {
 
     @Test
     void aGet_whoseVersionIsDestroyedBetweenItsReadAndTheHsm_opensTheKeyUnderTheNewVersion() throws Exception {
-        Setup setup = newSetup("get-meets-rotation");
+        TestTenant setup = newSetup("get-meets-rotation");
         UUID id = custody.objects().createSymmetricKey(setup.caller(), KmipObjects.AES, 256, 12).id();
         byte[] original;
         try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(setup.caller(), id)) {
@@ -102,7 +92,7 @@ class CustodyInterleavingsTest {
 
     @Test
     void aCreate_thatSealedBeforeARotationCommitted_isStoredUnderTheNewVersion() throws Exception {
-        Setup setup = newSetup("create-meets-rotation");
+        TestTenant setup = newSetup("create-meets-rotation");
         String versionOne = custody.rootKeys().hsmLabel(setup.rootKey().id(), 1);
         ControlledHsm.Pause heldCreate = hsm.pauseNext(ControlledHsm.Point.AFTER_SEAL, versionOne::equals);
         Future<UUID> create = threads.submit(() -> custody.objects().createSymmetricKey(setup.caller(),
@@ -121,7 +111,7 @@ class CustodyInterleavingsTest {
 
     @Test
     void aCreate_whoseRootKeyIsDisabledWhileItSeals_isRefused_andWritesNothing() throws Exception {
-        Setup setup = newSetup("create-meets-disable");
+        TestTenant setup = newSetup("create-meets-disable");
         String versionOne = custody.rootKeys().hsmLabel(setup.rootKey().id(), 1);
         int before = database.dsl().fetchCount(KMIP_OBJECTS);
         ControlledHsm.Pause heldCreate = hsm.pauseNext(ControlledHsm.Point.AFTER_SEAL, versionOne::equals);
@@ -138,7 +128,7 @@ class CustodyInterleavingsTest {
 
     @Test
     void aSecondRotation_whileTheFirstMakesItsHsmObject_isRefused() throws Exception {
-        Setup setup = newSetup("rotation-meets-rotation");
+        TestTenant setup = newSetup("rotation-meets-rotation");
         String prefix = "crk-" + setup.rootKey().id() + "-v2-";
         ControlledHsm.Pause heldRotation = hsm.pauseNext(ControlledHsm.Point.BEFORE_CREATE_ROOT_KEY,
                 label -> label.startsWith(prefix));

@@ -32,12 +32,11 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.CustodyDatabase;
-import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
+import org.kmipappliance.hsm.testing.TestTenant;
 
 /**
  * Custody under concurrency, on a real token and database: Creates and Gets racing rotations, rotations racing each
@@ -67,17 +66,8 @@ class CustodyRacesTest {
         database.close();
     }
 
-    private record Setup(RootKey rootKey, KmipCaller caller) {
-    }
-
-    private static Setup newSetup(String name) {
-        RootKey root = custody.rootKeys().create(instance.id(), name, null, TESTER);
-        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                root.id().toString(), TESTER);
-        String pem = TestCertificates.clientPem(name + "-" + UUID.randomUUID());
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
-        return new Setup(root, custody.certificates().identify(
-                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow());
+    private static TestTenant newSetup(String name) {
+        return TestTenant.create(custody, instance, name);
     }
 
     /**
@@ -88,7 +78,7 @@ class CustodyRacesTest {
      */
     @Test
     void createsAndGets_racingARotationLoop_loseNothing_andNoGetFails() throws Exception {
-        Setup setup = newSetup("rotating-under-load");
+        TestTenant setup = newSetup("rotating-under-load");
         Map<UUID, byte[]> kept = new ConcurrentHashMap<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -166,7 +156,7 @@ class CustodyRacesTest {
 
     @Test
     void rotationsAtOnce_oneAtATimeWins_theOthersAreRefused() throws Exception {
-        Setup setup = newSetup("rotated-at-once");
+        TestTenant setup = newSetup("rotated-at-once");
         int contenders = 8;
         CyclicBarrier start = new CyclicBarrier(contenders);
         AtomicInteger won = new AtomicInteger();
@@ -204,7 +194,7 @@ class CustodyRacesTest {
 
     @Test
     void twoProcessesRotatingAtOnce_agreeWithTheHsm() throws Exception {
-        Setup setup = newSetup("rotated-by-two-jvms");
+        TestTenant setup = newSetup("rotated-by-two-jvms");
         UUID key = createKeyAndRemember(setup);
         List<Process> rotators = new ArrayList<>();
         long startAt = System.currentTimeMillis() + 3_000;
@@ -264,7 +254,7 @@ class CustodyRacesTest {
 
     @Test
     void anAttemptACrashAbandoned_isSweptFromTheHsm_andItsLateClaimFails() {
-        Setup setup = newSetup("abandoned-attempt");
+        TestTenant setup = newSetup("abandoned-attempt");
         HsmObjectIntents intents = new HsmObjectIntents(database.dsl(), hsmOf(), Clock.systemUTC());
         String label = database.dsl().transactionResult(tx -> intents.reserve(tx.dsl(), setup.rootKey().id(), 2));
         intents.create(label);
@@ -319,7 +309,7 @@ class CustodyRacesTest {
         assertTrue(TestHsm.hsm().rootKeyLabels().contains("kmip-appliance-health-probe"));
     }
 
-    private static UUID createKeyAndRemember(Setup setup) {
+    private static UUID createKeyAndRemember(TestTenant setup) {
         return custody.objects().createSymmetricKey(setup.caller(), KmipObjects.AES, 256, 12).id();
     }
 

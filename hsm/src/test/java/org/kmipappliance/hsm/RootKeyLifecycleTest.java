@@ -19,11 +19,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.store.CustodyDatabase;
-import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
+import org.kmipappliance.hsm.testing.TestTenant;
 
 /** Root keys over their life: rotation with re-wrap, disable and enable, deletion and crypto-shredding. */
 class RootKeyLifecycleTest {
@@ -47,17 +46,8 @@ class RootKeyLifecycleTest {
         database.close();
     }
 
-    private record Setup(RootKey rootKey, KmipAdapter adapter, KmipCaller caller) {
-    }
-
-    private static Setup newSetup(String name) {
-        RootKey root = custody.rootKeys().create(instance.id(), name, null, TESTER);
-        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
-                root.id().toString(), TESTER);
-        String pem = TestCertificates.clientPem(name);
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
-        return new Setup(root, adapter, custody.certificates().identify(
-                PemCertificates.sha256Fingerprint(PemCertificates.parse(pem))).orElseThrow());
+    private static TestTenant newSetup(String name) {
+        return TestTenant.create(custody, instance, name);
     }
 
     private static Map<UUID, byte[]> createKeys(KmipCaller caller, int count) {
@@ -83,7 +73,7 @@ class RootKeyLifecycleTest {
 
     @Test
     void rotation_reSealsEveryKeyUnderTheNewVersion_andDestroysTheOldOne() throws Exception {
-        Setup setup = newSetup("rotating");
+        TestTenant setup = newSetup("rotating");
         Map<UUID, byte[]> materials = createKeys(setup.caller(), 450);
         RewrapProgress started = custody.rootKeys().rotate(instance.id(), setup.rootKey().id().toString(), TESTER);
         assertEquals(2, started.toVersion());
@@ -140,7 +130,7 @@ class RootKeyLifecycleTest {
 
     @Test
     void keyProtectPolicy_oneRotationPerHour_andEnableOnly30SecondsAfterDisable() {
-        Setup setup = newSetup("policy");
+        TestTenant setup = newSetup("policy");
         String id = setup.rootKey().id().toString();
         keyProtectRules.rootKeys().rotate(instance.id(), id, TESTER);
         assertEquals(CustodyException.Failure.ROOT_KEY_ROTATION_TOO_SOON, assertThrows(CustodyException.class,
@@ -153,7 +143,7 @@ class RootKeyLifecycleTest {
 
     @Test
     void disabledRootKey_makesItsKmipKeysUnusable_enablingRestoresThem() {
-        Setup setup = newSetup("suspendable");
+        TestTenant setup = newSetup("suspendable");
         Map<UUID, byte[]> materials = createKeys(setup.caller(), 3);
         String id = setup.rootKey().id().toString();
         assertEquals(RootKeyState.SUSPENDED, custody.rootKeys().disable(instance.id(), id, TESTER).state());
@@ -176,7 +166,7 @@ class RootKeyLifecycleTest {
 
     @Test
     void deletion_isRefusedWhileAnAdapterUsesTheKey_thenShredsEverythingSealedUnderIt() {
-        Setup setup = newSetup("shredded");
+        TestTenant setup = newSetup("shredded");
         Map<UUID, byte[]> materials = createKeys(setup.caller(), 3);
         String id = setup.rootKey().id().toString();
         // What a database backup taken now would hold: the blobs and what binds them.
@@ -210,7 +200,7 @@ class RootKeyLifecycleTest {
      */
     @Test
     void aCopyOfADestroyedKey_opensUntilTheRootKeyIsRotated_andNeverAfter() throws Exception {
-        Setup setup = newSetup("destroyed-then-rotated");
+        TestTenant setup = newSetup("destroyed-then-rotated");
         UUID keep = createKeys(setup.caller(), 1).keySet().iterator().next();
         UUID destroyed = createKeys(setup.caller(), 1).keySet().iterator().next();
         var copy = database.dsl().selectFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ID.eq(destroyed)).fetchOne();

@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
@@ -13,13 +13,12 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.kmipappliance.hsm.ForwardingHsm;
 import org.kmipappliance.hsm.Hsm;
 import org.kmipappliance.hsm.HsmException;
-import org.kmipappliance.hsm.SecretBytes;
 import org.kmipappliance.hsm.system.ChildProcesses;
 import org.kmipappliance.hsm.system.PrivateFiles;
 
@@ -204,50 +203,25 @@ public final class SoftHsmToken {
      */
     public static Hsm durable(Hsm token, Path directory) {
         Path tokens = configFile(directory).resolveSibling("tokens");
-        return new Hsm() {
-            @Override
-            public SecretBytes generateDataKey(int bits) {
-                return token.generateDataKey(bits);
-            }
-
-            @Override
-            public byte[] seal(String label, byte[] associatedData, SecretBytes plaintext) {
-                return token.seal(label, associatedData, plaintext);
-            }
-
-            @Override
-            public SecretBytes open(String label, byte[] associatedData, byte[] blob) {
-                return token.open(label, associatedData, blob);
-            }
-
+        return new ForwardingHsm(token) {
             @Override
             public void createRootKey(String label) {
                 long started = System.currentTimeMillis();
-                token.createRootKey(label);
+                super.createRootKey(label);
                 sync(tokens, started);
             }
 
             @Override
             public void destroyRootKey(String label) {
                 long started = System.currentTimeMillis();
-                token.destroyRootKey(label);
+                super.destroyRootKey(label);
                 sync(tokens, started);
-            }
-
-            @Override
-            public Set<String> rootKeyLabels() {
-                return token.rootKeyLabels();
-            }
-
-            @Override
-            public void probe() {
-                token.probe();
             }
 
             @Override
             public void createProbeKeyIfMissing() {
                 long started = System.currentTimeMillis();
-                token.createProbeKeyIfMissing();
+                super.createProbeKeyIfMissing();
                 sync(tokens, started);
             }
         };

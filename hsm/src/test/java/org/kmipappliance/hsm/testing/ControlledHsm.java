@@ -1,11 +1,11 @@
 package org.kmipappliance.hsm.testing;
 
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.kmipappliance.hsm.ForwardingHsm;
 import org.kmipappliance.hsm.Hsm;
 import org.kmipappliance.hsm.HsmException;
 import org.kmipappliance.hsm.SecretBytes;
@@ -15,7 +15,7 @@ import org.kmipappliance.hsm.SecretBytes;
  * that a race meets once in a thousand runs happens every time) or refused there (so a failure of the HSM can be
  * met on demand). Every other call goes to the real token.
  */
-public final class ControlledHsm implements Hsm {
+public final class ControlledHsm extends ForwardingHsm {
     private static final Duration LONGEST_PAUSE = Duration.ofMinutes(1);
 
     /** Where a call can be held. */
@@ -46,7 +46,6 @@ public final class ControlledHsm implements Hsm {
         }
     }
 
-    private final Hsm hsm;
     private final AtomicReference<Pause> armed = new AtomicReference<>();
     private final AtomicReference<Refusal> refusal = new AtomicReference<>();
 
@@ -54,7 +53,7 @@ public final class ControlledHsm implements Hsm {
     }
 
     public ControlledHsm(Hsm hsm) {
-        this.hsm = hsm;
+        super(hsm);
     }
 
     /** Holds the next call at {@code point} whose root-key label matches; later calls pass. */
@@ -89,13 +88,8 @@ public final class ControlledHsm implements Hsm {
     }
 
     @Override
-    public SecretBytes generateDataKey(int bits) {
-        return hsm.generateDataKey(bits);
-    }
-
-    @Override
     public byte[] seal(String label, byte[] associatedData, SecretBytes plaintext) {
-        byte[] blob = hsm.seal(label, associatedData, plaintext);
+        byte[] blob = super.seal(label, associatedData, plaintext);
         holdIfArmed(Point.AFTER_SEAL, label);
         return blob;
     }
@@ -103,32 +97,12 @@ public final class ControlledHsm implements Hsm {
     @Override
     public SecretBytes open(String label, byte[] associatedData, byte[] blob) {
         holdIfArmed(Point.BEFORE_OPEN, label);
-        return hsm.open(label, associatedData, blob);
+        return super.open(label, associatedData, blob);
     }
 
     @Override
     public void createRootKey(String label) {
         holdIfArmed(Point.BEFORE_CREATE_ROOT_KEY, label);
-        hsm.createRootKey(label);
-    }
-
-    @Override
-    public void destroyRootKey(String label) {
-        hsm.destroyRootKey(label);
-    }
-
-    @Override
-    public Set<String> rootKeyLabels() {
-        return hsm.rootKeyLabels();
-    }
-
-    @Override
-    public void probe() {
-        hsm.probe();
-    }
-
-    @Override
-    public void createProbeKeyIfMissing() {
-        hsm.createProbeKeyIfMissing();
+        super.createRootKey(label);
     }
 }
