@@ -57,6 +57,8 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     // read as bits), which AES_256/... would refuse.
     private static final String SEAL_TRANSFORMATION = "AES/GCM/NoPadding";
     private static final AtomicInteger PROVIDER_SEQUENCE = new AtomicInteger();
+    /** Listings tried when objects vanish under one (other nodes destroying versions). */
+    private static final int LISTING_ATTEMPTS = 5;
     /** The token object the health check seals with; it protects nothing. */
     static final String HEALTH_PROBE_LABEL = "kmip-appliance-health-probe";
 
@@ -364,10 +366,19 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     /** Re-reads the token's key labels; the session is already logged in, so no PIN is needed. */
     private void refreshTokenKeys() throws GeneralSecurityException {
         synchronized (tokenKeys) {
-            try {
-                tokenKeys.load(null, null);
-            } catch (IOException e) {
-                throw new GeneralSecurityException("cannot list the token's keys again: " + rootCauseMessage(e), e);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    tokenKeys.load(null, null);
+                    return;
+                } catch (IOException e) {
+                    // Listing finds the objects, then reads each one's label: another process (another node)
+                    // destroying an object in between leaves its handle invalid under us. List again.
+                    if (attempt < LISTING_ATTEMPTS && staleHandle(e)) {
+                        continue;
+                    }
+                    throw new GeneralSecurityException("cannot list the token's keys again: " + rootCauseMessage(e),
+                            e);
+                }
             }
         }
     }
