@@ -85,8 +85,9 @@ public final class Appliance implements AutoCloseable {
                     pki.serverKey(), chain, Duration.ofSeconds(10), Duration.ofMinutes(5),
                     config.kmip().maxConnections()), custody, new RequestProcessor(custody, Clock.systemUTC()));
             opened.push(kmip);
-            RestServer rest = RestServer.start(config.rest().host(), config.rest().port(), pki.serverKey(), chain,
-                    custody, () -> Map.of("kmip", kmip.isListening()));
+            RestServer rest = RestServer.start(config.rest().host(), config.rest().port(),
+                    config.rest().maxConnections(), pki.serverKey(), chain, custody,
+                    () -> Map.of("kmip", kmip.isListening()));
             opened.push(rest);
             LOG.log(System.Logger.Level.INFO, "appliance started: KMIP on {0}:{1,number,#}, REST on https://{2}:{3,number,#}",
                     config.kmip().host(), kmip.port(), config.rest().host(), rest.port());

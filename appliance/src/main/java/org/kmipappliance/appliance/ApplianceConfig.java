@@ -1,102 +1,136 @@
 package org.kmipappliance.appliance;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.RootKeyPolicy;
 
 /**
- * The appliance's configuration: one YAML file, every key optional. With no file at all a node runs on its
- * embedded defaults: a SoftHSM2 token and a PostgreSQL under the state directory, both listeners on all
- * addresses on their standard ports. See appliance/src/main/resources/kmip-appliance.example.yaml.
+ * The appliance's configuration: one YAML file, every key optional, checked as a whole against {@link Settings}
+ * before anything starts. With no file at all a node runs on its embedded defaults: a SoftHSM2 token and a
+ * PostgreSQL under the state directory, both listeners on all addresses on their standard ports.
  */
 public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database database, Tls tls,
-                              RootKeys rootKeys) {
+                              RootKeys rootKeys, Log log) {
 
     /**
      * Key Protect's root-key timing rules. Defaults are Key Protect's: one rotation per 60 minutes, enable 30 s
      * after disable; 0 turns a rule off.
      */
-    public record RootKeys(Integer rotationIntervalMinutes, Integer enableDelaySeconds) {
+    public record RootKeys(int rotationIntervalMinutes, int enableDelaySeconds) {
         public RootKeyPolicy policy() {
             return new RootKeyPolicy(Duration.ofMinutes(rotationIntervalMinutes),
                     Duration.ofSeconds(enableDelaySeconds));
         }
     }
 
-    /** A listener's bind address and port. */
-    public record Listener(String host, Integer port, Integer maxConnections) {
+    /** A listener's bind address, port and how many connections it keeps open at once. */
+    public record Listener(String host, int port, int maxConnections) {
     }
 
     /**
      * The HSM. When {@code library} is absent the appliance uses its own SoftHSM2 token in the state directory.
      * The PIN comes from {@code pinFile} or the environment variable {@code pinEnv}, never from this file.
      */
-    public record Hsm(String library, String tokenLabel, Long slot, Integer slotListIndex, String pinFile,
-                      String pinEnv, Integer maxSessions, Integer restartAfterSeconds) {
+    public record Hsm(String library, String tokenLabel, Long slot, int slotListIndex, String pinFile,
+                      String pinEnv, int maxSessions, int restartAfterSeconds) {
     }
 
     /** PostgreSQL. When {@code jdbcUrl} is absent the appliance runs an embedded PostgreSQL in its state directory. */
-    public record Database(String jdbcUrl, String user, String passwordFile, Integer maxConnections) {
+    public record Database(String jdbcUrl, String user, String passwordFile, int maxConnections) {
     }
 
     /** Names and addresses the TLS server certificate (issued by the appliance's own CA) is valid for. */
     public record Tls(List<String> hostnames, List<String> ipAddresses) {
     }
 
-    public static ApplianceConfig defaults() {
-        return new ApplianceConfig(null, null, null, null, null, null).withDefaults();
-    }
-
-    public static ApplianceConfig load(Path file) {
-        ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
-                .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
-                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        try {
-            if (!Files.exists(file)) {
-                throw new IllegalArgumentException("the configuration file " + file + " does not exist");
-            }
-            ApplianceConfig read = yaml.readValue(file.toFile(), ApplianceConfig.class);
-            return (read == null ? new ApplianceConfig(null, null, null, null, null, null) : read).withDefaults();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the configuration file " + file + ": "
-                    + e.getMessage(), e);
+    /** How log records are written: one line each, as text or as JSON. */
+    public record Log(String format) {
+        public boolean json() {
+            return "json".equals(format);
         }
     }
 
-    /** Fills every absent value with its default. */
-    ApplianceConfig withDefaults() {
-        Listener k = kmip == null ? new Listener(null, null, null) : kmip;
-        Listener r = rest == null ? new Listener(null, null, null) : rest;
-        Hsm h = hsm == null ? new Hsm(null, null, null, null, null, null, null, null) : hsm;
-        Database d = database == null ? new Database(null, null, null, null) : database;
-        Tls t = tls == null ? new Tls(null, null) : tls;
-        RootKeys k2 = rootKeys == null ? new RootKeys(null, null) : rootKeys;
+    /** The embedded defaults: every key at its default. */
+    public static ApplianceConfig defaults() {
+        return from(ConfigFile.none());
+    }
+
+    /** Reads and checks {@code file}; fails with every problem in it, one line each, before anything starts. */
+    public static ApplianceConfig load(Path file) {
+        return from(ConfigFile.read(file));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static ApplianceConfig from(ConfigFile file) {
+        List<String> problems = new ArrayList<>(file.problems());
+        checkHsm(file, problems);
+        checkDatabase(file, problems);
+        if (((int) file.get("kmip.port")) != 0 && file.get("kmip.port").equals(file.get("rest.port"))) {
+            problems.add(file.where("rest.port") + "is kmip.port too; the two listeners need ports of their own");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigurationException(problems);
+        }
         return new ApplianceConfig(
-                new Listener(or(k.host(), "0.0.0.0"), or(k.port(), 5696), or(k.maxConnections(), 1000)),
-                new Listener(or(r.host(), "0.0.0.0"), or(r.port(), 8443), or(r.maxConnections(), 1000)),
-                new Hsm(h.library(), h.tokenLabel(), h.slot(), or(h.slotListIndex(), 0), h.pinFile(), h.pinEnv(),
-                        or(h.maxSessions(), KeyCustody.DEFAULT_HSM_SESSIONS),
-                        or(h.restartAfterSeconds(), 120)),
-                new Database(d.jdbcUrl(), d.user(), d.passwordFile(), or(d.maxConnections(), 10)),
-                new Tls(or(t.hostnames(), List.of("localhost")), or(t.ipAddresses(), List.of("127.0.0.1"))),
-                new RootKeys(or(k2.rotationIntervalMinutes(), 60), or(k2.enableDelaySeconds(), 30)));
+                new Listener((String) file.get("kmip.host"), (int) file.get("kmip.port"),
+                        (int) file.get("kmip.max-connections")),
+                new Listener((String) file.get("rest.host"), (int) file.get("rest.port"),
+                        (int) file.get("rest.max-connections")),
+                new Hsm((String) file.get("hsm.library"), (String) file.get("hsm.token-label"),
+                        (Long) file.get("hsm.slot"), file.isSet("hsm.slot-list-index")
+                        ? (int) file.get("hsm.slot-list-index") : 0, (String) file.get("hsm.pin-file"),
+                        (String) file.get("hsm.pin-env"), (int) file.get("hsm.max-sessions"),
+                        (int) file.get("hsm.restart-after-seconds")),
+                new Database((String) file.get("database.jdbc-url"), (String) file.get("database.user"),
+                        (String) file.get("database.password-file"), (int) file.get("database.max-connections")),
+                new Tls((List<String>) file.get("tls.hostnames"), (List<String>) file.get("tls.ip-addresses")),
+                new RootKeys((int) file.get("root-keys.rotation-interval-minutes"),
+                        (int) file.get("root-keys.enable-delay-seconds")),
+                new Log((String) file.get("log.format")));
+    }
+
+    /** Keys that only mean something together, checked so that none is silently ignored. */
+    private static void checkHsm(ConfigFile file, List<String> problems) {
+        List<String> withLibrary = List.of("hsm.token-label", "hsm.slot", "hsm.slot-list-index", "hsm.pin-file",
+                "hsm.pin-env");
+        if (!file.isSet("hsm.library")) {
+            withLibrary.stream().filter(file::isSet).forEach(key -> problems.add(file.where(key) + "applies only "
+                    + "with hsm.library; the appliance's own SoftHSM2 token needs none of it"));
+            return;
+        }
+        List<String> selectors = List.of("hsm.token-label", "hsm.slot", "hsm.slot-list-index").stream()
+                .filter(file::isSet).toList();
+        if (selectors.size() > 1) {
+            problems.add(file.where(selectors.get(1)) + "give one of hsm.token-label, hsm.slot and "
+                    + "hsm.slot-list-index, not " + String.join(" and ", selectors));
+        }
+        if (file.isSet("hsm.pin-file") && file.isSet("hsm.pin-env")) {
+            problems.add(file.where("hsm.pin-env") + "give one of hsm.pin-file and hsm.pin-env, not both");
+        }
+        if (!file.isSet("hsm.pin-file") && !file.isSet("hsm.pin-env")) {
+            problems.add(file.where("hsm.library") + "the HSM's user PIN needs a source: set hsm.pin-file (a file "
+                    + "only the appliance's user can read) or hsm.pin-env (an environment variable's name)");
+        }
+    }
+
+    private static void checkDatabase(ConfigFile file, List<String> problems) {
+        if (!file.isSet("database.jdbc-url")) {
+            for (String key : List.of("database.user", "database.password-file")) {
+                if (file.isSet(key)) {
+                    problems.add(file.where(key) + "applies only with database.jdbc-url; the embedded PostgreSQL "
+                            + "makes its own role and password");
+                }
+            }
+        } else if (!file.isSet("database.user")) {
+            problems.add(file.where("database.jdbc-url") + "an external database needs database.user too");
+        }
     }
 
     /** The same configuration with both listeners moved. */
     public ApplianceConfig withListeners(String host, int kmipPort, int restPort) {
         return new ApplianceConfig(new Listener(host, kmipPort, kmip.maxConnections()),
-                new Listener(host, restPort, rest.maxConnections()), hsm, database, tls, rootKeys);
-    }
-
-    private static <T> T or(T value, T fallback) {
-        return value != null ? value : fallback;
+                new Listener(host, restPort, rest.maxConnections()), hsm, database, tls, rootKeys, log);
     }
 }

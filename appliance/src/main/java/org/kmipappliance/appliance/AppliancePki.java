@@ -19,6 +19,7 @@ import org.kmipappliance.hsm.system.PrivateFiles;
  * <p>{@code ca.pem} is what KMIP clients (vCenter, PyKMIP) and REST clients trust.
  */
 final class AppliancePki {
+    private static final System.Logger LOG = System.getLogger(AppliancePki.class.getName());
     private static final Duration CA_VALIDITY = Duration.ofDays(3650);
     private static final Duration SERVER_VALIDITY = Duration.ofDays(825);
 
@@ -43,6 +44,8 @@ final class AppliancePki {
         if (Files.exists(caFile) && Files.exists(caKeyFile)) {
             authority = new CertificateAuthority(PemFiles.readCertificate(caFile), PemFiles.readPrivateKey(caKeyFile));
         } else {
+            LOG.log(System.Logger.Level.INFO, "first start: making the appliance''s CA and TLS server certificate in {0}",
+                    directory);
             authority = CertificateAuthority.create("KMIP appliance CA", CA_VALIDITY);
             PemFiles.writePrivateKey(caKeyFile, authority.privateKey());
             PemFiles.writeCertificate(caFile, authority.certificate());

@@ -2,48 +2,79 @@ package org.kmipappliance.appliance;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.logging.LogManager;
 import org.kmipappliance.hsm.pkcs11.HsmUnavailableException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
-/** The kmip-appliance command: {@code demo} and {@code serve}. */
-@Command(name = "kmip-appliance", mixinStandardHelpOptions = true,
+/** The kmip-appliance command: {@code demo}, {@code serve}, {@code check-config} and {@code example-config}. */
+@Command(name = "kmip-appliance", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "HSM-backed KMIP key manager with a Key Protect-compatible REST API.",
-        subcommands = {Main.DemoCommand.class, Main.ServeCommand.class})
+        subcommands = {Main.DemoCommand.class, Main.ServeCommand.class, Main.CheckConfigCommand.class,
+                Main.ExampleConfigCommand.class})
 public final class Main implements Runnable {
+    /** The configuration (or the command line) is wrong: fix it; a service manager should not retry. */
+    static final int EXIT_CONFIGURATION = 2;
+
+    static {
+        // Before the first logger exists: a log manager that keeps its handlers for the lines written while
+        // stopping. A manager named on the command line wins.
+        if (System.getProperty("java.util.logging.manager") == null) {
+            System.setProperty("java.util.logging.manager", LogLines.Manager.class.getName());
+        }
+    }
+
     public static void main(String[] args) {
         configureLogging();
-        System.exit(new CommandLine(new Main())
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command and returns its exit status. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        return new CommandLine(new Main())
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
                 .setExecutionExceptionHandler((error, commandLine, parseResult) -> {
                     // Start-up failures are the operator's to fix: say what failed and why, not a stack trace.
+                    if (error instanceof ConfigurationException configuration) {
+                        configuration.problems().forEach(problem -> commandLine.getErr()
+                                .println("kmip-appliance: " + problem));
+                        return EXIT_CONFIGURATION;
+                    }
                     commandLine.getErr().println("kmip-appliance: " + describe(error));
                     // An HSM that is not there yet may come back: ask the service manager to try again.
-                    return error instanceof HsmUnavailableException
-                            ? HsmWatchdog.EXIT_RESTART : 1;
+                    return error instanceof HsmUnavailableException ? HsmWatchdog.EXIT_RESTART : 1;
                 })
-                .execute(args));
+                .execute(args);
     }
 
     private static String describe(Throwable error) {
         StringBuilder message = new StringBuilder(String.valueOf(error.getMessage()));
         for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause();
              cause = cause.getCause()) {
-            if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
+            if (cause.getMessage() != null && !message.toString().toLowerCase(Locale.ROOT)
+                    .contains(cause.getMessage().toLowerCase(Locale.ROOT))) {
                 message.append("\n  caused by: ").append(cause.getMessage());
             }
         }
         return message.toString();
     }
 
+    @Spec
+    CommandSpec spec;
+
+    /** Without a command: what the commands are. */
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     /** The packaged logging configuration, unless the operator named another with -Djava.util.logging.config.file. */
@@ -77,8 +108,13 @@ public final class Main implements Runnable {
             return (fromEnvironment != null ? Path.of(fromEnvironment) : fallback).toAbsolutePath();
         }
 
+        /** The configuration, checked as a whole; the log format it names applies from here on. */
         ApplianceConfig config() {
-            return config == null ? ApplianceConfig.defaults() : ApplianceConfig.load(config);
+            ApplianceConfig checked = config == null ? ApplianceConfig.defaults() : ApplianceConfig.load(config);
+            if (checked.log().json()) {
+                LogLines.useJson();
+            }
+            return checked;
         }
     }
 
@@ -96,12 +132,15 @@ public final class Main implements Runnable {
         public Integer call() throws InterruptedException {
             long started = System.nanoTime();
             ApplianceConfig config = common.config();
-            config = config.withListeners(host, config.kmip().port(), config.rest().port());
-            Appliance appliance = Appliance.start(config, common.stateDirectory(Path.of("var", "demo")));
-            restartOnLongHsmOutage(appliance, config);
-            Demo.Setup setup = Demo.prepare(appliance, host);
-            printWelcome(System.out, appliance, setup, host, (System.nanoTime() - started) / 1_000_000);
-            serveUntilInterrupted(appliance);
+            ApplianceConfig listening = config.withListeners(host, config.kmip().port(), config.rest().port());
+            Lifetime lifetime = Lifetime.begin(() -> {
+                Appliance appliance = Appliance.start(listening, common.stateDirectory(Path.of("var", "demo")));
+                restartOnLongHsmOutage(appliance, listening);
+                return appliance;
+            });
+            Demo.Setup setup = Demo.prepare(lifetime.appliance(), host);
+            printWelcome(System.out, lifetime.appliance(), setup, host, (System.nanoTime() - started) / 1_000_000);
+            lifetime.awaitStop();
             return 0;
         }
     }
@@ -115,10 +154,47 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws InterruptedException {
             ApplianceConfig config = common.config();
-            Appliance appliance = Appliance.start(config, common.stateDirectory(Path.of("/var/lib/kmip-appliance")));
-            restartOnLongHsmOutage(appliance, config);
-            InitialAdmin.ensure(appliance.custody(), appliance.stateDirectory());
-            serveUntilInterrupted(appliance);
+            Lifetime lifetime = Lifetime.begin(() -> {
+                Appliance appliance = Appliance.start(config,
+                        common.stateDirectory(Path.of("/var/lib/kmip-appliance")));
+                restartOnLongHsmOutage(appliance, config);
+                return appliance;
+            });
+            InitialAdmin.ensure(lifetime.appliance().custody(), lifetime.appliance().stateDirectory());
+            lifetime.awaitStop();
+            return 0;
+        }
+    }
+
+    @Command(name = "check-config", mixinStandardHelpOptions = true,
+            description = "Check a configuration file as a start would, and say what is wrong in it, one line per "
+                    + "problem; exit status 0 when it is sound, 2 when not.")
+    static final class CheckConfigCommand implements Callable<Integer> {
+        @Option(names = "--config", required = true, description = "the YAML configuration file")
+        Path config;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            ApplianceConfig.load(config);
+            spec.commandLine().getOut().println("kmip-appliance: " + config + " is sound");
+            return 0;
+        }
+    }
+
+    @Command(name = "example-config", mixinStandardHelpOptions = true,
+            description = "Print a configuration file with every key commented out, at its default, and what it "
+                    + "is for.")
+    static final class ExampleConfigCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            spec.commandLine().getOut().print(Settings.example());
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }
@@ -127,15 +203,6 @@ public final class Main implements Runnable {
     private static void restartOnLongHsmOutage(Appliance appliance, ApplianceConfig config) {
         appliance.watchHsm(Duration.ofSeconds(config.hsm().restartAfterSeconds()),
                 () -> System.exit(HsmWatchdog.EXIT_RESTART));
-    }
-
-    private static void serveUntilInterrupted(Appliance appliance) throws InterruptedException {
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            appliance.close();
-            stopped.countDown();
-        }, "appliance-shutdown"));
-        stopped.await();
     }
 
     static void printWelcome(PrintStream out, Appliance appliance, Demo.Setup setup, String host, long millis) {

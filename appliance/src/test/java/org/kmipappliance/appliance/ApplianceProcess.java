@@ -80,6 +80,7 @@ final class ApplianceProcess implements AutoCloseable {
     }
 
     private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final CompletableFuture<Void> outputEnded = new CompletableFuture<>();
 
     private void readOutput() {
         BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -103,6 +104,7 @@ final class ApplianceProcess implements AutoCloseable {
             } catch (IOException e) {
                 // the process is gone; what it said is kept
             }
+            outputEnded.complete(null);
             started.completeExceptionally(new IllegalStateException("the appliance ended before it started:\n"
                     + output()));
         });
@@ -137,6 +139,15 @@ final class ApplianceProcess implements AutoCloseable {
         return process;
     }
 
+    /** Waits until the process has exited and everything it printed is read. */
+    int awaitExit(Duration timeout) throws Exception {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the appliance did not exit within " + timeout + ":\n" + output());
+        }
+        outputEnded.get(30, TimeUnit.SECONDS);
+        return process.exitValue();
+    }
+
     /** The last lines the appliance printed. */
     String output() {
         synchronized (output) {
@@ -165,10 +176,12 @@ final class ApplianceProcess implements AutoCloseable {
 
     /** Stops it as its service manager would (SIGTERM) and waits. */
     @Override
-    public void close() throws InterruptedException {
-        process.destroy();
+    public void close() throws Exception {
+        // Through the handle: Process.destroy() would also close our end of its output, losing its last lines.
+        process.toHandle().destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
+        outputEnded.get(30, TimeUnit.SECONDS);
     }
 }

@@ -1,9 +1,14 @@
 package org.kmipappliance.rest;
 
 import io.helidon.webserver.WebServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.kmipappliance.hsm.KeyCustody;
@@ -11,6 +16,8 @@ import org.kmipappliance.hsm.KeyCustody;
 /** The HTTPS listener of the REST tier. */
 public final class RestServer implements AutoCloseable {
     public static final int DEFAULT_PORT = 8443;
+    /** REST connections open at once when the configuration does not say (rest.max-connections). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
 
     private final WebServer server;
 
@@ -20,18 +27,23 @@ public final class RestServer implements AutoCloseable {
 
     public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
                                    KeyCustody custody) {
-        return start(host, port, key, chain, custody, Map::of);
+        return start(host, port, DEFAULT_MAX_CONNECTIONS, key, chain, custody, Map::of);
     }
 
-    /** The listener, with health checks beyond custody's own (the KMIP listener). */
-    public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
-                                   KeyCustody custody,
+    /**
+     * The listener, keeping at most {@code maxConnections} open, with health checks beyond custody's own (the KMIP
+     * listener). Fails, with what to do, when the address cannot be bound.
+     */
+    public static RestServer start(String host, int port, int maxConnections, PrivateKey key,
+                                   List<X509Certificate> chain, KeyCustody custody,
                                    Supplier<Map<String, Boolean>> otherHealthChecks) {
+        refuseUnbindableAddress(host, port);
         WebServer server;
         try {
             server = WebServer.builder()
                 .host(host)
                 .port(port)
+                .maxTcpConnections(maxConnections)
                 .maxPayloadSize(Json.MAX_BODY_BYTES * 4L)
                 .directHandlers(handlers -> {
                     for (io.helidon.http.DirectHandler.EventType event
@@ -45,10 +57,36 @@ public final class RestServer implements AutoCloseable {
                 .build()
                 .start();
         } catch (RuntimeException e) {
-            throw new IllegalStateException("cannot listen for REST on " + host + ":" + port + ": " + e.getMessage()
-                    + "; stop whatever uses that port or set rest.port", e);
+            throw cannotListen(host, port, e.getMessage(), e);
+        }
+        // Helidon reports a failed bind in its log and carries on without the listener (port -1): the address was
+        // taken between the check above and here.
+        if (server.port() < 0) {
+            server.stop();
+            throw cannotListen(host, port, "address already in use", null);
         }
         return new RestServer(server);
+    }
+
+    /**
+     * Binds the address once, as the listener will, so that a port in use stops the start with one line of ours
+     * rather than Helidon's SEVERE log record and a server without its listener.
+     */
+    private static void refuseUnbindableAddress(String host, int port) {
+        if (port == 0) {
+            return;
+        }
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw cannotListen(host, port, String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT), e);
+        }
+    }
+
+    private static IllegalStateException cannotListen(String host, int port, String why, Throwable cause) {
+        return new IllegalStateException("cannot listen for REST on " + host + ":" + port + ": " + why
+                + "; stop whatever uses that port or set rest.port", cause);
     }
 
     public int port() {

@@ -46,6 +46,8 @@ public final class SoftHsmToken {
     private static final int PIN_BYTES = 16;
     private static final Duration INITIALISATION_TIMEOUT = Duration.ofSeconds(60);
 
+    private static final System.Logger LOG = System.getLogger(SoftHsmToken.class.getName());
+
     private SoftHsmToken() {
     }
 
@@ -93,6 +95,8 @@ public final class SoftHsmToken {
             throw new IllegalArgumentException("a token label is 1 to 32 letters, digits, '.', '_' and '-'");
         }
         Path directory = PrivateFiles.directory(config.getParent());
+        LOG.log(System.Logger.Level.INFO, "first start: initialising the appliance''s SoftHSM2 token in {0}",
+                directory);
         Path tokens = directory.resolve("tokens");
         Files.createDirectories(tokens);
         Files.writeString(config, "directories.tokendir = " + tokens + "\n"

@@ -300,7 +300,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         Path credentials = home.resolve("credentials");
         PostgresBinaries.deleteTree(fresh);
         Files.deleteIfExists(credentials);
-        LOG.log(System.Logger.Level.INFO, "creating the embedded PostgreSQL {0} database in {1}",
+        LOG.log(System.Logger.Level.INFO, "first start: creating the embedded PostgreSQL {0} database in {1}",
                 binaries.majorVersion(), home.resolve("data"));
         List<String> initdb = new ArrayList<>(privilegeWrapper());
         initdb.addAll(List.of(binaries.program("initdb").toString(), "-D", fresh.toString(), "--username=postgres",

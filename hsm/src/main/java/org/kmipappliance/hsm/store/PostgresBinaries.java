@@ -38,6 +38,8 @@ final class PostgresBinaries {
     private static final String COMPLETE = ".complete";
     private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)\\.");
 
+    private static final System.Logger LOG = System.getLogger(PostgresBinaries.class.getName());
+
     private final Path home;
     private final int majorVersion;
 
@@ -52,6 +54,7 @@ final class PostgresBinaries {
             String digest = archiveDigest();
             Path home = cache.resolve("postgresql-" + digest.substring(0, 16));
             if (!Files.exists(home.resolve(COMPLETE))) {
+                LOG.log(System.Logger.Level.INFO, "first start: unpacking PostgreSQL into {0}", home);
                 Files.createDirectories(cache);
                 Path unpacking = cache.resolve("unpacking-" + UUID.randomUUID());
                 try (InputStream archive = openArchive()) {

@@ -18,6 +18,7 @@ import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.util.Collection;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -116,7 +117,8 @@ public final class KmipServer implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             virtualThreads.shutdownNow();
             throw new IllegalStateException("cannot listen for KMIP on " + config.host() + ":" + config.port() + ": "
-                    + e.getMessage() + "; stop whatever uses that port or set kmip.port", e);
+                    + String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT)
+                    + "; stop whatever uses that port or set kmip.port", e);
         }
     }
 

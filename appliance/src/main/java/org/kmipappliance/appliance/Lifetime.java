@@ -1,0 +1,84 @@
+package org.kmipappliance.appliance;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.logging.LogManager;
+
+/**
+ * A node's life as a service: from the moment its start begins, a stop (SIGTERM, Ctrl-C) closes it in order and
+ * says so in the log, also when it arrives while the node is still starting: the start is let finish, then
+ * undone. A start that fails leaves nothing to stop and nothing more to say.
+ */
+final class Lifetime {
+    private static final System.Logger LOG = System.getLogger(Lifetime.class.getName());
+    /** How long a stop waits for a start under way before the process ends without closing it. */
+    private static final Duration START_WAIT = Duration.ofMinutes(2);
+
+    private final CompletableFuture<Appliance> started = new CompletableFuture<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private Lifetime() {
+    }
+
+    /** Starts a node with {@code start}, stopping it when the process is asked to end. */
+    static Lifetime begin(Supplier<Appliance> start) {
+        Lifetime lifetime = new Lifetime();
+        Runtime.getRuntime().addShutdownHook(new Thread(lifetime::stop, "appliance-shutdown"));
+        try {
+            lifetime.started.complete(start.get());
+        } catch (RuntimeException | Error e) {
+            lifetime.started.complete(null);
+            throw e;
+        }
+        return lifetime;
+    }
+
+    Appliance appliance() {
+        return started.join();
+    }
+
+    /** Returns once the node has been stopped and closed. */
+    void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    private void stop() {
+        try {
+            Appliance appliance = awaitStart();
+            if (appliance != null) {
+                LOG.log(System.Logger.Level.INFO, "stopping: closing the listeners, then custody, the database and "
+                        + "the HSM session");
+                appliance.close();
+                LOG.log(System.Logger.Level.INFO, "stopped");
+            }
+        } finally {
+            if (LogManager.getLogManager() instanceof LogLines.Manager manager) {
+                manager.finish();
+            }
+            stopped.countDown();
+        }
+    }
+
+    private Appliance awaitStart() {
+        if (!started.isDone()) {
+            LOG.log(System.Logger.Level.INFO, "asked to stop while starting: finishing the start, then stopping");
+        }
+        try {
+            return started.get(START_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            LOG.log(System.Logger.Level.WARNING, "the start did not finish within {0} s; ending without closing "
+                    + "the node", START_WAIT.toSeconds());
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException e) {
+            return null;
+        }
+    }
+}
