@@ -5,12 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.kmipappliance.hsm.Hsm;
@@ -26,6 +25,7 @@ import org.kmipappliance.hsm.system.PrivateFiles;
 import org.kmipappliance.kmip.server.KmipServer;
 import org.kmipappliance.kmip.server.KmipServerConfig;
 import org.kmipappliance.kmip.server.RequestProcessor;
+import org.kmipappliance.rest.HealthChecks;
 import org.kmipappliance.rest.RestServer;
 
 /**
@@ -40,19 +40,23 @@ public final class Appliance implements AutoCloseable {
      * node that died is taken over.
      */
     static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(5);
+    /** How often the listeners' certificates are checked: renewal, replaced files, expiry warnings. */
+    static final Duration CERTIFICATE_CHECK_INTERVAL = Duration.ofHours(1);
 
     private final Deque<AutoCloseable> openedInOrder;
     private final KeyCustody custody;
     private final AppliancePki pki;
+    private final ServerCertificates certificates;
     private final KmipServer kmip;
     private final RestServer rest;
     private final Path stateDirectory;
 
-    private Appliance(Deque<AutoCloseable> openedInOrder, KeyCustody custody, AppliancePki pki, KmipServer kmip,
-                      RestServer rest, Path stateDirectory) {
+    private Appliance(Deque<AutoCloseable> openedInOrder, KeyCustody custody, AppliancePki pki,
+                      ServerCertificates certificates, KmipServer kmip, RestServer rest, Path stateDirectory) {
         this.openedInOrder = openedInOrder;
         this.custody = custody;
         this.pki = pki;
+        this.certificates = certificates;
         this.kmip = kmip;
         this.rest = rest;
         this.stateDirectory = stateDirectory;
@@ -78,20 +82,28 @@ public final class Appliance implements AutoCloseable {
             custody.rewrap().resumeAll();
             custody.startBackgroundWork(MAINTENANCE_INTERVAL);
             AppliancePki pki = AppliancePki.loadOrCreate(stateDirectory.resolve("pki"), config.tls().hostnames(),
-                    config.tls().ipAddresses());
-            List<X509Certificate> chain = List.of(pki.serverCertificate(),
-                    pki.authority().certificate());
+                    config.tls().ipAddresses(), config.tls().renewBefore(), Instant.now());
+            ServerCertificates certificates = ServerCertificates.load(config, pki, Clock.systemUTC(), metrics);
+            opened.push(certificates);
+            ServerIdentity kmipIdentity = certificates.identity(ServerCertificates.KMIP);
             KmipServer kmip = KmipServer.start(new KmipServerConfig(config.kmip().host(), config.kmip().port(),
-                    pki.serverKey(), chain, Duration.ofSeconds(10), Duration.ofMinutes(5),
+                    kmipIdentity.key(), kmipIdentity.chain(), Duration.ofSeconds(10), Duration.ofMinutes(5),
                     config.kmip().maxConnections()), custody, new RequestProcessor(custody, Clock.systemUTC()));
             opened.push(kmip);
+            certificates.presentWith(ServerCertificates.KMIP, kmip::replaceIdentity);
+            ServerIdentity restIdentity = certificates.identity(ServerCertificates.REST);
             RestServer rest = RestServer.start(config.rest().host(), config.rest().port(),
-                    config.rest().maxConnections(), pki.serverKey(), chain, custody,
-                    () -> Map.of("kmip", kmip.isListening()));
+                    config.rest().maxConnections(), restIdentity.key(), restIdentity.chain(), custody,
+                    new HealthChecks(() -> Map.of("kmip", kmip.isListening(), "certificates",
+                            certificates.allValid()), certificates::warnings));
             opened.push(rest);
+            certificates.presentWith(ServerCertificates.REST, rest::replaceIdentity);
+            certificates.checkEvery(CERTIFICATE_CHECK_INTERVAL);
+            metrics.gauge("kmip_appliance_build_info", "The running build: always 1, its version and commit in the "
+                    + "labels", () -> 1, "version", Version.number(), "commit", Version.commit());
             LOG.log(System.Logger.Level.INFO, "appliance started: KMIP on {0}:{1,number,#}, REST on https://{2}:{3,number,#}",
                     config.kmip().host(), kmip.port(), config.rest().host(), rest.port());
-            return new Appliance(opened, custody, pki, kmip, rest, stateDirectory);
+            return new Appliance(opened, custody, pki, certificates, kmip, rest, stateDirectory);
         } catch (RuntimeException e) {
             closeAll(opened);
             throw e;
@@ -138,6 +150,10 @@ public final class Appliance implements AutoCloseable {
 
     AppliancePki pki() {
         return pki;
+    }
+
+    ServerCertificates certificates() {
+        return certificates;
     }
 
     public int kmipPort() {

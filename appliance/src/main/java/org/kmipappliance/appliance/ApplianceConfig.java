@@ -2,6 +2,7 @@ package org.kmipappliance.appliance;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.kmipappliance.hsm.RootKeyPolicy;
@@ -25,8 +26,39 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
         }
     }
 
-    /** A listener's bind address, port and how many connections it keeps open at once. */
-    public record Listener(String host, int port, int maxConnections) {
+    /**
+     * A listener's bind address, port, how many connections it keeps open at once, and the certificate it presents:
+     * the operator's files, or null for one issued by the appliance's own CA.
+     */
+    public record Listener(String host, int port, int maxConnections, CertificateFiles certificate) {
+    }
+
+    /** An operator's certificate for one listener: a PEM chain and key, or a PKCS#12 file and its password's file. */
+    public record CertificateFiles(String certificateFile, String privateKeyFile, String pkcs12File,
+                                   String pkcs12PasswordFile) {
+        /** Reads and returns the identity; {@link ServerIdentity.Unusable} says why it cannot be. */
+        ServerIdentity load() {
+            return pkcs12File != null
+                    ? ServerIdentity.fromPkcs12(Path.of(pkcs12File),
+                            pkcs12PasswordFile == null ? null : Path.of(pkcs12PasswordFile))
+                    : ServerIdentity.fromPem(Path.of(certificateFile), Path.of(privateKeyFile));
+        }
+
+        /** The file holding the private key. */
+        Path keyFile() {
+            return Path.of(pkcs12File != null ? pkcs12File : privateKeyFile);
+        }
+
+        /** The files whose change means the certificate was replaced. */
+        List<Path> files() {
+            List<Path> files = new ArrayList<>();
+            for (String file : new String[] {certificateFile, privateKeyFile, pkcs12File, pkcs12PasswordFile}) {
+                if (file != null) {
+                    files.add(Path.of(file));
+                }
+            }
+            return files;
+        }
     }
 
     /**
@@ -41,8 +73,14 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
     public record Database(String jdbcUrl, String user, String passwordFile, int maxConnections) {
     }
 
-    /** Names and addresses the TLS server certificate (issued by the appliance's own CA) is valid for. */
-    public record Tls(List<String> hostnames, List<String> ipAddresses) {
+    /**
+     * Names and addresses the TLS server certificate issued by the appliance's own CA is valid for, and how long
+     * before its expiry it is renewed (and an operator's certificate warned about).
+     */
+    public record Tls(List<String> hostnames, List<String> ipAddresses, int renewBeforeDays) {
+        public Duration renewBefore() {
+            return Duration.ofDays(renewBeforeDays);
+        }
     }
 
     /** How log records are written: one line each, as text or as JSON. */
@@ -67,6 +105,8 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
         List<String> problems = new ArrayList<>(file.problems());
         checkHsm(file, problems);
         checkDatabase(file, problems);
+        CertificateFiles kmipCertificate = certificateFiles(file, "kmip", problems);
+        CertificateFiles restCertificate = certificateFiles(file, "rest", problems);
         if (((int) file.get("kmip.port")) != 0 && file.get("kmip.port").equals(file.get("rest.port"))) {
             problems.add(file.where("rest.port") + "is kmip.port too; the two listeners need ports of their own");
         }
@@ -75,9 +115,9 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
         }
         return new ApplianceConfig(
                 new Listener((String) file.get("kmip.host"), (int) file.get("kmip.port"),
-                        (int) file.get("kmip.max-connections")),
+                        (int) file.get("kmip.max-connections"), kmipCertificate),
                 new Listener((String) file.get("rest.host"), (int) file.get("rest.port"),
-                        (int) file.get("rest.max-connections")),
+                        (int) file.get("rest.max-connections"), restCertificate),
                 new Hsm((String) file.get("hsm.library"), (String) file.get("hsm.token-label"),
                         (Long) file.get("hsm.slot"), file.isSet("hsm.slot-list-index")
                         ? (int) file.get("hsm.slot-list-index") : 0, (String) file.get("hsm.pin-file"),
@@ -85,7 +125,8 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
                         (int) file.get("hsm.restart-after-seconds")),
                 new Database((String) file.get("database.jdbc-url"), (String) file.get("database.user"),
                         (String) file.get("database.password-file"), (int) file.get("database.max-connections")),
-                new Tls((List<String>) file.get("tls.hostnames"), (List<String>) file.get("tls.ip-addresses")),
+                new Tls((List<String>) file.get("tls.hostnames"), (List<String>) file.get("tls.ip-addresses"),
+                        (int) file.get("tls.renew-before-days")),
                 new RootKeys((int) file.get("root-keys.rotation-interval-minutes"),
                         (int) file.get("root-keys.enable-delay-seconds")),
                 new Log((String) file.get("log.format")));
@@ -128,9 +169,47 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
         }
     }
 
+    /**
+     * A listener's own certificate files, checked as a start would read them: the keys that go together, then the
+     * files themselves (the key is the certificate's, the chain in order, not expired, meant for servers). Null when
+     * the listener uses a certificate from the appliance's CA.
+     */
+    private static CertificateFiles certificateFiles(ConfigFile file, String listener, List<String> problems) {
+        String certificate = listener + ".certificate-file";
+        String key = listener + ".private-key-file";
+        String pkcs12 = listener + ".pkcs12-file";
+        String password = listener + ".pkcs12-password-file";
+        int before = problems.size();
+        if (file.isSet(certificate) != file.isSet(key)) {
+            String given = file.isSet(certificate) ? certificate : key;
+            problems.add(file.where(given) + "give both " + certificate + " and " + key + ", or neither");
+        }
+        if (file.isSet(pkcs12) && (file.isSet(certificate) || file.isSet(key))) {
+            problems.add(file.where(pkcs12) + "give " + pkcs12 + " or " + certificate + " and " + key + ", not both");
+        }
+        if (file.isSet(password) && !file.isSet(pkcs12)) {
+            problems.add(file.where(password) + "applies only with " + pkcs12);
+        }
+        boolean unsound = List.of(certificate, key, pkcs12, password).stream()
+                .anyMatch(given -> file.isSet(given) && !file.isSound(given));
+        if (!file.isSet(certificate) && !file.isSet(pkcs12) || problems.size() > before || unsound) {
+            return null; // nothing to read, or what is wrong is said already
+        }
+        CertificateFiles files = new CertificateFiles((String) file.get(certificate), (String) file.get(key),
+                (String) file.get(pkcs12), (String) file.get(password));
+        String where = file.where(file.isSet(pkcs12) ? pkcs12 : certificate);
+        try {
+            files.load().problems(Instant.now()).forEach(problem -> problems.add(where + problem));
+        } catch (ServerIdentity.Unusable e) {
+            problems.add(where + e.getMessage());
+        }
+        return files;
+    }
+
     /** The same configuration with both listeners moved. */
     public ApplianceConfig withListeners(String host, int kmipPort, int restPort) {
-        return new ApplianceConfig(new Listener(host, kmipPort, kmip.maxConnections()),
-                new Listener(host, restPort, rest.maxConnections()), hsm, database, tls, rootKeys, log);
+        return new ApplianceConfig(new Listener(host, kmipPort, kmip.maxConnections(), kmip.certificate()),
+                new Listener(host, restPort, rest.maxConnections(), rest.certificate()), hsm, database, tls, rootKeys,
+                log);
     }
 }

@@ -214,6 +214,11 @@ final class ConfigFile {
         return given.containsKey(key);
     }
 
+    /** Whether the file gives {@code key} a sound value (one that passed its own checks). */
+    boolean isSound(String key) {
+        return values.containsKey(key);
+    }
+
     /** Where {@code key} is given, for a problem found with it: "file:line: key: ". */
     String where(String key) {
         return (file == null ? "" : file + ":" + given.getOrDefault(key, 1) + ": ") + key + ": ";

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.logging.LogManager;
+import sun.misc.Signal;
 
 /**
  * A node's life as a service: from the moment its start begins, a stop (SIGTERM, Ctrl-C) closes it in order and
@@ -40,6 +41,22 @@ final class Lifetime {
 
     Appliance appliance() {
         return started.join();
+    }
+
+    /**
+     * SIGHUP ({@code systemctl reload}) makes the node check its listeners' certificates now rather than within the
+     * hour: an operator who replaced the files sees them taken up at once.
+     */
+    void checkCertificatesOnHangup() {
+        // sun.misc.Signal (jdk.unsupported) is the JDK's only way to handle SIGHUP; javac warns that it is internal.
+        Signal.handle(new Signal("HUP"), signal -> Thread.ofVirtual().name("sighup").start(() -> {
+            LOG.log(System.Logger.Level.INFO, "SIGHUP: checking the listeners' certificates now");
+            try {
+                appliance().certificates().check();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "the certificate check failed", e);
+            }
+        }));
     }
 
     /** Returns once the node has been stopped and closed. */

@@ -138,6 +138,7 @@ public final class Main implements Runnable {
                 restartOnLongHsmOutage(appliance, listening);
                 return appliance;
             });
+            lifetime.checkCertificatesOnHangup();
             Demo.Setup setup = Demo.prepare(lifetime.appliance(), host);
             printWelcome(System.out, lifetime.appliance(), setup, host, (System.nanoTime() - started) / 1_000_000);
             lifetime.awaitStop();
@@ -160,6 +161,7 @@ public final class Main implements Runnable {
                 restartOnLongHsmOutage(appliance, config);
                 return appliance;
             });
+            lifetime.checkCertificatesOnHangup();
             InitialAdmin.ensure(lifetime.appliance().custody(), lifetime.appliance().stateDirectory());
             lifetime.awaitStop();
             return 0;

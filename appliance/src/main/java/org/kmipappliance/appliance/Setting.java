@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongFunction;
 import java.util.regex.Pattern;
 
 /**
@@ -61,35 +62,26 @@ record Setting(String key, Type type, Object fallback, String example, String de
     }
 
     static Type integer(int min, int max, String meaning) {
-        return new Type() {
-            @Override
-            public Parsed parse(String text) {
-                try {
-                    int value = Integer.parseInt(text.strip());
-                    return value >= min && value <= max ? new Value(value) : new Refused("is out of range");
-                } catch (NumberFormatException e) {
-                    return new Refused("is not a whole number");
-                }
-            }
-
-            @Override
-            public String allowed() {
-                return "a whole number from " + min + " to " + max + (meaning.isEmpty() ? "" : " (" + meaning + ")");
-            }
-        };
+        return wholeNumber(min, max, "a whole number from " + min + " to " + max
+                + (meaning.isEmpty() ? "" : " (" + meaning + ")"), value -> (int) value);
     }
 
     static Type port() {
         return integer(0, 65535, "0: any free port");
     }
 
+    /** A PKCS#11 slot id: an unsigned 32-bit number, kept as a long. */
     static Type slot() {
+        return wholeNumber(0, 0xFFFF_FFFFL, "a PKCS#11 slot id, a whole number from 0 to 4294967295", value -> value);
+    }
+
+    private static Type wholeNumber(long min, long max, String allowed, LongFunction<Object> box) {
         return new Type() {
             @Override
             public Parsed parse(String text) {
                 try {
                     long value = Long.parseLong(text.strip());
-                    return value >= 0 && value <= 0xFFFF_FFFFL ? new Value(value) : new Refused("is out of range");
+                    return value >= min && value <= max ? new Value(box.apply(value)) : new Refused("is out of range");
                 } catch (NumberFormatException e) {
                     return new Refused("is not a whole number");
                 }
@@ -97,7 +89,7 @@ record Setting(String key, Type type, Object fallback, String example, String de
 
             @Override
             public String allowed() {
-                return "a PKCS#11 slot id, a whole number from 0 to 4294967295";
+                return allowed;
             }
         };
     }

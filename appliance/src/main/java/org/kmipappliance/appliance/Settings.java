@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.kmipappliance.hsm.KeyCustody;
 
 /**
@@ -27,17 +28,19 @@ final class Settings {
     private static final String DNS_NAME = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
             + "(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*";
 
-    static final List<Setting> ALL = List.of(
+    static final List<Setting> ALL = Stream.of(List.of(
             new Setting("kmip.host", bindAddress(), "0.0.0.0", null,
                     "address the KMIP listener (TTLV over mutual TLS) binds; 0.0.0.0: every address"),
             new Setting("kmip.port", port(), 5696, null, "KMIP port; 5696 is KMIP's own"),
             new Setting("kmip.max-connections", integer(1, 100_000, ""), 1000, null,
-                    "KMIP connections open at once; more are refused"),
+                    "KMIP connections open at once; more are refused")),
+            certificateFiles("kmip"), List.of(
             new Setting("rest.host", bindAddress(), "0.0.0.0", null,
                     "address the REST listener (Key Protect's API over HTTPS) binds"),
             new Setting("rest.port", port(), 8443, null, "REST port"),
             new Setting("rest.max-connections", integer(1, 100_000, ""), 1000, null,
-                    "REST connections open at once; more are refused"),
+                    "REST connections open at once; more are refused")),
+            certificateFiles("rest"), List.of(
             new Setting("hsm.library", readableFile(), null, "/usr/lib/softhsm/libsofthsm2.so",
                     "the HSM's PKCS#11 library; leave it out to use the appliance's own SoftHSM2 token"),
             new Setting("hsm.token-label", text(), null, "prod-kmip",
@@ -66,12 +69,30 @@ final class Settings {
                     "names the appliance's own server certificate is issued for: how clients reach it"),
             new Setting("tls.ip-addresses", list(ipAddress(), 0), List.of("127.0.0.1"),
                     null, "addresses that certificate is issued for"),
+            new Setting("tls.renew-before-days", integer(1, 365, ""), 30, null,
+                    "renew that certificate this long before it expires; warn this long before an operator's does"),
             new Setting("root-keys.rotation-interval-minutes", integer(0, 525_600, "0: no limit"), 60, null,
                     "Key Protect's rule: a root key rotates at most once per this interval"),
             new Setting("root-keys.enable-delay-seconds", integer(0, 86_400, "0: no delay"), 30, null,
                     "Key Protect's rule: a disabled root key may be enabled only this long after"),
             new Setting("log.format", choice("text", "json"), "text", null,
-                    "one line per record: text, or json for log shippers"));
+                    "one line per record: text, or json for log shippers")))
+            .flatMap(List::stream).toList();
+
+    /** The keys of a listener's own certificate, instead of one from the appliance's CA. */
+    private static List<Setting> certificateFiles(String listener) {
+        String etc = "/etc/kmip-appliance/" + listener;
+        return List.of(
+                new Setting(listener + ".certificate-file", readableFile(), null, etc + "-chain.pem",
+                        "your certificate for this listener, PEM: the server's, then its issuers; leave it out to "
+                                + "use one issued by the appliance's own CA"),
+                new Setting(listener + ".private-key-file", readableFile(), null, etc + "-key.pem",
+                        "with certificate-file: its private key, unencrypted PEM, readable by the appliance only"),
+                new Setting(listener + ".pkcs12-file", readableFile(), null, etc + ".p12",
+                        "or, instead of those two: a PKCS#12 file with the chain and the key"),
+                new Setting(listener + ".pkcs12-password-file", readableFile(), null, etc + ".p12-password",
+                        "with pkcs12-file: a file holding its password"));
+    }
 
     private static final Map<String, Setting> BY_KEY = new LinkedHashMap<>();
 

@@ -70,7 +70,7 @@ class ConfigurationTest {
                 at(4) + "rest.port: '70000' is out of range; allowed: a whole number from 0 to 65535 (0: any free "
                         + "port)",
                 at(5) + "rest.max-conections: unknown key (did you mean max-connections?); the keys of rest are "
-                        + "host, port, max-connections",
+                        + String.join(", ", Settings.keysOf("rest")),
                 at(7) + "hsm.max-sessions: '0' is out of range; allowed: a whole number from 1 to 1024",
                 at(9) + "root-keys.rotation-interval-minutes: 'soon' is not a whole number; allowed: a whole number "
                         + "from 0 to 525600 (0: no limit)",
@@ -113,7 +113,8 @@ class ConfigurationTest {
                 at(5) + "kmip.port: has no value; give one (a whole number from 0 to 65535 (0: any free port)) or "
                         + "remove the key to use its default, 5696",
                 at(6) + "kmip.port: given twice (first on line 5)",
-                at(7) + "rest: must be a mapping of keys such as host:, port:, max-connections:",
+                at(7) + "rest: must be a mapping of keys such as " + String.join(":, ", Settings.keysOf("rest"))
+                        + ":",
                 at(8) + "kmip: given twice (first on line 4)"),
                 problems("""
                         tls:
@@ -204,7 +205,7 @@ class ConfigurationTest {
      * A key added to Settings without a line here fails.
      */
     @Test
-    void everyKey_isApplied() throws IOException {
+    void everyKey_isApplied() throws Exception {
         Path library = Files.writeString(directory.resolve("libpkcs11.so"), "");
         Path secret = Files.writeString(directory.resolve("secret"), "s3cret");
         String hsm = "hsm: {library: " + library + ", pin-env: HSM_PIN";
@@ -240,6 +241,18 @@ class ConfigurationTest {
                 + "0}"));
         changes.put("root-keys.enable-delay-seconds", new Change("", "root-keys: {enable-delay-seconds: 0}"));
         changes.put("log.format", new Change("", "log: {format: json}"));
+        changes.put("tls.renew-before-days", new Change("", "tls: {renew-before-days: 60}"));
+        OperatorFiles operator = OperatorFiles.write(directory);
+        for (String listener : List.of("kmip", "rest")) {
+            String pem = listener + ": {certificate-file: " + operator.chain() + ", private-key-file: "
+                    + operator.key() + "}";
+            changes.put(listener + ".certificate-file", new Change("", pem));
+            changes.put(listener + ".private-key-file", new Change("", pem));
+            String pkcs12 = listener + ": {pkcs12-file: " + operator.pkcs12() + ", pkcs12-password-file: "
+                    + operator.password() + "}";
+            changes.put(listener + ".pkcs12-file", new Change(pem, pkcs12));
+            changes.put(listener + ".pkcs12-password-file", new Change(pem, pkcs12));
+        }
         assertEquals(Settings.ALL.stream().map(Setting::key).collect(Collectors.toSet()), changes.keySet(),
                 "every key has a changed value here");
         for (Map.Entry<String, Change> key : changes.entrySet()) {
@@ -247,6 +260,48 @@ class ConfigurationTest {
             ApplianceConfig with = ApplianceConfig.load(file(key.getValue().with() + "\n"));
             assertNotEquals(without, with, key.getKey() + " is applied");
         }
+    }
+
+    @Test
+    void anOperatorsCertificate_isCheckedWithTheConfiguration() throws Exception {
+        OperatorFiles operator = OperatorFiles.write(directory);
+        ApplianceConfig sound = ApplianceConfig.load(file("kmip: {certificate-file: " + operator.chain()
+                + ", private-key-file: " + operator.key() + "}\nrest: {pkcs12-file: " + operator.pkcs12()
+                + ", pkcs12-password-file: " + operator.password() + "}\n"));
+        assertEquals(operator.chain().toString(), sound.kmip().certificate().certificateFile());
+        assertEquals(operator.pkcs12().toString(), sound.rest().certificate().pkcs12File());
+        assertEquals(null, sound.rest().certificate().certificateFile());
+
+        assertEquals(List.of(at(1) + "kmip.certificate-file: the private key is not the key of the certificate in "
+                        + operator.chain()),
+                problems("kmip: {certificate-file: " + operator.chain() + ", private-key-file: "
+                        + operator.otherKey() + "}\n"));
+        assertEquals(List.of(at(1) + "kmip.certificate-file: the private key is not the key of the certificate in "
+                        + operator.reversedChain(), at(1) + "kmip.certificate-file: the certificates in "
+                        + operator.reversedChain() + " are not in order: certificate 1 (CN=operator CA) is not issued "
+                        + "by the one after it; give the server certificate first, then each issuer"),
+                problems("kmip: {certificate-file: " + operator.reversedChain() + ", private-key-file: "
+                        + operator.key() + "}\n"));
+        List<String> expired = problems("rest: {certificate-file: " + operator.expired() + ", private-key-file: "
+                + operator.expiredKey() + "}\n");
+        assertEquals(1, expired.size(), expired.toString());
+        assertTrue(expired.getFirst().startsWith(at(1) + "rest.certificate-file: the certificate in "
+                + operator.expired() + " expired on "), expired.getFirst());
+        assertEquals(List.of(at(1) + "rest.certificate-file: give both rest.certificate-file and "
+                + "rest.private-key-file, or neither"), problems("rest: {certificate-file: " + operator.chain()
+                + "}\n"));
+        assertEquals(List.of(at(1) + "kmip.pkcs12-file: give kmip.pkcs12-file or kmip.certificate-file and "
+                + "kmip.private-key-file, not both"), problems("kmip: {pkcs12-file: " + operator.pkcs12()
+                + ", certificate-file: " + operator.chain() + ", private-key-file: " + operator.key() + "}\n"));
+        assertEquals(List.of(at(1) + "kmip.pkcs12-password-file: applies only with kmip.pkcs12-file"),
+                problems("kmip: {pkcs12-password-file: " + operator.password() + "}\n"));
+        List<String> wrongPassword = problems("kmip: {pkcs12-file: " + operator.pkcs12() + ", pkcs12-password-file: "
+                + operator.otherKey() + "}\n");
+        assertEquals(1, wrongPassword.size());
+        assertTrue(wrongPassword.getFirst().startsWith(at(1) + "kmip.pkcs12-file: " + operator.pkcs12()
+                + " cannot be opened as PKCS#12"), wrongPassword.getFirst());
+        assertTrue(wrongPassword.getFirst().endsWith("check the file and the password in " + operator.otherKey()),
+                wrongPassword.getFirst());
     }
 
     @Test
@@ -259,8 +314,8 @@ class ConfigurationTest {
                 root-keys: {rotation-interval-minutes: 5, enable-delay-seconds: 6}
                 log: {format: json}
                 """));
-        assertEquals(new ApplianceConfig.Listener("127.0.0.1", 15696, 7), read.kmip());
-        assertEquals(new ApplianceConfig.Listener("0.0.0.0", 0, 9), read.rest());
+        assertEquals(new ApplianceConfig.Listener("127.0.0.1", 15696, 7, null), read.kmip());
+        assertEquals(new ApplianceConfig.Listener("0.0.0.0", 0, 9, null), read.rest());
         assertEquals(5, read.hsm().maxSessions());
         assertEquals(0, read.hsm().restartAfterSeconds());
         assertEquals(List.of("kms.example.com"), read.tls().hostnames());

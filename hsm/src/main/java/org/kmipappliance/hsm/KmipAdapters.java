@@ -75,6 +75,7 @@ public final class KmipAdapters {
                 row.setUpdatedAt(now);
                 row.setUpdatedBy(requester.actor());
                 row.store();
+                requester.concerns(row.getId());
                 audit.recordChange(tx.dsl(), requester, "kmip_adapter.create", row.getId().toString(), checkedName);
                 return toAdapter(row);
             });

@@ -2,6 +2,7 @@ package org.kmipappliance.hsm;
 
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Who asked for something, through which channel and from where, under which correlation id: what every audit
@@ -28,6 +29,7 @@ public final class Requester {
     private final String peer;
     private final String correlationId;
     private final AtomicBoolean recorded = new AtomicBoolean();
+    private final AtomicReference<UUID> concernedAdapter = new AtomicReference<>();
 
     private Requester(Channel channel, String actor, String actorId, String registeredBy, UUID instanceId,
                       UUID adapterId, String peer, String correlationId) {
@@ -85,8 +87,17 @@ public final class Requester {
         return instanceId;
     }
 
+    /** The caller's adapter (a KMIP client's), else the adapter the request turned out to concern, else null. */
     public UUID adapterId() {
-        return adapterId;
+        return adapterId != null ? adapterId : concernedAdapter.get();
+    }
+
+    /**
+     * Notes the adapter a request concerns (a REST request on an adapter's path, an adapter just created), so its
+     * audit records name it; the first one noted stays.
+     */
+    public void concerns(UUID adapter) {
+        concernedAdapter.compareAndSet(null, adapter);
     }
 
     public String peer() {

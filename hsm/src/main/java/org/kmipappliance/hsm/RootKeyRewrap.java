@@ -16,10 +16,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
+import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectsRecord;
 import org.kmipappliance.hsm.store.jooq.tables.records.RewrapJobsRecord;
@@ -54,7 +57,10 @@ public final class RootKeyRewrap {
     private final RootKeys rootKeys;
     private final Clock clock;
     private final Set<Long> active = ConcurrentHashMap.newKeySet();
+    /** Keys still to re-seal, per job this node runs: counted when it takes the job up, then counted down. */
+    private final ConcurrentMap<Long, AtomicLong> remaining = new ConcurrentHashMap<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final Metrics metrics;
 
     RootKeyRewrap(CustodyDatabase database, TimedHsm hsm, RootKeys rootKeys, Clock clock) {
         this.dsl = database.dsl();
@@ -62,6 +68,11 @@ public final class RootKeyRewrap {
         this.hsm = hsm;
         this.rootKeys = rootKeys;
         this.clock = clock;
+        this.metrics = database.metrics();
+        metrics.gauge("kmip_appliance_rewrap_jobs_running", "Re-wrap jobs this node runs now", active::size);
+        metrics.gauge("kmip_appliance_rewrap_keys_remaining", "KMIP keys the re-wrap jobs of this node have still "
+                + "to re-seal under their root key's newest version",
+                () -> remaining.values().stream().mapToLong(AtomicLong::get).sum());
     }
 
     /** Records a job to move every key of the root key to {@code toVersion}; older jobs of the key are superseded. */
@@ -119,7 +130,11 @@ public final class RootKeyRewrap {
             }
             LOG.log(System.Logger.Level.INFO, "re-wrap job {0} runs on this node ({1})", jobId,
                     CustodyDatabase.NODE_NAME);
-            runToCompletion(jobId);
+            try {
+                runToCompletion(jobId);
+            } finally {
+                remaining.remove(jobId);
+            }
         } catch (SQLException e) {
             LOG.log(System.Logger.Level.WARNING, "re-wrap job {0} could not be taken up now ({1}); it will be "
                     + "tried again", jobId, e.getMessage());
@@ -153,6 +168,8 @@ public final class RootKeyRewrap {
                 if (job == null || !RUNNING.equals(job.getState())) {
                     return;
                 }
+                remaining.computeIfAbsent(jobId, any -> new AtomicLong(dsl.fetchCount(KMIP_OBJECTS,
+                        pending(job.getRootKeyId(), job.getToVersion()))));
                 List<UUID> batch = dsl.select(KMIP_OBJECTS.ID).from(KMIP_OBJECTS)
                         .where(pending(job.getRootKeyId(), job.getToVersion()))
                         .and(KMIP_OBJECTS.ID.notIn(DSL.select(REWRAP_FAILURES.OBJECT_ID).from(REWRAP_FAILURES)
@@ -180,11 +197,11 @@ public final class RootKeyRewrap {
         UUID rootKeyId = job.getRootKeyId();
         int to = job.getToVersion();
         try {
-            dsl.transaction(tx -> {
+            boolean moved = dsl.transactionResult(tx -> {
                 KmipObjectsRecord object = tx.dsl().selectFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ID.eq(id))
                         .forUpdate().fetchOne();
                 if (object == null || object.getSealedMaterial() == null || object.getRootKeyVersion() >= to) {
-                    return;
+                    return false; // moved already, by an earlier run of this job or a newer job
                 }
                 int from = object.getRootKeyVersion();
                 String fromLabel = RootKeys.version(tx.dsl(), rootKeyId, from).hsmLabel();
@@ -196,14 +213,30 @@ public final class RootKeyRewrap {
                 }
                 object.setRootKeyVersion(to);
                 object.store();
+                return true;
             });
+            counted(job, moved ? "rewrapped" : null);
         } catch (SealedKeyIntegrityException e) {
+            counted(job, "failed");
             // This key's blob is damaged: it cannot move, and its version must stay on the HSM.
             dsl.insertInto(REWRAP_FAILURES).set(REWRAP_FAILURES.JOB_ID, job.getId())
                     .set(REWRAP_FAILURES.OBJECT_ID, id).set(REWRAP_FAILURES.REASON, e.getMessage())
                     .onConflictDoNothing().execute();
             LOG.log(System.Logger.Level.ERROR, "KMIP key {0} could not be re-sealed under version {1}: {2}", id, to,
                     e.getMessage());
+        }
+    }
+
+    /** One key less to do; {@code result} (null: nothing was done to it) counted. */
+    private void counted(RewrapJobsRecord job, String result) {
+        if (result != null) {
+            metrics.increment("kmip_appliance_rewrap_keys_total", "KMIP keys re-wrap jobs took up, by result "
+                    + "(rewrapped: re-sealed under the newest version; failed: its sealed blob is damaged)", "result",
+                    result);
+        }
+        AtomicLong left = remaining.get(job.getId());
+        if (left != null) {
+            left.updateAndGet(count -> Math.max(0, count - 1));
         }
     }
 

@@ -12,7 +12,7 @@ import org.kmipappliance.hsm.metrics.Metrics;
  */
 final class TimedHsm {
     private static final String LATENCY = "kmip_appliance_hsm_operation_seconds";
-    private static final String HELP = "Time spent in HSM calls, by operation";
+    private static final String HELP = "Time HSM calls take, waiting for a session excluded, by operation";
 
     private final Hsm hsm;
     private final Metrics metrics;
@@ -22,6 +22,12 @@ final class TimedHsm {
         this.hsm = hsm;
         this.metrics = metrics;
         this.sessions = new Semaphore(maxConcurrentCalls, true);
+        metrics.gauge("kmip_appliance_hsm_sessions_max", "HSM calls that may run at once (hsm.max-sessions)",
+                () -> maxConcurrentCalls);
+        metrics.gauge("kmip_appliance_hsm_sessions_in_use", "HSM calls running now",
+                () -> maxConcurrentCalls - sessions.availablePermits());
+        metrics.gauge("kmip_appliance_hsm_calls_waiting", "Callers waiting for an HSM session",
+                sessions::getQueueLength);
     }
 
     SecretBytes generateDataKey(int bits) {
@@ -78,6 +84,10 @@ final class TimedHsm {
         sessions.acquireUninterruptibly();
         try {
             return metrics.time(LATENCY, HELP, action, "operation", operation);
+        } catch (RuntimeException e) {
+            metrics.increment("kmip_appliance_hsm_operation_failures_total", "HSM calls that failed, by operation",
+                    "operation", operation);
+            throw e;
         } finally {
             sessions.release();
         }

@@ -42,11 +42,13 @@ final class ApiAuthentication implements Filter {
     private final AccessControl access;
     private final AuditLog audit;
     private final Metrics metrics;
+    private final Routes routes;
 
-    ApiAuthentication(KeyCustody custody) {
+    ApiAuthentication(KeyCustody custody, Routes routes) {
         this.access = custody.access();
         this.audit = custody.audit();
         this.metrics = custody.metrics();
+        this.routes = routes;
     }
 
     @Override
@@ -56,9 +58,10 @@ final class ApiAuthentication implements Filter {
                 .orElseGet(() -> UUID.randomUUID().toString());
         res.header(CORRELATION_HEADER, correlationId);
         // Read before routing: services see the path relative to their mount point.
+        long started = System.nanoTime();
         String path = req.path().path();
-        String route = RouteLabel.of(path);
         String method = req.prologue().method().text();
+        String route = routes.templateOf(method, path);
         String action = "rest." + method.toLowerCase(Locale.ROOT);
         String peer = peerOf(req);
         try {
@@ -97,8 +100,10 @@ final class ApiAuthentication implements Filter {
             });
             chain.proceed();
         } finally {
-            metrics.increment("kmip_appliance_rest_requests_total", "REST requests, by route, method and status",
-                    "route", route, "method", method, "status", Integer.toString(res.status().code()));
+            metrics.increment("kmip_appliance_rest_requests_total", "REST requests, by route template, method and "
+                    + "status", "route", route, "method", method, "status", Integer.toString(res.status().code()));
+            metrics.observe("kmip_appliance_rest_request_seconds", "Time REST requests take, by route template and "
+                    + "method", (System.nanoTime() - started) / 1e9, "route", route, "method", method);
         }
     }
 

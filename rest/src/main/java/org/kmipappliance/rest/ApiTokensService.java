@@ -3,8 +3,6 @@ package org.kmipappliance.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Instant;
@@ -23,7 +21,7 @@ import org.kmipappliance.hsm.Role;
  * /api/v2/appliance/api_tokens: the appliance's own stand-in for IAM. Managers of an instance issue tokens with
  * roles on it (the secret is in the creation response only), list them without secrets, and revoke them.
  */
-final class ApiTokensService implements HttpService {
+final class ApiTokensService {
     static final String TOKEN_TYPE = "application/vnd.kmip-appliance.api_token+json";
     private static final Set<Role> MANAGERS = Set.of(Role.MANAGER);
 
@@ -33,9 +31,8 @@ final class ApiTokensService implements HttpService {
         this.custody = custody;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.post("/", this::issue)
+    void routes(Routes.Mount routes) {
+        routes.post("/", this::issue)
                 .get("/", this::list)
                 .delete("/{token}", this::revoke);
     }

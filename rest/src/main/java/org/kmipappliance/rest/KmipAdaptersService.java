@@ -3,8 +3,6 @@ package org.kmipappliance.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.EnumSet;
@@ -23,7 +21,7 @@ import org.kmipappliance.hsm.Page;
  * /api/v2/kmip_adapters and its certificates and kmip_objects. Shapes follow Key Protect field by field
  * (snake_case); KMIP objects are listed without key material, ever.
  */
-final class KmipAdaptersService implements HttpService {
+final class KmipAdaptersService {
     static final String ADAPTER_TYPE = "application/vnd.ibm.kms.kmip_adapter+json";
     static final String CERTIFICATE_TYPE = "application/vnd.ibm.kms.kmip_client_certificate+json";
     static final String OBJECT_TYPE = "application/vnd.ibm.kms.kmip_object+json";
@@ -37,9 +35,8 @@ final class KmipAdaptersService implements HttpService {
         this.custody = custody;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.post("/", this::createAdapter)
+    void routes(Routes.Mount routes) {
+        routes.post("/", this::createAdapter)
                 .get("/", this::listAdapters)
                 .get("/{adapter}", this::getAdapter)
                 .delete("/{adapter}", this::deleteAdapter)
@@ -79,25 +76,25 @@ final class KmipAdaptersService implements HttpService {
     private void getAdapter(ServerRequest req, ServerResponse res) {
         String context = "KMIP adapter could not be retrieved";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
-        KmipAdapter adapter = CustodyCall.in(context, () -> custody.adapters().get(principal.instanceId(),
-                req.path().pathParameters().get("adapter")));
+        KmipAdapter adapter = adapterOf(req, principal, context);
         Json.sendCollection(res, Status.OK_200, ADAPTER_TYPE, List.of(toJson(adapter)), null);
     }
 
     private void deleteAdapter(ServerRequest req, ServerResponse res) {
         String context = "KMIP adapter could not be deleted";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
-        CustodyCall.in(context, () -> custody.adapters().delete(principal.instanceId(),
-                req.path().pathParameters().get("adapter"), ApiAuthentication.requester(req)));
+        String adapter = adapterOf(req, principal, context).id().toString();
+        CustodyCall.in(context, () -> custody.adapters().delete(principal.instanceId(), adapter,
+                ApiAuthentication.requester(req)));
         res.status(Status.NO_CONTENT_204).send();
     }
 
     private void deleteCertificate(ServerRequest req, ServerResponse res) {
         String context = "KMIP client certificate could not be deleted";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
-        CustodyCall.in(context, () -> custody.certificates().delete(principal.instanceId(),
-                req.path().pathParameters().get("adapter"), req.path().pathParameters().get("certificate"),
-                ApiAuthentication.requester(req)));
+        String adapter = adapterOf(req, principal, context).id().toString();
+        CustodyCall.in(context, () -> custody.certificates().delete(principal.instanceId(), adapter,
+                req.path().pathParameters().get("certificate"), ApiAuthentication.requester(req)));
         res.status(Status.NO_CONTENT_204).send();
     }
 
@@ -105,8 +102,9 @@ final class KmipAdaptersService implements HttpService {
         String context = "KMIP object could not be retrieved";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
         UUID id = objectId(req, context);
-        KmipObject object = CustodyCall.in(context, () -> custody.objects().get(principal.instanceId(),
-                req.path().pathParameters().get("adapter"), id));
+        String adapter = adapterOf(req, principal, context).id().toString();
+        KmipObject object = CustodyCall.in(context, () -> custody.objects().get(principal.instanceId(), adapter,
+                id));
         Json.sendCollection(res, Status.OK_200, OBJECT_TYPE, List.of(toJson(object)), null);
     }
 
@@ -120,9 +118,21 @@ final class KmipAdaptersService implements HttpService {
             }
             return Boolean.parseBoolean(value);
         }).orElse(false);
-        CustodyCall.in(context, () -> custody.objects().delete(principal.instanceId(),
-                req.path().pathParameters().get("adapter"), id, force, ApiAuthentication.requester(req)));
+        String adapter = adapterOf(req, principal, context).id().toString();
+        CustodyCall.in(context, () -> custody.objects().delete(principal.instanceId(), adapter, id, force,
+                ApiAuthentication.requester(req)));
         res.status(Status.NO_CONTENT_204).send();
+    }
+
+    /**
+     * The adapter the path names (by id or name), resolved first so that every audit record of the request, reads,
+     * refusals and failures included, names the adapter it concerns.
+     */
+    private KmipAdapter adapterOf(ServerRequest req, ApiPrincipal principal, String context) {
+        KmipAdapter adapter = CustodyCall.in(context, () -> custody.adapters().get(principal.instanceId(),
+                req.path().pathParameters().get("adapter")));
+        ApiAuthentication.requester(req).concerns(adapter.id());
+        return adapter;
     }
 
     /** KMIP objects are addressed by UUID only; anything else cannot name one. */
@@ -144,9 +154,10 @@ final class KmipAdaptersService implements HttpService {
         if (pem == null) {
             throw ApiError.invalidField(context, "certificate", "'certificate' must hold an X.509 certificate in PEM");
         }
+        String adapter = adapterOf(req, principal, context).id().toString();
         ClientCertificate certificate = CustodyCall.in(context, () -> custody.certificates().add(
-                principal.instanceId(), req.path().pathParameters().get("adapter"),
-                Json.optionalText(resource, "name", context), pem, ApiAuthentication.requester(req)));
+                principal.instanceId(), adapter, Json.optionalText(resource, "name", context), pem,
+                ApiAuthentication.requester(req)));
         Json.sendCollection(res, Status.CREATED_201, CERTIFICATE_TYPE, List.of(toJson(certificate, true)), null);
     }
 
@@ -154,8 +165,9 @@ final class KmipAdaptersService implements HttpService {
         String context = "KMIP client certificates could not be listed";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
         Paging paging = Paging.of(req, 100, 200, context);
+        String adapter = adapterOf(req, principal, context).id().toString();
         Page<ClientCertificate> page = CustodyCall.in(context, () -> custody.certificates().list(
-                principal.instanceId(), req.path().pathParameters().get("adapter"), paging.limit(), paging.offset()));
+                principal.instanceId(), adapter, paging.limit(), paging.offset()));
         Json.sendCollection(res, Status.OK_200, CERTIFICATE_TYPE,
                 page.items().stream().map(certificate -> toJson(certificate, false)).toList(),
                 paging.totalCount() ? page.total() : null);
@@ -164,9 +176,9 @@ final class KmipAdaptersService implements HttpService {
     private void getCertificate(ServerRequest req, ServerResponse res) {
         String context = "KMIP client certificate could not be retrieved";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        String adapter = adapterOf(req, principal, context).id().toString();
         ClientCertificate certificate = CustodyCall.in(context, () -> custody.certificates().get(
-                principal.instanceId(), req.path().pathParameters().get("adapter"),
-                req.path().pathParameters().get("certificate")));
+                principal.instanceId(), adapter, req.path().pathParameters().get("certificate")));
         Json.sendCollection(res, Status.OK_200, CERTIFICATE_TYPE, List.of(toJson(certificate, true)), null);
     }
 
@@ -176,8 +188,9 @@ final class KmipAdaptersService implements HttpService {
         Paging paging = Paging.of(req, 100, 5000, context);
         Set<ObjectState> states = Paging.states(req, context, ObjectState.class, ObjectState::ofCode,
                 DEFAULT_OBJECT_STATES, "1 to 6");
+        String adapter = adapterOf(req, principal, context).id().toString();
         Page<KmipObject> page = CustodyCall.in(context, () -> custody.objects().list(principal.instanceId(),
-                req.path().pathParameters().get("adapter"), states, paging.limit(), paging.offset()));
+                adapter, states, paging.limit(), paging.offset()));
         Json.sendCollection(res, Status.OK_200, OBJECT_TYPE,
                 page.items().stream().map(KmipAdaptersService::toJson).toList(),
                 paging.totalCount() ? page.total() : null);

@@ -1,10 +1,9 @@
 package org.kmipappliance.rest;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -12,21 +11,21 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.kmipappliance.hsm.KeyCustody;
 
 /**
- * Unauthenticated operational endpoints: /health (database, HSM, KMIP listener; 503 when any is down), /metrics
- * (Prometheus text) and /openapi (this API's OpenAPI document). None of them carries key material or tenant data.
+ * Unauthenticated operational endpoints: /health (database, HSM, KMIP listener, certificates; 503 when any is
+ * down; warnings an operator should act on), /metrics (Prometheus text) and /openapi (this API's OpenAPI
+ * document). None of them carries key material or tenant data.
  */
-final class ObservabilityService implements HttpService {
+final class ObservabilityService {
     private final KeyCustody custody;
-    private final Supplier<Map<String, Boolean>> otherChecks;
+    private final HealthChecks more;
     private final byte[] openApi;
 
-    ObservabilityService(KeyCustody custody, Supplier<Map<String, Boolean>> otherChecks) {
+    ObservabilityService(KeyCustody custody, HealthChecks more) {
         this.custody = custody;
-        this.otherChecks = otherChecks;
+        this.more = more;
         try (InputStream in = ObservabilityService.class.getResourceAsStream("/openapi.yaml")) {
             this.openApi = in.readAllBytes();
         } catch (IOException e) {
@@ -34,21 +33,22 @@ final class ObservabilityService implements HttpService {
         }
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.get("/health", this::health)
+    void routes(Routes.Mount routes) {
+        routes.get("/health", this::health)
                 .get("/metrics", this::metrics)
                 .get("/openapi", this::openApi);
     }
 
     private void health(ServerRequest req, ServerResponse res) {
         Map<String, Boolean> checks = new LinkedHashMap<>(custody.health());
-        checks.putAll(otherChecks.get());
+        checks.putAll(more.checks().get());
         boolean up = checks.values().stream().allMatch(Boolean::booleanValue);
         ObjectNode body = Json.object();
         body.put("status", up ? "UP" : "DOWN");
         ObjectNode details = body.putObject("checks");
         checks.forEach((name, ok) -> details.put(name, ok ? "UP" : "DOWN"));
+        ArrayNode warnings = body.putArray("warnings");
+        more.warnings().get().forEach(warnings::add);
         Json.send(res, up ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503, body);
     }
 

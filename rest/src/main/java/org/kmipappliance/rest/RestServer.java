@@ -1,5 +1,6 @@
 package org.kmipappliance.rest;
 
+import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -9,8 +10,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicReference;
 import org.kmipappliance.hsm.KeyCustody;
 
 /** The HTTPS listener of the REST tier. */
@@ -20,14 +20,16 @@ public final class RestServer implements AutoCloseable {
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
 
     private final WebServer server;
+    private final Routes routes;
 
-    private RestServer(WebServer server) {
+    private RestServer(WebServer server, Routes routes) {
         this.server = server;
+        this.routes = routes;
     }
 
     public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
                                    KeyCustody custody) {
-        return start(host, port, DEFAULT_MAX_CONNECTIONS, key, chain, custody, Map::of);
+        return start(host, port, DEFAULT_MAX_CONNECTIONS, key, chain, custody, HealthChecks.none());
     }
 
     /**
@@ -36,8 +38,9 @@ public final class RestServer implements AutoCloseable {
      */
     public static RestServer start(String host, int port, int maxConnections, PrivateKey key,
                                    List<X509Certificate> chain, KeyCustody custody,
-                                   Supplier<Map<String, Boolean>> otherHealthChecks) {
+                                   HealthChecks health) {
         refuseUnbindableAddress(host, port);
+        AtomicReference<Routes> routes = new AtomicReference<>();
         WebServer server;
         try {
             server = WebServer.builder()
@@ -51,9 +54,8 @@ public final class RestServer implements AutoCloseable {
                         handlers.addHandler(event, ErrorEnvelope.transportErrors());
                     }
                 })
-                .tls(tls -> tls.privateKey(key).privateKeyCertChain(chain).enabledProtocols(List.of("TLSv1.3",
-                        "TLSv1.2")))
-                .routing(routing -> KeyProtectApi.routing(routing, custody, otherHealthChecks))
+                .tls(tls(key, chain))
+                .routing(routing -> routes.set(KeyProtectApi.routes(routing, custody, health)))
                 .build()
                 .start();
         } catch (RuntimeException e) {
@@ -65,7 +67,7 @@ public final class RestServer implements AutoCloseable {
             server.stop();
             throw cannotListen(host, port, "address already in use", null);
         }
-        return new RestServer(server);
+        return new RestServer(server, routes.get());
     }
 
     /**
@@ -89,8 +91,26 @@ public final class RestServer implements AutoCloseable {
                 + "; stop whatever uses that port or set rest.port", cause);
     }
 
+    private static Tls tls(PrivateKey key, List<X509Certificate> chain) {
+        return Tls.builder().privateKey(key).privateKeyCertChain(chain).enabledProtocols(List.of("TLSv1.3",
+                "TLSv1.2")).build();
+    }
+
+    /**
+     * Presents {@code chain} and its {@code key} to every connection from now on (a renewed or replaced
+     * certificate); connections already open keep theirs.
+     */
+    public void replaceIdentity(PrivateKey key, List<X509Certificate> chain) {
+        server.reloadTls(tls(key, chain));
+    }
+
     public int port() {
         return server.port();
+    }
+
+    /** Every route served. */
+    Routes routes() {
+        return routes;
     }
 
     @Override

@@ -3,8 +3,6 @@ package org.kmipappliance.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.Status;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +20,7 @@ import org.kmipappliance.hsm.RootKey;
 import org.kmipappliance.hsm.RootKeyState;
 
 /** /api/v2/keys: root keys, generated in the HSM. Standard (extractable) and imported keys are not offered. */
-final class RootKeysService implements HttpService {
+final class RootKeysService {
     static final String KEY_TYPE = "application/vnd.ibm.kms.key+json";
 
     private static final Set<Role> MANAGERS = Set.of(
@@ -34,9 +32,8 @@ final class RootKeysService implements HttpService {
         this.custody = custody;
     }
 
-    @Override
-    public void routing(HttpRules rules) {
-        rules.post("/", this::create)
+    void routes(Routes.Mount routes) {
+        routes.post("/", this::create)
                 .get("/", this::list)
                 .get("/{id}", this::get)
                 .get("/{id}/metadata", this::get)

@@ -490,6 +490,12 @@ class KeyProtectApiTest {
         }
         Reply badTotal = asManager("GET", "/api/v2/kmip_adapters?limit=abc", null);
         assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(badTotal));
+        Reply noRoute = asManager("GET", "/api/v2/no_such_collection", null);
+        assertEquals(404, noRoute.status(), noRoute.raw().body());
+        assertEquals("NOT_FOUND_ERR", errorCode(noRoute));
+        Reply wrongMethod = asManager("PUT", "/api/v2/kmip_adapters", "{}");
+        assertEquals(404, wrongMethod.status(), wrongMethod.raw().body());
+        assertEquals("NOT_FOUND_ERR", errorCode(wrongMethod));
     }
 
     @Test
@@ -538,5 +544,31 @@ class KeyProtectApiTest {
         Reply uncorrelated = call("GET", "/api/v2/keys", null, token, id, null);
         String generated = uncorrelated.raw().headers().firstValue("correlation-id").orElseThrow();
         assertEquals(1, auditOf(generated).size(), "a request without a correlation id gets one, and so does its event");
+    }
+
+    @Test
+    void requestsOnAnAdaptersPaths_areAuditedWithTheAdapter_andACreationWithWhatItCreated() throws Exception {
+        String token = managerToken;
+        String id = instance.id().toString();
+        JsonNode adapter = createAdapter("audited-adapter", createRootKey("audited-adapter-root"));
+        UUID adapterId = UUID.fromString(adapter.get("id").asText());
+        String byName = "/api/v2/kmip_adapters/audited-adapter";
+        assertEquals(200, call("GET", byName, null, token, id, "adapter-get").status());
+        assertEquals(200, call("GET", byName + "/certificates", null, token, id, "adapter-certs").status());
+        assertEquals(404, call("GET", byName + "/kmip_objects/" + UUID.randomUUID(), null, token, id,
+                "adapter-no-object").status());
+        assertEquals(201, call("POST", byName + "/certificates", envelope("application/json", "{\"certificate\":"
+                + JSON.writeValueAsString(TestCertificates.clientPem("audited client")) + "}"), token, id,
+                "adapter-add-cert").status());
+        for (String correlation : List.of("adapter-get", "adapter-certs", "adapter-no-object", "adapter-add-cert")) {
+            List<AuditEventsRecord> events = auditOf(correlation);
+            assertEquals(1, events.size(), correlation + ": " + events);
+            assertEquals(adapterId, events.getFirst().getAdapterId(), correlation + " names the adapter it concerns");
+        }
+        AuditEventsRecord created = database.dsl().selectFrom(Tables.AUDIT_EVENTS)
+                .where(Tables.AUDIT_EVENTS.ACTION.eq("kmip_adapter.create"))
+                .and(Tables.AUDIT_EVENTS.TARGET.eq(adapterId.toString())).fetchOne();
+        assertEquals(adapterId, created.getAdapterId(), "a creation names what it created");
+        assertEquals("127.0.0.1", created.getPeer().substring(0, created.getPeer().indexOf(':')));
     }
 }

@@ -80,11 +80,23 @@ public final class CustodyDatabase implements AutoCloseable {
                     .locations("classpath:db/migration")
                     .load()
                     .migrate();
+            poolGauges(dataSource, maxConnections, metrics);
             return new CustodyDatabase(dataSource, metrics);
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
         }
+    }
+
+    private static void poolGauges(HikariDataSource dataSource, int maxConnections, Metrics metrics) {
+        metrics.gauge("kmip_appliance_database_connections_max", "Connections the pool may open "
+                + "(database.max-connections)", () -> maxConnections);
+        metrics.gauge("kmip_appliance_database_connections_active", "Pool connections in use now",
+                () -> dataSource.getHikariPoolMXBean().getActiveConnections());
+        metrics.gauge("kmip_appliance_database_connections_idle", "Pool connections open and idle",
+                () -> dataSource.getHikariPoolMXBean().getIdleConnections());
+        metrics.gauge("kmip_appliance_database_connections_waiting", "Requests waiting for a pool connection",
+                () -> dataSource.getHikariPoolMXBean().getThreadsAwaitingConnection());
     }
 
     /** Times each statement by its kind (read, write, ...). */
@@ -103,7 +115,7 @@ public final class CustodyDatabase implements AutoCloseable {
         @Override
         public void executeEnd(ExecuteContext context) {
             if (context.data("started") instanceof Long started) {
-                metrics.observe("kmip_appliance_database_statement_seconds", "Time spent in database statements, by kind",
+                metrics.observe("kmip_appliance_database_statement_seconds", "Time database statements take, by kind",
                         (System.nanoTime() - started) / 1e9, "kind",
                         context.type().name().toLowerCase(Locale.ROOT));
             }

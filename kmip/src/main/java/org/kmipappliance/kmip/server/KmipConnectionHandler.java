@@ -8,13 +8,18 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pki.PemCertificates;
 
 /**
@@ -24,20 +29,26 @@ import org.kmipappliance.hsm.pki.PemCertificates;
 final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private static final System.Logger LOG = System.getLogger(KmipConnectionHandler.class.getName());
 
+    private static final Pattern CLIENT_REJECTS_OUR_CERTIFICATE = Pattern.compile(
+            "Received fatal alert: (certificate_unknown|bad_certificate|unknown_ca)");
+
     /** Requests a client may pipeline before we stop reading from it. */
     static final int MAX_QUEUED_REQUESTS = 8;
 
     private final RequestProcessor processor;
     private final Executor virtualThreads;
     private final ConnectionsByCertificate connections;
+    private final Metrics metrics;
     private String clientFingerprint;
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
     private int queued;
 
-    KmipConnectionHandler(RequestProcessor processor, Executor virtualThreads, ConnectionsByCertificate connections) {
+    KmipConnectionHandler(RequestProcessor processor, Executor virtualThreads, ConnectionsByCertificate connections,
+                          Metrics metrics) {
         this.processor = processor;
         this.virtualThreads = virtualThreads;
         this.connections = connections;
+        this.metrics = metrics;
     }
 
     @Override
@@ -51,6 +62,8 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 // without a byte (vCenter's health check) ends here too and is not worth more than debug.
                 LOG.log(System.Logger.Level.DEBUG, "KMIP TLS handshake with {0} failed: {1}",
                         ctx.channel().remoteAddress(), handshake.cause().getMessage());
+                metrics.increment("kmip_appliance_kmip_handshakes_failed_total", "KMIP TLS handshakes that failed, "
+                        + "by reason", "reason", whyFailed(handshake.cause()));
                 ctx.close();
             }
         } else if (event instanceof IdleStateEvent) {
@@ -58,6 +71,34 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             ctx.close();
         }
         super.userEventTriggered(ctx, event);
+    }
+
+    /**
+     * Why a handshake failed, in one word: the certificate the trust manager refused, a client that does not trust
+     * ours (it alerts certificate_unknown, bad_certificate or unknown_ca: give it the appliance's CA), a client too
+     * slow, one that left before finishing (vCenter's health check), or another TLS error.
+     */
+    static String whyFailed(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PinnedClientTrustManager.Refused refused) {
+                return refused.reason();
+            }
+            if (cause instanceof SslHandshakeTimeoutException) {
+                return "timeout";
+            }
+            if (cause instanceof ClosedChannelException) {
+                return "closed_early";
+            }
+            if (cause instanceof SSLHandshakeException && cause.getMessage() != null) {
+                if (CLIENT_REJECTS_OUR_CERTIFICATE.matcher(cause.getMessage()).find()) {
+                    return "client_rejected_server_certificate";
+                }
+                if (cause.getMessage().contains("Empty client certificate chain")) {
+                    return "no_certificate"; // TLS 1.3: the JDK refuses before asking the trust manager
+                }
+            }
+        }
+        return "tls_error";
     }
 
     private static String fingerprintOf(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {

@@ -17,12 +17,16 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
@@ -49,10 +53,14 @@ public final class KmipServer implements AutoCloseable {
     private final AtomicInteger openConnections;
     private final Consumer<Collection<String>> closeRemoved;
     private final KeyCustody custody;
+    private final AtomicReference<SslContext> tls;
+    private final PinnedClientTrustManager pinning;
 
     private KmipServer(EventLoopGroup acceptor, EventLoopGroup workers, ExecutorService virtualThreads,
                        Channel listener, AtomicInteger openConnections, ConnectionsByCertificate connections,
-                       KeyCustody custody) {
+                       KeyCustody custody, AtomicReference<SslContext> tls, PinnedClientTrustManager pinning) {
+        this.tls = tls;
+        this.pinning = pinning;
         this.openConnections = openConnections;
         this.closeRemoved = connections::closeAll;
         this.custody = custody;
@@ -65,7 +73,10 @@ public final class KmipServer implements AutoCloseable {
 
     public static KmipServer start(KmipServerConfig config, KeyCustody custody, RequestProcessor processor) {
         Predicate<String> isRegistered = fingerprint -> custody.certificates().identify(fingerprint).isPresent();
-        SslContext tls = serverTls(config, new PinnedClientTrustManager(isRegistered, custody.audit()));
+        PinnedClientTrustManager pinning = new PinnedClientTrustManager(isRegistered, custody.audit());
+        // New connections take the context current when they arrive, so a renewed certificate needs no restart.
+        AtomicReference<SslContext> tls = new AtomicReference<>(serverTls(config.serverKey(), config.serverChain(),
+                pinning));
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
         ExecutorService virtualThreads = Executors.newThreadPerTaskExecutor(
@@ -83,6 +94,8 @@ public final class KmipServer implements AutoCloseable {
                         protected void initChannel(SocketChannel channel) {
                             if (openConnections.incrementAndGet() > config.maxConnections()) {
                                 openConnections.decrementAndGet();
+                                custody.metrics().increment("kmip_appliance_kmip_connections_refused_total",
+                                        "KMIP connections refused because kmip.max-connections were open");
                                 LOG.log(System.Logger.Level.WARNING, "refused a KMIP connection from {0}: {1} "
                                         + "connections are open, the configured maximum (kmip.max-connections)",
                                         channel.remoteAddress(), config.maxConnections());
@@ -91,7 +104,7 @@ public final class KmipServer implements AutoCloseable {
                             }
                             channel.closeFuture().addListener(closed -> openConnections.decrementAndGet());
                             // The peer's address goes into the TLS engine, so a refused handshake says who tried.
-                            SslHandler sslHandler = tls.newHandler(channel.alloc(),
+                            SslHandler sslHandler = tls.get().newHandler(channel.alloc(),
                                     channel.remoteAddress().getAddress().getHostAddress(),
                                     channel.remoteAddress().getPort(), virtualThreads);
                             sslHandler.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
@@ -102,14 +115,18 @@ public final class KmipServer implements AutoCloseable {
                                     .addLast("frames", new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 4, 4, 0, 0,
                                             true))
                                     .addLast("kmip", new KmipConnectionHandler(processor, virtualThreads,
-                                            connections));
+                                            connections, custody.metrics()));
                         }
                     })
                     .bind(config.host(), config.port())
                     .syncUninterruptibly()
                     .channel();
             KmipServer server = new KmipServer(acceptor, workers, virtualThreads, listener, openConnections,
-                    connections, custody);
+                    connections, custody, tls, pinning);
+            custody.metrics().gauge("kmip_appliance_kmip_connections_open", "KMIP connections open now",
+                    openConnections::get);
+            custody.metrics().gauge("kmip_appliance_kmip_connections_max", "KMIP connections that may be open at "
+                    + "once (kmip.max-connections)", config::maxConnections);
             LOG.log(System.Logger.Level.INFO, "KMIP listening on {0}:{1,number,#}", config.host(), server.port());
             return server;
         } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
@@ -122,9 +139,10 @@ public final class KmipServer implements AutoCloseable {
         }
     }
 
-    private static SslContext serverTls(KmipServerConfig config, PinnedClientTrustManager pinning) {
+    private static SslContext serverTls(PrivateKey key, List<X509Certificate> chain,
+                                        PinnedClientTrustManager pinning) {
         try {
-            return SslContextBuilder.forServer(config.serverKey(), config.serverChain())
+            return SslContextBuilder.forServer(key, chain)
                     .sslProvider(SslProvider.JDK)
                     .protocols("TLSv1.3", "TLSv1.2")
                     .clientAuth(ClientAuth.REQUIRE)
@@ -133,6 +151,14 @@ public final class KmipServer implements AutoCloseable {
         } catch (SSLException e) {
             throw new IllegalStateException("cannot set up TLS for the KMIP listener: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Presents {@code chain} and its {@code key} to every connection from now on (a renewed or replaced
+     * certificate); connections already open keep theirs.
+     */
+    public void replaceIdentity(PrivateKey key, List<X509Certificate> chain) {
+        tls.set(serverTls(key, chain, pinning));
     }
 
     public int port() {

@@ -19,6 +19,20 @@ final class PinnedClientTrustManager extends X509ExtendedTrustManager {
     private static final System.Logger LOG = System.getLogger(PinnedClientTrustManager.class.getName());
     private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
 
+    /** A client certificate refused, and why in one word for the metrics: the TLS handshake fails with it. */
+    static final class Refused extends CertificateException {
+        private final String reason;
+
+        Refused(String reason, String message, Throwable cause) {
+            super(message, cause);
+            this.reason = reason;
+        }
+
+        String reason() {
+            return reason;
+        }
+    }
+
     private final Predicate<String> isRegistered;
     private final AuditLog audit;
 
@@ -46,7 +60,7 @@ final class PinnedClientTrustManager extends X509ExtendedTrustManager {
 
     private void check(X509Certificate[] chain, String peer) throws CertificateException {
         if (chain == null || chain.length == 0) {
-            throw new CertificateException("the client sent no certificate");
+            throw new Refused("no_certificate", "the client sent no certificate", null);
         }
         X509Certificate leaf = chain[0];
         String fingerprint = PemCertificates.sha256Fingerprint(leaf);
@@ -54,12 +68,13 @@ final class PinnedClientTrustManager extends X509ExtendedTrustManager {
             leaf.checkValidity();
         } catch (CertificateException e) {
             refused(peer, fingerprint, leaf, "has expired or is not valid yet (" + e.getMessage() + ")");
-            throw e;
+            throw new Refused("expired_certificate", "client certificate has expired or is not valid yet", e);
         }
         if (!isRegistered.test(fingerprint)) {
             refused(peer, fingerprint, leaf, "is not registered to any adapter; register it with POST "
                     + "/api/v2/kmip_adapters/<adapter>/certificates");
-            throw new CertificateException("client certificate is not registered to any KMIP adapter");
+            throw new Refused("unregistered_certificate", "client certificate is not registered to any KMIP adapter",
+                    null);
         }
     }
 

@@ -175,7 +175,9 @@ public final class RequestProcessor {
         List<ResponseBatchItem> answers = new ArrayList<>();
         for (RequestBatchItem item : request.items()) {
             context.beginItem(caller.inRequest(peer, correlationId));
+            long started = System.nanoTime();
             ResponseBatchItem answer = executeItem(item, context);
+            measure(nameOf(item.operationCode()), answer.reason(), started);
             answers.add(answer);
             if (answer.reason() != null && stopOnFailure) {
                 break;
@@ -225,7 +227,6 @@ public final class RequestProcessor {
                 return failed(item, context, name, ResultReason.GENERAL_FAILURE, GENERIC_FAILURE);
             }
         }
-        count(name, AuditLog.SUCCESS);
         AuditLog.log(requester, "kmip." + name, context.target(), AuditLog.SUCCESS, null);
         return ResponseBatchItem.success(item.operationCode(), item.uniqueBatchItemId(), payload);
     }
@@ -248,15 +249,27 @@ public final class RequestProcessor {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "could not record the audit event of a failed kmip " + name, e);
         }
-        count(name, reason.name());
         AuditLog.log(requester, "kmip." + name, context.target(), outcome, message);
         return ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(), reason, message);
     }
 
-    private void count(String operation, String result) {
+    /** Counts a batch item by operation and result, and times it by operation. */
+    private void measure(String operation, ResultReason failure, long startedNanos) {
         // Codes that name no operation come from the client: one label value for all keeps the series bounded.
-        custody.metrics().increment("kmip_appliance_kmip_operations_total", "KMIP batch items, by operation and result",
-                "operation", operation.startsWith("0x") ? "unknown" : operation, "result", result);
+        String label = operation.startsWith("0x") ? "unknown" : operation;
+        count(label, failure);
+        custody.metrics().observe("kmip_appliance_kmip_operation_seconds", "Time KMIP batch items take, by "
+                + "operation", (System.nanoTime() - startedNanos) / 1e9, "operation", label);
+    }
+
+    private void count(String operation, ResultReason failure) {
+        custody.metrics().increment("kmip_appliance_kmip_operations_total", "KMIP batch items, by operation and "
+                + "result (success, or the KMIP Result Reason)", "operation", operation, "result", resultOf(failure));
+    }
+
+    /** "success", or the Result Reason as a label value: "item_not_found". */
+    private static String resultOf(ResultReason failure) {
+        return failure == null ? "success" : failure.name().toLowerCase(Locale.ROOT);
     }
 
     /** A whole-message failure (KMIP 1.4 table 327): one batch item, no operation; audited like any other. */
@@ -269,7 +282,7 @@ public final class RequestProcessor {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.ERROR, "could not record the audit event of a refused KMIP message", e);
         }
-        count("message", reason.name());
+        count("message", reason);
         AuditLog.log(requester, "kmip.message", null, "failed: " + reason, message);
         return new ResponseMessage(version, clock.instant(), null,
                 List.of(ResponseBatchItem.failure(null, null, reason, message)));
