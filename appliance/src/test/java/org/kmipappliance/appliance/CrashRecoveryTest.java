@@ -70,7 +70,13 @@ class CrashRecoveryTest {
                         return null;
                     }));
                 }
-                Thread.sleep(300 + ThreadLocalRandom.current().nextInt(1200));
+                // Kill at a random moment once this trial's clients are under way (a cold JVM takes a while for
+                // its first handshakes), so every trial kills mid-load.
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (acknowledged.size() == before && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                Thread.sleep(ThreadLocalRandom.current().nextInt(1200));
                 node.kill();
                 running.set(false);
                 for (Future<?> load : loads) {
