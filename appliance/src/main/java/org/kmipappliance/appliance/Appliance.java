@@ -1,6 +1,8 @@
 package org.kmipappliance.appliance;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.kmipappliance.hsm.Hsm;
@@ -27,6 +30,7 @@ import org.kmipappliance.kmip.server.KmipServerConfig;
 import org.kmipappliance.kmip.server.RequestProcessor;
 import org.kmipappliance.rest.HealthChecks;
 import org.kmipappliance.rest.RestServer;
+import org.kmipappliance.rest.RestServerConfig;
 
 /**
  * One running node: HSM, database, custody, and the KMIP and REST listeners, started in that order and closed in
@@ -42,6 +46,13 @@ public final class Appliance implements AutoCloseable {
     static final Duration MAINTENANCE_INTERVAL = Duration.ofSeconds(5);
     /** How often the listeners' certificates are checked: renewal, replaced files, expiry warnings. */
     static final Duration CERTIFICATE_CHECK_INTERVAL = Duration.ofHours(1);
+    /** A listener that has accepted no connection for this long is dead; the watchdog restarts the appliance. */
+    static final Duration LISTENER_DEAD_AFTER = Duration.ofSeconds(20);
+    /**
+     * Descriptors besides client connections: the database pool, the embedded PostgreSQL's pipes, jars, the HSM
+     * library, logs, and KMIP connections over their limit, which are accepted before they are closed.
+     */
+    static final int FILE_DESCRIPTORS_BESIDES_CONNECTIONS = 1024;
 
     private final Deque<AutoCloseable> openedInOrder;
     private final KeyCustody custody;
@@ -63,6 +74,7 @@ public final class Appliance implements AutoCloseable {
     }
 
     public static Appliance start(ApplianceConfig config, Path stateDirectory) {
+        requireFileDescriptorsForConnections(config, openFileLimit());
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             PrivateFiles.directory(stateDirectory);
@@ -86,14 +98,18 @@ public final class Appliance implements AutoCloseable {
             ServerCertificates certificates = ServerCertificates.load(config, pki, Clock.systemUTC(), metrics);
             opened.push(certificates);
             ServerIdentity kmipIdentity = certificates.identity(ServerCertificates.KMIP);
-            KmipServer kmip = KmipServer.start(new KmipServerConfig(config.kmip().host(), config.kmip().port(),
-                    kmipIdentity.key(), kmipIdentity.chain(), Duration.ofSeconds(10), Duration.ofMinutes(5),
-                    config.kmip().maxConnections()), custody, new RequestProcessor(custody, Clock.systemUTC()));
+            KmipServer kmip = KmipServer.start(KmipServerConfig.defaults(config.kmip().host(), config.kmip().port(),
+                    kmipIdentity.key(), kmipIdentity.chain()).withLimits(config.kmip().maxConnections(),
+                    config.kmipListener().maxConnectionsPerSource()), custody,
+                    new RequestProcessor(custody, Clock.systemUTC()));
             opened.push(kmip);
             certificates.presentWith(ServerCertificates.KMIP, kmip::replaceIdentity);
             ServerIdentity restIdentity = certificates.identity(ServerCertificates.REST);
-            RestServer rest = RestServer.start(config.rest().host(), config.rest().port(),
-                    config.rest().maxConnections(), restIdentity.key(), restIdentity.chain(), custody,
+            RestServer rest = RestServer.start(new RestServerConfig(config.rest().host(), config.rest().port(),
+                    config.rest().maxConnections(), RestServerConfig.DEFAULT_READ_TIMEOUT,
+                    RestServerConfig.DEFAULT_IDLE_TIMEOUT, RestServerConfig.MetricsAccess.valueOf(
+                    config.restListener().metricsAccess().toUpperCase(Locale.ROOT))), restIdentity.key(),
+                    restIdentity.chain(), custody,
                     new HealthChecks(() -> Map.of("kmip", kmip.isListening(), "certificates",
                             certificates.allValid()), certificates::warnings));
             opened.push(rest);
@@ -169,13 +185,48 @@ public final class Appliance implements AutoCloseable {
     }
 
     /**
+     * Refuses to start when the process may open fewer files than the listeners' connection limits need: the
+     * limits are what keeps a flood of connections from exhausting file descriptors (which ends Helidon's accept
+     * loop for good), and they only can if the descriptors are there.
+     */
+    static void requireFileDescriptorsForConnections(ApplianceConfig config, long openFileLimit) {
+        long needed = (long) config.kmip().maxConnections() + config.rest().maxConnections()
+                + FILE_DESCRIPTORS_BESIDES_CONNECTIONS;
+        if (openFileLimit < needed) {
+            throw new IllegalStateException("kmip.max-connections (" + config.kmip().maxConnections() + ") and "
+                    + "rest.max-connections (" + config.rest().maxConnections() + ") with "
+                    + FILE_DESCRIPTORS_BESIDES_CONNECTIONS + " descriptors for everything else need " + needed
+                    + " open files, and this process may open " + openFileLimit + "; raise the limit (ulimit -n, "
+                    + "or LimitNOFILE= in the systemd unit) or lower the connection limits");
+        }
+    }
+
+    /** What the process may open (the JVM raises its soft limit to the hard one), or unlimited if unknown. */
+    private static long openFileLimit() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount() : Long.MAX_VALUE;
+    }
+
+    /**
      * Watches the HSM and runs {@code giveUp} once it has failed for the configured time without a break
      * (hsm.restart-after-seconds; 0 turns the watchdog off). Closed with the appliance.
      */
     void watchHsm(Duration threshold, Runnable giveUp) {
         if (!threshold.isZero()) {
-            openedInOrder.push(HsmWatchdog.start(() -> custody.health().get("hsm"), threshold, giveUp));
+            openedInOrder.push(Watchdog.start("the HSM", () -> custody.health().get("hsm"), threshold,
+                    "KMIP and REST answer Cryptographic Failure and 503 until it does", giveUp));
         }
+    }
+
+    /**
+     * Watches that both listeners still accept connections, and runs {@code giveUp} when one has not for
+     * {@link #LISTENER_DEAD_AFTER}. Closed with the appliance.
+     */
+    void watchListeners(Runnable giveUp) {
+        openedInOrder.push(Watchdog.start("the KMIP listener", kmip::isListening, LISTENER_DEAD_AFTER,
+                "no KMIP client can connect", giveUp));
+        openedInOrder.push(Watchdog.start("the REST listener", rest::isAccepting, LISTENER_DEAD_AFTER,
+                "no REST client can connect", giveUp));
     }
 
     public Path caCertificateFile() {

@@ -12,17 +12,17 @@ import org.kmipappliance.hsm.RootKeyPolicy;
  * before anything starts. With no file at all a node runs on its embedded defaults: a SoftHSM2 token and a
  * PostgreSQL under the state directory, both listeners on all addresses on their standard ports.
  */
-public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database database, Tls tls,
+public record ApplianceConfig(KmipListener kmipListener, RestListener restListener, Hsm hsm, Database database, Tls tls,
                               RootKeys rootKeys, Log log) {
 
     /**
-     * Key Protect's root-key timing rules. Defaults are Key Protect's: one rotation per 60 minutes, enable 30 s
-     * after disable; 0 turns a rule off.
+     * Key Protect's root-key timing rules, and how many root keys an instance may hold. Timing defaults are Key
+     * Protect's: one rotation per 60 minutes, enable 30 s after disable; 0 turns a rule off.
      */
-    public record RootKeys(int rotationIntervalMinutes, int enableDelaySeconds) {
+    public record RootKeys(int rotationIntervalMinutes, int enableDelaySeconds, int maxPerInstance) {
         public RootKeyPolicy policy() {
             return new RootKeyPolicy(Duration.ofMinutes(rotationIntervalMinutes),
-                    Duration.ofSeconds(enableDelaySeconds));
+                    Duration.ofSeconds(enableDelaySeconds), maxPerInstance);
         }
     }
 
@@ -31,6 +31,17 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
      * the operator's files, or null for one issued by the appliance's own CA.
      */
     public record Listener(String host, int port, int maxConnections, CertificateFiles certificate) {
+        Listener moved(String newHost, int newPort) {
+            return new Listener(newHost, newPort, maxConnections, certificate);
+        }
+    }
+
+    /** The KMIP listener, and how many connections one client address may hold. */
+    public record KmipListener(Listener listener, int maxConnectionsPerSource) {
+    }
+
+    /** The REST listener, and who may read /metrics: "token" (an API token's holders) or "open". */
+    public record RestListener(Listener listener, String metricsAccess) {
     }
 
     /** An operator's certificate for one listener: a PEM chain and key, or a PKCS#12 file and its password's file. */
@@ -114,10 +125,12 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
             throw new ConfigurationException(problems);
         }
         return new ApplianceConfig(
-                new Listener((String) file.get("kmip.host"), (int) file.get("kmip.port"),
+                new KmipListener(new Listener((String) file.get("kmip.host"), (int) file.get("kmip.port"),
                         (int) file.get("kmip.max-connections"), kmipCertificate),
-                new Listener((String) file.get("rest.host"), (int) file.get("rest.port"),
+                        (int) file.get("kmip.max-connections-per-source")),
+                new RestListener(new Listener((String) file.get("rest.host"), (int) file.get("rest.port"),
                         (int) file.get("rest.max-connections"), restCertificate),
+                        (String) file.get("rest.metrics-access")),
                 new Hsm((String) file.get("hsm.library"), (String) file.get("hsm.token-label"),
                         (Long) file.get("hsm.slot"), file.isSet("hsm.slot-list-index")
                         ? (int) file.get("hsm.slot-list-index") : 0, (String) file.get("hsm.pin-file"),
@@ -128,7 +141,8 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
                 new Tls((List<String>) file.get("tls.hostnames"), (List<String>) file.get("tls.ip-addresses"),
                         (int) file.get("tls.renew-before-days")),
                 new RootKeys((int) file.get("root-keys.rotation-interval-minutes"),
-                        (int) file.get("root-keys.enable-delay-seconds")),
+                        (int) file.get("root-keys.enable-delay-seconds"),
+                        (int) file.get("root-keys.max-per-instance")),
                 new Log((String) file.get("log.format")));
     }
 
@@ -208,8 +222,18 @@ public record ApplianceConfig(Listener kmip, Listener rest, Hsm hsm, Database da
 
     /** The same configuration with both listeners moved. */
     public ApplianceConfig withListeners(String host, int kmipPort, int restPort) {
-        return new ApplianceConfig(new Listener(host, kmipPort, kmip.maxConnections(), kmip.certificate()),
-                new Listener(host, restPort, rest.maxConnections(), rest.certificate()), hsm, database, tls, rootKeys,
-                log);
+        return new ApplianceConfig(new KmipListener(kmip().moved(host, kmipPort),
+                kmipListener.maxConnectionsPerSource()), new RestListener(rest().moved(host, restPort),
+                restListener.metricsAccess()), hsm, database, tls, rootKeys, log);
+    }
+
+    /** The KMIP listener's address, limit and certificate. */
+    public Listener kmip() {
+        return kmipListener.listener();
+    }
+
+    /** The REST listener's address, limit and certificate. */
+    public Listener rest() {
+        return restListener.listener();
     }
 }

@@ -30,6 +30,9 @@ public final class Main implements Runnable {
         if (System.getProperty("java.util.logging.manager") == null) {
             System.setProperty("java.util.logging.manager", LogLines.Manager.class.getName());
         }
+        // Before the first TLS context: a client may not renegotiate a TLS 1.2 session (a handshake per request at
+        // the client's will costs us a signature each time; TLS 1.3 has no renegotiation at all).
+        System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
     }
 
     public static void main(String[] args) {
@@ -51,7 +54,7 @@ public final class Main implements Runnable {
                     }
                     commandLine.getErr().println("kmip-appliance: " + describe(error));
                     // An HSM that is not there yet may come back: ask the service manager to try again.
-                    return error instanceof HsmUnavailableException ? HsmWatchdog.EXIT_RESTART : 1;
+                    return error instanceof HsmUnavailableException ? Watchdog.EXIT_RESTART : 1;
                 })
                 .execute(args);
     }
@@ -135,7 +138,7 @@ public final class Main implements Runnable {
             ApplianceConfig listening = config.withListeners(host, config.kmip().port(), config.rest().port());
             Lifetime lifetime = Lifetime.begin(() -> {
                 Appliance appliance = Appliance.start(listening, common.stateDirectory(Path.of("var", "demo")));
-                restartOnLongHsmOutage(appliance, listening);
+                restartWhenBroken(appliance, listening);
                 return appliance;
             });
             lifetime.checkCertificatesOnHangup();
@@ -158,7 +161,7 @@ public final class Main implements Runnable {
             Lifetime lifetime = Lifetime.begin(() -> {
                 Appliance appliance = Appliance.start(config,
                         common.stateDirectory(Path.of("/var/lib/kmip-appliance")));
-                restartOnLongHsmOutage(appliance, config);
+                restartWhenBroken(appliance, config);
                 return appliance;
             });
             lifetime.checkCertificatesOnHangup();
@@ -201,10 +204,14 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Exits with status 75 after a long HSM outage, so the service manager restarts the appliance. */
-    private static void restartOnLongHsmOutage(Appliance appliance, ApplianceConfig config) {
+    /**
+     * Exits with status 75 after a long HSM outage, or when a listener has stopped accepting, so the service
+     * manager restarts the appliance.
+     */
+    private static void restartWhenBroken(Appliance appliance, ApplianceConfig config) {
         appliance.watchHsm(Duration.ofSeconds(config.hsm().restartAfterSeconds()),
-                () -> System.exit(HsmWatchdog.EXIT_RESTART));
+                () -> System.exit(Watchdog.EXIT_RESTART));
+        appliance.watchListeners(() -> System.exit(Watchdog.EXIT_RESTART));
     }
 
     static void printWelcome(PrintStream out, Appliance appliance, Demo.Setup setup, String host, long millis) {

@@ -18,6 +18,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.RootKeyPolicy;
+import org.kmipappliance.kmip.server.KmipServerConfig;
+import org.kmipappliance.rest.RestServerConfig;
 
 /**
  * Every key of the configuration file, with its type, range and default: the one place they are defined. The
@@ -32,14 +35,19 @@ final class Settings {
             new Setting("kmip.host", bindAddress(), "0.0.0.0", null,
                     "address the KMIP listener (TTLV over mutual TLS) binds; 0.0.0.0: every address"),
             new Setting("kmip.port", port(), 5696, null, "KMIP port; 5696 is KMIP's own"),
-            new Setting("kmip.max-connections", integer(1, 100_000, ""), 1000, null,
-                    "KMIP connections open at once; more are refused")),
+            new Setting("kmip.max-connections", integer(1, 100_000, ""), KmipServerConfig.DEFAULT_MAX_CONNECTIONS,
+                    null, "KMIP connections open at once; beyond, the oldest still in its TLS handshake is dropped"),
+            new Setting("kmip.max-connections-per-source", integer(1, 100_000, ""),
+                    KmipServerConfig.DEFAULT_MAX_CONNECTIONS_PER_SOURCE, null,
+                    "the same, for the connections of one client address")),
             certificateFiles("kmip"), List.of(
             new Setting("rest.host", bindAddress(), "0.0.0.0", null,
                     "address the REST listener (Key Protect's API over HTTPS) binds"),
             new Setting("rest.port", port(), 8443, null, "REST port"),
-            new Setting("rest.max-connections", integer(1, 100_000, ""), 1000, null,
-                    "REST connections open at once; more are refused")),
+            new Setting("rest.max-connections", integer(1, 100_000, ""), RestServerConfig.DEFAULT_MAX_CONNECTIONS,
+                    null, "REST connections open at once; more wait until one closes"),
+            new Setting("rest.metrics-access", choice("token", "open"), "token", null,
+                    "who may read /metrics: holders of an API token, or everyone (/health is always open)")),
             certificateFiles("rest"), List.of(
             new Setting("hsm.library", readableFile(), null, "/usr/lib/softhsm/libsofthsm2.so",
                     "the HSM's PKCS#11 library; leave it out to use the appliance's own SoftHSM2 token"),
@@ -75,6 +83,8 @@ final class Settings {
                     "Key Protect's rule: a root key rotates at most once per this interval"),
             new Setting("root-keys.enable-delay-seconds", integer(0, 86_400, "0: no delay"), 30, null,
                     "Key Protect's rule: a disabled root key may be enabled only this long after"),
+            new Setting("root-keys.max-per-instance", integer(1, 1_000_000, ""), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE,
+                    null, "root keys an instance may hold; each version is an object in the HSM"),
             new Setting("log.format", choice("text", "json"), "text", null,
                     "one line per record: text, or json for log shippers")))
             .flatMap(List::stream).toList();

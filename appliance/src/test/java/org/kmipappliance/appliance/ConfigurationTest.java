@@ -219,6 +219,9 @@ class ConfigurationTest {
         changes.put("rest.host", new Change("", "rest: {host: 127.0.0.1}"));
         changes.put("rest.port", new Change("", "rest: {port: 18443}"));
         changes.put("rest.max-connections", new Change("", "rest: {max-connections: 5}"));
+        changes.put("kmip.max-connections-per-source", new Change("", "kmip: {max-connections-per-source: 5}"));
+        changes.put("rest.metrics-access", new Change("", "rest: {metrics-access: open}"));
+        changes.put("root-keys.max-per-instance", new Change("", "root-keys: {max-per-instance: 10}"));
         changes.put("hsm.library", new Change("", hsm + "}"));
         changes.put("hsm.token-label", new Change(hsm + "}", hsm + ", token-label: prod}"));
         changes.put("hsm.slot", new Change(hsm + "}", hsm + ", slot: 7}"));
@@ -307,15 +310,18 @@ class ConfigurationTest {
     @Test
     void valuesAreReadIntoTheirPlaces() throws IOException {
         ApplianceConfig read = ApplianceConfig.load(file("""
-                kmip: {host: 127.0.0.1, port: 15696, max-connections: 7}
-                rest: {port: 0, max-connections: 9}
+                kmip: {host: 127.0.0.1, port: 15696, max-connections: 7, max-connections-per-source: 3}
+                rest: {port: 0, max-connections: 9, metrics-access: open}
                 hsm: {max-sessions: 5, restart-after-seconds: 0}
                 tls: {hostnames: [kms.example.com], ip-addresses: []}
-                root-keys: {rotation-interval-minutes: 5, enable-delay-seconds: 6}
+                root-keys: {rotation-interval-minutes: 5, enable-delay-seconds: 6, max-per-instance: 12}
                 log: {format: json}
                 """));
         assertEquals(new ApplianceConfig.Listener("127.0.0.1", 15696, 7, null), read.kmip());
         assertEquals(new ApplianceConfig.Listener("0.0.0.0", 0, 9, null), read.rest());
+        assertEquals(3, read.kmipListener().maxConnectionsPerSource());
+        assertEquals("open", read.restListener().metricsAccess());
+        assertEquals(12, read.rootKeys().policy().maxPerInstance());
         assertEquals(5, read.hsm().maxSessions());
         assertEquals(0, read.hsm().restartAfterSeconds());
         assertEquals(List.of("kms.example.com"), read.tls().hostnames());
@@ -323,5 +329,15 @@ class ConfigurationTest {
         assertEquals(5, read.rootKeys().rotationIntervalMinutes());
         assertEquals(6, read.rootKeys().enableDelaySeconds());
         assertTrue(read.log().json());
+    }
+
+    @Test
+    void connectionLimits_mustFitTheProcesssOpenFileLimit() {
+        ApplianceConfig defaults = ApplianceConfig.defaults();
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> Appliance.requireFileDescriptorsForConnections(defaults, 4_096));
+        assertTrue(refused.getMessage().contains("this process may open 4096")
+                && refused.getMessage().contains("LimitNOFILE"), refused.getMessage());
+        Appliance.requireFileDescriptorsForConnections(defaults, 1_048_576);
     }
 }

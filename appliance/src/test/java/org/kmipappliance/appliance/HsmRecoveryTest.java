@@ -63,11 +63,11 @@ class HsmRecoveryTest {
                 assertEquals(503, down.statusCode(), down.body());
                 assertEquals("DOWN", JSON.readTree(down.body()).at("/checks/hsm").asText());
                 assertTrue(first.process().waitFor(60, TimeUnit.SECONDS), "the appliance gave up on the HSM");
-                assertEquals(HsmWatchdog.EXIT_RESTART, first.process().exitValue(), "status 75: restart me");
+                assertEquals(Watchdog.EXIT_RESTART, first.process().exitValue(), "status 75: restart me");
 
                 ApplianceProcess tooEarly = ApplianceProcess.launch(state, config, Map.of());
                 assertTrue(tooEarly.process().waitFor(60, TimeUnit.SECONDS));
-                assertEquals(HsmWatchdog.EXIT_RESTART, tooEarly.process().exitValue(),
+                assertEquals(Watchdog.EXIT_RESTART, tooEarly.process().exitValue(),
                         "a start while the token is still away is retried too: " + tooEarly.output());
                 assertTrue(tooEarly.output().contains("cannot open the HSM token"), tooEarly.output());
             } finally {

@@ -111,6 +111,13 @@ class ServerCertificatesTest {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    /** /metrics, which needs an API token: the first start's Manager token. */
+    private static String metrics(HttpClient http, ApplianceProcess appliance) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("https://localhost:" + appliance.restPort() + "/metrics"))
+                .header("authorization", "Bearer " + appliance.admin().token()).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     @Test
     void operatorsCertificates_areServed_andReplacedFilesAreTakenUpWithoutARestart() throws Exception {
         OperatorFiles kmipFiles = OperatorFiles.write(directory.resolve("etc"), "kmip", List.of("localhost"),
@@ -136,7 +143,7 @@ class ServerCertificatesTest {
             String expiring = "the KMIP listener's certificate (" + kmipFiles.chain() + ") expires on ";
             assertTrue(body.at("/warnings/0").asText().startsWith(expiring), health);
             assertTrue(appliance.output().contains(expiring), "the start warns in the log too");
-            PrometheusText metrics = PrometheusText.parse(get(http, appliance.restPort(), "/metrics"));
+            PrometheusText metrics = PrometheusText.parse(metrics(http, appliance));
             assertEquals(kmipFiles.certificate().getNotAfter().toInstant().getEpochSecond(), metrics.value(
                     "kmip_appliance_tls_certificate_expiry_timestamp_seconds{listener=\"kmip\"}"));
             assertTrue(metrics.series().stream().anyMatch(series -> series.startsWith("kmip_appliance_build_info{")));
@@ -147,7 +154,7 @@ class ServerCertificatesTest {
             replace(renewed.chain(), kmipFiles.chain());
             replace(renewed.key(), kmipFiles.key());
             reloadUntilPresented(appliance, appliance.kmipPort(), renewed.certificate());
-            assertEquals(1, PrometheusText.parse(get(http, appliance.restPort(), "/metrics")).value(
+            assertEquals(1, PrometheusText.parse(metrics(http, appliance)).value(
                     "kmip_appliance_tls_certificate_changes_total{listener=\"kmip\",cause=\"reloaded\"}"));
             assertEquals("[]", JSON.readTree(get(http, appliance.restPort(), "/health")).at("/warnings").toString(),
                     "the renewed certificate is not close to expiry");

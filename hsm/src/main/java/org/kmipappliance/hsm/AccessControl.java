@@ -29,6 +29,13 @@ public final class AccessControl {
     /** Bearer secrets are this prefix and 32 random bytes in base64url, so a leaked one is easy to grep for. */
     static final String TOKEN_PREFIX = "kmipapp_";
     private static final int TOKEN_RANDOM_BYTES = 32;
+    /**
+     * Live API tokens an instance may hold. Tokens belong to people and automation (a handful per instance);
+     * every request looks its token up, so their number is bounded like every other table a client can grow.
+     */
+    public static final int MAX_TOKENS_PER_INSTANCE = 100;
+    /** The latest expiry a token may have: the last instant PostgreSQL and every client store without surprises. */
+    public static final Instant LATEST_TOKEN_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
     /** The advisory lock that orders nodes bootstrapping an empty appliance (a number no other lock uses). */
     private static final long BOOTSTRAP_LOCK = 0x6b6d6970_0002L;
 
@@ -106,6 +113,19 @@ public final class AccessControl {
         if (roles.isEmpty()) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "roles",
                     "an API token needs at least one role");
+        }
+        Instant now = clock.instant();
+        if (expiresAt != null && (!expiresAt.isAfter(now) || expiresAt.isAfter(LATEST_TOKEN_EXPIRY))) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "expires_at", "a token's expiry must "
+                    + "lie in the future and before the year 10000, not " + expiresAt);
+        }
+        tx.selectFrom(INSTANCES).where(INSTANCES.ID.eq(instanceId)).forUpdate().fetchOne();
+        int live = tx.fetchCount(API_TOKENS, API_TOKENS.INSTANCE_ID.eq(instanceId)
+                .and(API_TOKENS.REVOKED_AT.isNull())
+                .and(API_TOKENS.EXPIRES_AT.isNull().or(API_TOKENS.EXPIRES_AT.gt(Timestamps.now(clock)))));
+        if (live >= MAX_TOKENS_PER_INSTANCE) {
+            throw new CustodyException(CustodyException.Failure.TOKEN_LIMIT_REACHED, "instance " + instanceId
+                    + " has " + live + " live API tokens, the most it may; revoke tokens no longer used");
         }
         byte[] randomBytes = new byte[TOKEN_RANDOM_BYTES];
         random.nextBytes(randomBytes);

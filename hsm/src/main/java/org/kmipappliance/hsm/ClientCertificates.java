@@ -5,6 +5,8 @@ import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_CLIENT_CERTIFICATES;
 
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -18,6 +20,8 @@ import org.kmipappliance.hsm.store.jooq.tables.records.KmipClientCertificatesRec
 public final class ClientCertificates {
     /** Key Protect's limit per adapter. */
     public static final int MAX_CERTIFICATES_PER_ADAPTER = 200;
+    /** How far in the future a new certificate's validity may begin: clocks of CA and appliance differ a little. */
+    static final Duration ALLOWED_CLOCK_SKEW = Duration.ofMinutes(5);
 
     private final DSLContext dsl;
     private final KmipAdapters adapters;
@@ -34,6 +38,26 @@ public final class ClientCertificates {
         this.clock = clock;
     }
 
+    /**
+     * A certificate that has expired, or is not valid yet, would be registered and then refused at every
+     * handshake; refused here instead, where the operator sees why. (A clock skew of a few minutes is allowed for
+     * a certificate issued just now.)
+     */
+    private void requireValidNow(X509Certificate certificate, String fingerprint) {
+        Instant now = clock.instant();
+        String which = "certificate " + PemCertificates.colonSeparated(fingerprint);
+        if (certificate.getNotAfter().toInstant().isBefore(now)) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "certificate", which + " expired on "
+                    + certificate.getNotAfter().toInstant() + "; a KMIP client cannot connect with it; register its "
+                    + "renewed certificate");
+        }
+        if (certificate.getNotBefore().toInstant().isAfter(now.plus(ALLOWED_CLOCK_SKEW))) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "certificate", which + " is not valid "
+                    + "before " + certificate.getNotBefore().toInstant() + "; register it from then on, or check the "
+                    + "clocks of this appliance and of the CA that issued it");
+        }
+    }
+
     /** Registers a PEM certificate to the adapter; it is usable on the KMIP port as soon as this returns. */
     public ClientCertificate add(UUID instanceId, String adapterIdOrName, String name, String pem,
                                  Requester requester) {
@@ -46,6 +70,7 @@ public final class ClientCertificates {
         }
         String checkedName = Names.resourceName(name, "kmip_cert_", "name");
         String fingerprint = PemCertificates.sha256Fingerprint(certificate);
+        requireValidNow(certificate, fingerprint);
         return dsl.transactionResult(tx -> {
             // Locking the adapter row serialises registrations per adapter for the limit check.
             tx.dsl().selectFrom(KMIP_ADAPTERS).where(KMIP_ADAPTERS.ID.eq(adapter.id())).forUpdate().fetchOne();

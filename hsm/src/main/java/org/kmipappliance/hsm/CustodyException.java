@@ -44,6 +44,12 @@ public final class CustodyException extends RuntimeException {
         ATTRIBUTE_VALUE_TAKEN,
         /** More instances of an attribute than allowed. */
         TOO_MANY_INSTANCES,
+        /** The object holds as many client attributes as it may. */
+        ATTRIBUTE_LIMIT_REACHED,
+        /** The instance holds as many root keys as it may. */
+        ROOT_KEY_LIMIT_REACHED,
+        /** The instance holds as many live API tokens as it may. */
+        TOKEN_LIMIT_REACHED,
         INVALID_FIELD,
         UNSUPPORTED_ALGORITHM
     }

@@ -40,6 +40,11 @@ public final class KmipObjects {
      * more with Index Out of Bounds.
      */
     public static final int MAX_ATTRIBUTE_INSTANCES = 64;
+    /**
+     * Most attribute instances, of all names together, stored on one object. Names, groups and x- attributes are a
+     * client's to choose, so without this one object could hold rows without end; vCenter sets a handful.
+     */
+    public static final int MAX_ATTRIBUTES_PER_OBJECT = 256;
     private static final Set<Integer> AES_KEY_LENGTHS = Set.of(128, 192, 256);
     /** KMIP Revocation Reason Code recorded when the REST API force-deletes an active object. */
     private static final int CESSATION_OF_OPERATION = 6;
@@ -177,6 +182,12 @@ public final class KmipObjects {
             if (existing >= MAX_ATTRIBUTE_INSTANCES) {
                 throw new CustodyException(CustodyException.Failure.TOO_MANY_INSTANCES, attribute.name(),
                         "an object can hold at most " + MAX_ATTRIBUTE_INSTANCES + " instances of " + attribute.name());
+            }
+            if (t.fetchCount(KMIP_OBJECT_ATTRIBUTES, KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(objectId))
+                    >= MAX_ATTRIBUTES_PER_OBJECT) {
+                throw new CustodyException(CustodyException.Failure.ATTRIBUTE_LIMIT_REACHED, attribute.name(),
+                        "object " + objectId + " holds " + MAX_ATTRIBUTES_PER_OBJECT + " client attributes, the "
+                                + "most an object may hold; delete some or use a new object");
             }
             requireUniqueValue(t, caller.adapterId(), attribute);
             Integer highest = t.select(DSL.max(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX)).from(KMIP_OBJECT_ATTRIBUTES)

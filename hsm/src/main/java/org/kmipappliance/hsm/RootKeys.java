@@ -1,5 +1,6 @@
 package org.kmipappliance.hsm;
 
+import static org.kmipappliance.hsm.store.jooq.Tables.INSTANCES;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_ADAPTERS;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
 import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEYS;
@@ -74,12 +75,16 @@ public final class RootKeys {
                     "a key name must be 2 to " + MAX_NAME_LENGTH + " printable characters");
         }
         String checkedDescription = description == null ? null : Names.description(description, "description");
+        // Checked before the HSM makes anything, and again under the instance's lock for concurrent creations.
+        requireRoomForAnotherKey(dsl, instanceId);
         UUID id = UUID.randomUUID();
         String label = dsl.transactionResult(tx -> intents.reserve(tx.dsl(), id, 1));
         intents.create(label);
         try {
             OffsetDateTime now = Timestamps.now(clock);
             return dsl.transactionResult(tx -> {
+                tx.dsl().selectFrom(INSTANCES).where(INSTANCES.ID.eq(instanceId)).forUpdate().fetchOne();
+                requireRoomForAnotherKey(tx.dsl(), instanceId);
                 intents.claim(tx.dsl(), label);
                 RootKeysRecord row = tx.dsl().newRecord(ROOT_KEYS);
                 row.setId(id);
@@ -104,6 +109,16 @@ public final class RootKeys {
             // Without its record nothing can ever use the new HSM object; do not leave it behind.
             intents.abandon(label);
             throw e;
+        }
+    }
+
+    private void requireRoomForAnotherKey(DSLContext context, UUID instanceId) {
+        int held = context.fetchCount(ROOT_KEYS, ROOT_KEYS.INSTANCE_ID.eq(instanceId)
+                .and(ROOT_KEYS.STATE.ne((short) RootKeyState.DESTROYED.code())));
+        if (held >= policy.maxPerInstance()) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_LIMIT_REACHED, "instance " + instanceId
+                    + " holds " + held + " root keys, the most it may (root-keys.max-per-instance); delete keys "
+                    + "it no longer needs, or ask the operator to raise the limit");
         }
     }
 

@@ -10,6 +10,7 @@ import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -154,18 +155,69 @@ class KeyCustodyTest {
     }
 
     @Test
-    void apiTokens_authenticateUntilExpiry() {
+    void apiTokens_authenticateUntilExpiry() throws InterruptedException {
         IssuedApiToken live = custody.access().issueToken(instance.id(), "t", EnumSet.of(Role.MANAGER), null, TESTER);
         ApiPrincipal principal = custody.access().authenticate(live.secret()).orElseThrow();
         assertEquals(Set.of(Role.MANAGER), principal.roles());
         assertEquals(instance.id(), principal.instanceId());
         assertFalse(live.toString().contains(live.secret()));
 
-        IssuedApiToken expired = custody.access().issueToken(instance.id(), "t", EnumSet.of(Role.MANAGER),
-                Instant.now().minusSeconds(1), TESTER);
-        assertTrue(custody.access().authenticate(expired.secret()).isEmpty());
+        IssuedApiToken shortLived = custody.access().issueToken(instance.id(), "t", EnumSet.of(Role.MANAGER),
+                Instant.now().plusMillis(300), TESTER);
+        assertTrue(custody.access().authenticate(shortLived.secret()).isPresent());
+        Thread.sleep(400);
+        assertTrue(custody.access().authenticate(shortLived.secret()).isEmpty(), "expired");
         assertTrue(custody.access().authenticate(live.secret() + "x").isEmpty());
         assertTrue(custody.access().authenticate("Bearer nonsense").isEmpty());
+    }
+
+    @Test
+    void apiTokens_expiringInThePastOrInAnotherAge_areRefused() {
+        for (Instant expiry : new Instant[] {Instant.now().minusSeconds(1), Instant.parse("2020-01-01T00:00:00Z"),
+                AccessControl.LATEST_TOKEN_EXPIRY.plusSeconds(1),
+                Instant.parse("+1000000000-01-01T00:00:00Z")}) {
+            CustodyException refused = assertThrows(CustodyException.class, () -> custody.access().issueToken(
+                    instance.id(), "t", EnumSet.of(Role.READER), expiry, TESTER), expiry.toString());
+            assertEquals(CustodyException.Failure.INVALID_FIELD, refused.failure());
+            assertEquals("expires_at", refused.field());
+        }
+    }
+
+    @Test
+    void rootKeys_perInstance_areBounded_beforeTheHsmMakesAnything_andDeletingMakesRoom() {
+        KeyCustody limited = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(),
+                RootKeyPolicy.NONE.withMaxPerInstance(3));
+        Instance crowded = limited.access().createInstance("crowded-keys", TESTER);
+        List<RootKey> keys = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            keys.add(limited.rootKeys().create(crowded.id(), "key-" + i, null, TESTER));
+        }
+        int versionsBefore = database.dsl().fetchCount(Tables.ROOT_KEY_VERSIONS)
+                + database.dsl().fetchCount(Tables.HSM_OBJECT_INTENTS);
+        CustodyException refused = assertThrows(CustodyException.class, () -> limited.rootKeys().create(crowded.id(),
+                "one too many", null, TESTER));
+        assertEquals(CustodyException.Failure.ROOT_KEY_LIMIT_REACHED, refused.failure());
+        assertTrue(refused.getMessage().contains("root-keys.max-per-instance"), refused.getMessage());
+        assertEquals(versionsBefore, database.dsl().fetchCount(Tables.ROOT_KEY_VERSIONS)
+                + database.dsl().fetchCount(Tables.HSM_OBJECT_INTENTS), "nothing was made, nor reserved");
+        limited.rootKeys().delete(crowded.id(), keys.getFirst().id().toString(), TESTER);
+        assertEquals(RootKeyState.ACTIVE, limited.rootKeys().create(crowded.id(), "room again", null, TESTER)
+                .state());
+    }
+
+    @Test
+    void apiTokens_perInstance_areBounded_andRevokingMakesRoom() {
+        Instance crowded = custody.access().createInstance("crowded-tokens", TESTER);
+        List<IssuedApiToken> issued = new ArrayList<>();
+        for (int i = 0; i < AccessControl.MAX_TOKENS_PER_INSTANCE; i++) {
+            issued.add(custody.access().issueToken(crowded.id(), "t" + i, EnumSet.of(Role.READER), null, TESTER));
+        }
+        CustodyException refused = assertThrows(CustodyException.class, () -> custody.access().issueToken(
+                crowded.id(), "one too many", EnumSet.of(Role.READER), null, TESTER));
+        assertEquals(CustodyException.Failure.TOKEN_LIMIT_REACHED, refused.failure());
+        custody.access().revokeToken(crowded.id(), issued.getFirst().id(), TESTER);
+        assertTrue(custody.access().authenticate(custody.access().issueToken(crowded.id(), "room again",
+                EnumSet.of(Role.READER), null, TESTER).secret()).isPresent());
     }
 
     @Test

@@ -65,13 +65,25 @@ final class ApiAuthentication implements Filter {
         String action = "rest." + method.toLowerCase(Locale.ROOT);
         String peer = peerOf(req);
         try {
+            if (hasControlCharacters(path)) {
+                // No resource is named so, and such text must not reach the database (PostgreSQL refuses NUL).
+                ErrorEnvelope.send(req, res, new ApiError(Status.NOT_FOUND_404, "NOT_FOUND_ERR", null, "no such "
+                        + "resource: the path holds control characters", null, null));
+                return;
+            }
+            if (req.query().names().stream().anyMatch(name -> hasControlCharacters(name)
+                    || req.query().all(name).stream().anyMatch(ApiAuthentication::hasControlCharacters))) {
+                ErrorEnvelope.send(req, res, new ApiError(Status.BAD_REQUEST_400, "INVALID_QUERY_PARAM_ERR", null,
+                        "query parameters may not hold control characters", null, null));
+                return;
+            }
             if (!path.startsWith("/api/")) {
                 chain.proceed();
                 return;
             }
             Optional<ApiPrincipal> principal = authenticate(req);
             if (principal.isEmpty()) {
-                ErrorEnvelope.send(res, unauthorized());
+                ErrorEnvelope.send(req, res, unauthorized());
                 try {
                     audit.recordUnidentified(Requester.unidentified(Requester.Channel.REST, null, peer,
                             correlationId), action, path, "401", "no live API token for the instance named by "
@@ -105,6 +117,10 @@ final class ApiAuthentication implements Filter {
             metrics.observe("kmip_appliance_rest_request_seconds", "Time REST requests take, by route template and "
                     + "method", (System.nanoTime() - started) / 1e9, "route", route, "method", method);
         }
+    }
+
+    private static boolean hasControlCharacters(String text) {
+        return text.chars().anyMatch(Character::isISOControl);
     }
 
     /** A client's correlation id is echoed and recorded only if it is short and printable. */

@@ -3,7 +3,9 @@ package org.kmipappliance.rest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.Method;
 import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import org.kmipappliance.hsm.CustodyException;
 
@@ -15,8 +17,10 @@ final class ErrorEnvelope {
     private ErrorEnvelope() {
     }
 
-    static void send(ServerResponse res, ApiError error) {
-        Json.send(res, error.status(), envelope(error));
+    /** Sends {@code error} as the answer to {@code req}: without its body when that was a HEAD request. */
+    static void send(ServerRequest req, ServerResponse res, ApiError error) {
+        Json.send(req.prologue().method().equals(Method.HEAD) ? new HeadResponse(res) : res, error.status(),
+                envelope(error));
     }
 
     /**
@@ -117,6 +121,12 @@ final class ErrorEnvelope {
             case ATTRIBUTE_ALREADY_SET, ATTRIBUTE_VALUE_TAKEN, TOO_MANY_INSTANCES -> new ApiError(Status.CONFLICT_409,
                     "KMIP_OBJECT_ATTRIBUTE_CONFLICT_ERR", context, e.getMessage(), "field", e.field());
             case INVALID_FIELD, UNSUPPORTED_ALGORITHM -> ApiError.invalidField(context, e.field(), e.getMessage());
+            case ATTRIBUTE_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "KMIP_OBJECT_ATTRIBUTE_LIMIT_ERR",
+                    context, e.getMessage(), null, null);
+            case ROOT_KEY_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "KEY_LIMIT_ERR", context,
+                    e.getMessage(), null, null);
+            case TOKEN_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "API_TOKEN_LIMIT_ERR", context,
+                    e.getMessage(), null, null);
         };
     }
 }

@@ -14,18 +14,23 @@ import java.util.Map;
 import org.kmipappliance.hsm.KeyCustody;
 
 /**
- * Unauthenticated operational endpoints: /health (database, HSM, KMIP listener, certificates; 503 when any is
- * down; warnings an operator should act on), /metrics (Prometheus text) and /openapi (this API's OpenAPI
- * document). None of them carries key material or tenant data.
+ * Operational endpoints: /health (database, HSM, KMIP listener, certificates; 503 when any is down; warnings an
+ * operator should act on), open to load balancers; /metrics (Prometheus text), for holders of an API token unless
+ * the operator opened it (metrics.access); and /openapi (this API's OpenAPI document). None of them carries key
+ * material or tenant data; metrics still tell an outsider how busy the appliance is and what fails, hence the token.
  */
 final class ObservabilityService {
+    private static final String BEARER = "Bearer ";
+
     private final KeyCustody custody;
     private final HealthChecks more;
+    private final RestServerConfig.MetricsAccess metricsAccess;
     private final byte[] openApi;
 
-    ObservabilityService(KeyCustody custody, HealthChecks more) {
+    ObservabilityService(KeyCustody custody, HealthChecks more, RestServerConfig.MetricsAccess metricsAccess) {
         this.custody = custody;
         this.more = more;
+        this.metricsAccess = metricsAccess;
         try (InputStream in = ObservabilityService.class.getResourceAsStream("/openapi.yaml")) {
             this.openApi = in.readAllBytes();
         } catch (IOException e) {
@@ -53,8 +58,20 @@ final class ObservabilityService {
     }
 
     private void metrics(ServerRequest req, ServerResponse res) {
+        if (metricsAccess == RestServerConfig.MetricsAccess.TOKEN && !holdsApiToken(req)) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"kmip-appliance metrics\"");
+            throw new ApiError(Status.UNAUTHORIZED_401, "UNAUTHORIZED_ERR", null, "/metrics needs an API token "
+                    + "(Authorization: Bearer ...) of any instance and role; or set rest.metrics-access: open", null, null);
+        }
         res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
         res.send(custody.metrics().render());
+    }
+
+    private boolean holdsApiToken(ServerRequest req) {
+        return req.headers().first(HeaderNames.AUTHORIZATION)
+                .filter(value -> value.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+                .flatMap(value -> custody.access().authenticate(value.substring(BEARER.length()).strip()))
+                .isPresent();
     }
 
     private void openApi(ServerRequest req, ServerResponse res) {

@@ -3,42 +3,49 @@ package org.kmipappliance.rest;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.pki.TlsPolicy;
 
 /** The HTTPS listener of the REST tier. */
 public final class RestServer implements AutoCloseable {
-    public static final int DEFAULT_PORT = 8443;
-    /** REST connections open at once when the configuration does not say (rest.max-connections). */
-    public static final int DEFAULT_MAX_CONNECTIONS = 1000;
-
     private final WebServer server;
     private final Routes routes;
+    private final RestServerConfig config;
+    /** The port bound at start: Helidon answers -1 once it considers itself stopped. */
+    private final int boundPort;
 
-    private RestServer(WebServer server, Routes routes) {
+    private RestServer(WebServer server, Routes routes, RestServerConfig config) {
         this.server = server;
         this.routes = routes;
+        this.config = config;
+        this.boundPort = server.port();
     }
 
+    /** The listener on its defaults, with custody's own health checks only. */
     public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
                                    KeyCustody custody) {
-        return start(host, port, DEFAULT_MAX_CONNECTIONS, key, chain, custody, HealthChecks.none());
+        return start(RestServerConfig.defaults(host, port), key, chain, custody, HealthChecks.none());
     }
 
     /**
-     * The listener, keeping at most {@code maxConnections} open, with health checks beyond custody's own (the KMIP
-     * listener). Fails, with what to do, when the address cannot be bound.
+     * The listener, with health checks beyond custody's own (the KMIP listener). Fails, with what to do, when the
+     * address cannot be bound.
      */
-    public static RestServer start(String host, int port, int maxConnections, PrivateKey key,
-                                   List<X509Certificate> chain, KeyCustody custody,
-                                   HealthChecks health) {
+    public static RestServer start(RestServerConfig config, PrivateKey key, List<X509Certificate> chain,
+                                   KeyCustody custody, HealthChecks health) {
+        String host = config.host();
+        int port = config.port();
         refuseUnbindableAddress(host, port);
         AtomicReference<Routes> routes = new AtomicReference<>();
         WebServer server;
@@ -46,7 +53,12 @@ public final class RestServer implements AutoCloseable {
             server = WebServer.builder()
                 .host(host)
                 .port(port)
-                .maxTcpConnections(maxConnections)
+                .backlog(1024)
+                .maxTcpConnections(config.maxConnections())
+                // Blocking sockets: their read timeout (set by ServerTlsContext) is what bounds a silent client.
+                .useNio(false)
+                .idleConnectionTimeout(config.idleTimeout())
+                .idleConnectionPeriod(config.idleTimeout().dividedBy(4))
                 .maxPayloadSize(Json.MAX_BODY_BYTES * 4L)
                 .directHandlers(handlers -> {
                     for (io.helidon.http.DirectHandler.EventType event
@@ -54,8 +66,9 @@ public final class RestServer implements AutoCloseable {
                         handlers.addHandler(event, ErrorEnvelope.transportErrors());
                     }
                 })
-                .tls(tls(key, chain))
-                .routing(routing -> routes.set(KeyProtectApi.routes(routing, custody, health)))
+                .tls(tls(key, chain, config.readTimeout()))
+                .routing(routing -> routes.set(KeyProtectApi.routes(routing, custody, health,
+                        config.metricsAccess())))
                 .build()
                 .start();
         } catch (RuntimeException e) {
@@ -67,7 +80,7 @@ public final class RestServer implements AutoCloseable {
             server.stop();
             throw cannotListen(host, port, "address already in use", null);
         }
-        return new RestServer(server, routes.get());
+        return new RestServer(server, routes.get(), config);
     }
 
     /**
@@ -91,9 +104,9 @@ public final class RestServer implements AutoCloseable {
                 + "; stop whatever uses that port or set rest.port", cause);
     }
 
-    private static Tls tls(PrivateKey key, List<X509Certificate> chain) {
-        return Tls.builder().privateKey(key).privateKeyCertChain(chain).enabledProtocols(List.of("TLSv1.3",
-                "TLSv1.2")).build();
+    private static Tls tls(PrivateKey key, List<X509Certificate> chain, Duration readTimeout) {
+        return Tls.builder().sslContext(ServerTlsContext.create(key, chain, readTimeout))
+                .enabledProtocols(TlsPolicy.PROTOCOLS).enabledCipherSuites(TlsPolicy.CIPHER_SUITES).build();
     }
 
     /**
@@ -101,11 +114,28 @@ public final class RestServer implements AutoCloseable {
      * certificate); connections already open keep theirs.
      */
     public void replaceIdentity(PrivateKey key, List<X509Certificate> chain) {
-        server.reloadTls(tls(key, chain));
+        server.reloadTls(tls(key, chain, config.readTimeout()));
     }
 
     public int port() {
         return server.port();
+    }
+
+    /**
+     * Whether the listener still accepts connections, tried with one: Helidon keeps reporting its port after its
+     * accept loop has ended (on running out of file descriptors, say). A probe that cannot even make a socket
+     * (our own descriptors exhausted) proves nothing and counts as accepting.
+     */
+    public boolean isAccepting() {
+        String host = "0.0.0.0".equals(config.host()) || "::".equals(config.host()) ? "127.0.0.1" : config.host();
+        try (Socket probe = new Socket()) {
+            probe.connect(new InetSocketAddress(host, boundPort), 2_000);
+            return true;
+        } catch (ConnectException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** Every route served. */

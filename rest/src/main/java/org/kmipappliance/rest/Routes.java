@@ -6,6 +6,8 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -59,7 +61,9 @@ final class Routes {
             this.prefix = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
         }
 
+        /** A GET route, and HEAD on it: the same status and headers without the body (RFC 9110, 9.3.2). */
         Mount get(String path, Handler handler) {
+            rules.route(Method.HEAD, path, (req, res) -> handler.handle(req, new HeadResponse(res)));
             return add(Method.GET, path, handler);
         }
 
@@ -84,15 +88,34 @@ final class Routes {
         return List.copyOf(all);
     }
 
-    /** The template of the route that serves {@code method} on {@code path}, or {@link #UNMATCHED}. */
+    /**
+     * The template of the route that serves {@code method} on {@code path}, or {@link #UNMATCHED}. HEAD is served
+     * by the GET routes, and named as they are.
+     */
     String templateOf(String method, String path) {
+        String served = method.equals(Method.HEAD.text()) ? Method.GET.text() : method;
         List<String> segments = segmentsOf(path);
         for (Route route : all) {
-            if (route.serves(method, segments)) {
+            if (route.serves(served, segments)) {
                 return route.template();
             }
         }
         return UNMATCHED;
+    }
+
+    /** The methods some route serves on {@code path}, for the Allow header of a 405; empty if none does. */
+    Set<String> methodsServing(String path) {
+        List<String> segments = segmentsOf(path);
+        Set<String> methods = new TreeSet<>();
+        for (Route route : all) {
+            if (route.serves(route.method(), segments)) {
+                methods.add(route.method());
+                if (route.method().equals(Method.GET.text())) {
+                    methods.add(Method.HEAD.text());
+                }
+            }
+        }
+        return methods;
     }
 
     /** "/api/v2/keys/" and "/api/v2/keys" have the same segments, as Helidon routes them alike. */

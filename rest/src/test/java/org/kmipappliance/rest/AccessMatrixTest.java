@@ -100,7 +100,7 @@ class AccessMatrixTest {
     private static String revoked;
 
     @BeforeAll
-    static void start() {
+    static void start() throws InterruptedException {
         database = TestDatabase.fresh();
         KeyCustody custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
         instance = custody.access().createInstance("matrix", TESTER);
@@ -111,8 +111,10 @@ class AccessMatrixTest {
         Instance other = custody.access().createInstance("matrix-other", TESTER);
         otherInstanceManager = custody.access().issueToken(other.id(), "other", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
+        // Tokens cannot be issued already expired: this one lives half a second.
         expired = custody.access().issueToken(instance.id(), "expired", EnumSet.of(Role.MANAGER),
-                Instant.now().minusSeconds(1), TESTER).secret();
+                Instant.now().plusMillis(500), TESTER).secret();
+        Thread.sleep(600);
         IssuedApiToken toRevoke = custody.access().issueToken(instance.id(), "revoked", EnumSet.of(Role.MANAGER),
                 null, TESTER);
         custody.access().revokeToken(instance.id(), toRevoke.id(), TESTER);

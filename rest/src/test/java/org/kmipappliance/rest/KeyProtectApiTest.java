@@ -450,8 +450,14 @@ class KeyProtectApiTest {
         assertEquals("UP", health.body().at("/checks/database").asText());
         assertEquals("UP", health.body().at("/checks/hsm").asText());
         asManager("GET", "/api/v2/kmip_adapters", null);
-        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
                 + server.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode(), "metrics need an API token");
+        assertEquals("UNAUTHORIZED_ERR", JSON.readTree(anonymous.body()).at("/resources/0/reasons/0/code")
+                .asText());
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
+                + server.port() + "/metrics")).header("authorization", "Bearer " + managerToken).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.body().contains("kmip_appliance_rest_requests_total{route=\"/api/v2/kmip_adapters\","
                 + "method=\"GET\",status=\"200\"}"), metrics.body());
@@ -494,8 +500,9 @@ class KeyProtectApiTest {
         assertEquals(404, noRoute.status(), noRoute.raw().body());
         assertEquals("NOT_FOUND_ERR", errorCode(noRoute));
         Reply wrongMethod = asManager("PUT", "/api/v2/kmip_adapters", "{}");
-        assertEquals(404, wrongMethod.status(), wrongMethod.raw().body());
-        assertEquals("NOT_FOUND_ERR", errorCode(wrongMethod));
+        assertEquals(405, wrongMethod.status(), wrongMethod.raw().body());
+        assertEquals("METHOD_NOT_ALLOWED_ERR", errorCode(wrongMethod));
+        assertEquals("GET, HEAD, POST", wrongMethod.raw().headers().firstValue("allow").orElseThrow());
     }
 
     @Test

@@ -91,14 +91,14 @@ class OpenApiContractTest {
         database = TestDatabase.fresh();
         hsm = new ControlledHsm(TestHsm.hsm());
         custody = new KeyCustody(hsm, database, Clock.systemUTC(), new RootKeyPolicy(Duration.ZERO,
-                Duration.ofHours(1)));
+                Duration.ofHours(1), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE));
         instance = custody.access().createInstance("openapi", TESTER);
         token = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
         CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
                 List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
-        server = RestServer.start("127.0.0.1", 0, 100, identity.privateKey(), List.of(identity.certificate()),
-                custody, new HealthChecks(() -> Map.of("kmip", kmipListening.get()),
+        server = RestServer.start(RestServerConfig.defaults("127.0.0.1", 0), identity.privateKey(),
+                List.of(identity.certificate()), custody, new HealthChecks(() -> Map.of("kmip", kmipListening.get()),
                         () -> List.of("a warning for the operator")));
         http = HttpClient.newBuilder().sslContext(TlsContexts.create(null, TestCertificates.authority()
                 .certificate())).connectTimeout(Duration.ofSeconds(10)).build();
@@ -346,6 +346,7 @@ class OpenApiContractTest {
         expect(503, "GET", "/health", null);
         kmipListening.set(true);
         expect(200, "GET", "/metrics", null);
+        assertEquals(401, call("GET", "/metrics", null, null, Map.of()).status(), "metrics need a token");
         expect(200, "GET", "/openapi", null);
     }
 

@@ -79,7 +79,8 @@ class RestMetricsTest {
 
     private static String scrapeText() throws Exception {
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("https://localhost:"
-                + server.port() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+                + server.port() + "/metrics")).header("authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertEquals(200, metrics.statusCode());
         return metrics.body();
     }

@@ -94,17 +94,28 @@ public final class CertificateAuthority {
 
     /** A TLS client certificate, for a KMIP client. */
     public Issued issueClient(String commonName, Duration validity) {
-        return issue(commonName, KeyPurposeId.id_kp_clientAuth, null, validity);
+        Instant now = Instant.now();
+        return issueClient(commonName, now.minus(Duration.ofMinutes(5)), now.plus(validity));
+    }
+
+    /** A TLS client certificate valid from {@code notBefore} to {@code notAfter}. */
+    public Issued issueClient(String commonName, Instant notBefore, Instant notAfter) {
+        return issue(commonName, KeyPurposeId.id_kp_clientAuth, null, notBefore, notAfter);
     }
 
     private Issued issue(String commonName, KeyPurposeId purpose, GeneralNames subjectAlternativeNames,
                          Duration validity) {
-        KeyPair keys = newKeyPair();
         Instant now = Instant.now();
+        return issue(commonName, purpose, subjectAlternativeNames, now.minus(Duration.ofMinutes(5)),
+                now.plus(validity));
+    }
+
+    private Issued issue(String commonName, KeyPurposeId purpose, GeneralNames subjectAlternativeNames,
+                         Instant notBefore, Instant notAfter) {
+        KeyPair keys = newKeyPair();
         try {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)),
-                    new X500Name("CN=" + commonName), keys.getPublic());
+                    Date.from(notBefore), Date.from(notAfter), new X500Name("CN=" + commonName), keys.getPublic());
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             builder.addExtension(Extension.keyUsage, true,

@@ -35,8 +35,13 @@ import org.kmipappliance.kmip.ttlv.TtlvException;
  * nothing of custody: only the wire.
  */
 public final class KmipClient implements AutoCloseable {
-    /** Largest response accepted: a Get of a symmetric key is well under a kilobyte. */
-    public static final int MAX_RESPONSE_BYTES = 1024 * 1024;
+    /**
+     * Largest response accepted: well above what this appliance writes at most ({@link
+     * org.kmipappliance.kmip.server.RequestProcessor#MAX_RESPONSE_BYTES}), for other servers' larger answers.
+     */
+    public static final int MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+    /** Items a response may hold: every item takes at least 8 bytes. */
+    public static final int MAX_RESPONSE_ITEMS = MAX_RESPONSE_BYTES / 8;
 
     private final SSLSocket socket;
     private final DataInputStream in;
@@ -82,7 +87,7 @@ public final class KmipClient implements AutoCloseable {
     public ResponseMessage send(RequestMessage request) throws IOException, KmipException {
         byte[] response = exchangeRaw(TtlvEncoder.encode(MessageCodec.encodeRequest(request)));
         try {
-            return MessageCodec.parseResponse(TtlvDecoder.decode(response));
+            return MessageCodec.parseResponse(TtlvDecoder.decode(response, MAX_RESPONSE_ITEMS));
         } catch (TtlvException e) {
             throw new IOException("the server's response is not valid TTLV: " + e.getMessage(), e);
         }

@@ -143,26 +143,31 @@ public final class MessageCodec {
         List<Ttlv> message = new ArrayList<>();
         message.add(new Ttlv.Structure(Tag.RESPONSE_HEADER, header));
         for (ResponseBatchItem item : response.items()) {
-            List<Ttlv> fields = new ArrayList<>();
-            if (item.operationCode() != null) {
-                fields.add(new Ttlv.EnumerationItem(Tag.OPERATION, item.operationCode()));
-            }
-            if (item.uniqueBatchItemId() != null) {
-                fields.add(new Ttlv.ByteStringItem(Tag.UNIQUE_BATCH_ITEM_ID, item.uniqueBatchItemId()));
-            }
-            fields.add(new Ttlv.EnumerationItem(Tag.RESULT_STATUS, item.status().code()));
-            if (item.reason() != null) {
-                fields.add(new Ttlv.EnumerationItem(Tag.RESULT_REASON, item.reason().code()));
-            }
-            if (item.message() != null) {
-                fields.add(new Ttlv.TextStringItem(Tag.RESULT_MESSAGE, item.message()));
-            }
-            if (item.payload() != null) {
-                fields.add(item.payload());
-            }
-            message.add(new Ttlv.Structure(Tag.BATCH_ITEM, fields));
+            message.add(encodeBatchItem(item));
         }
         return new Ttlv.Structure(Tag.RESPONSE_MESSAGE, message);
+    }
+
+    /** One response batch item, as it is encoded into the response message. */
+    public static Ttlv.Structure encodeBatchItem(ResponseBatchItem item) {
+        List<Ttlv> fields = new ArrayList<>();
+        if (item.operationCode() != null) {
+            fields.add(new Ttlv.EnumerationItem(Tag.OPERATION, item.operationCode()));
+        }
+        if (item.uniqueBatchItemId() != null) {
+            fields.add(new Ttlv.ByteStringItem(Tag.UNIQUE_BATCH_ITEM_ID, item.uniqueBatchItemId()));
+        }
+        fields.add(new Ttlv.EnumerationItem(Tag.RESULT_STATUS, item.status().code()));
+        if (item.reason() != null) {
+            fields.add(new Ttlv.EnumerationItem(Tag.RESULT_REASON, item.reason().code()));
+        }
+        if (item.message() != null) {
+            fields.add(new Ttlv.TextStringItem(Tag.RESULT_MESSAGE, item.message()));
+        }
+        if (item.payload() != null) {
+            fields.add(item.payload());
+        }
+        return new Ttlv.Structure(Tag.BATCH_ITEM, fields);
     }
 
     /** Encodes a request, for the KMIP client. */

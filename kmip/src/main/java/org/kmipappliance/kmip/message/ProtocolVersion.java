@@ -13,6 +13,22 @@ public record ProtocolVersion(int major, int minor) implements Comparable<Protoc
     /** What this server speaks, in its order of preference (newest first). */
     public static final List<ProtocolVersion> SUPPORTED = List.of(V1_4, V1_3, V1_2, V1_1, V1_0);
 
+    /**
+     * The version a response to a request of this version is written in: its own from 1.0 to 1.4, 1.4 for a later
+     * 1.x, and 1.0, which every client reads, for anything else.
+     */
+    public ProtocolVersion answeredAs() {
+        if (major != 1 || minor < 0) {
+            return V1_0;
+        }
+        return atLeast(V1_4) ? V1_4 : this;
+    }
+
+    /** Whether this server speaks a version that answers this one: 1.0 and every later 1.x. */
+    public boolean isServed() {
+        return major == 1 && minor >= 0;
+    }
+
     public boolean atLeast(ProtocolVersion other) {
         return compareTo(other) >= 0;
     }

@@ -87,8 +87,11 @@ public final class StructureReader {
         return optional(tag, ItemType.BYTE_STRING, name).map(item -> ((Ttlv.ByteStringItem) item).value());
     }
 
+    /** A Date-Time field; one outside {@link KmipDates}' range is Invalid Field. */
     public Optional<Instant> optionalDateTime(int tag, String name) throws KmipException {
-        return optional(tag, ItemType.DATE_TIME, name).map(item -> ((Ttlv.DateTimeItem) item).instant());
+        Optional<Ttlv> item = optional(tag, ItemType.DATE_TIME, name);
+        return item.isEmpty() ? Optional.empty()
+                : Optional.of(KmipDates.instantOf((Ttlv.DateTimeItem) item.get(), name));
     }
 
     public Optional<Ttlv.Structure> optionalStructure(int tag, String name) throws KmipException {

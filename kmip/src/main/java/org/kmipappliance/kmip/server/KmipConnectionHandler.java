@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
@@ -14,8 +13,10 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.security.cert.X509Certificate;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -26,7 +27,7 @@ import org.kmipappliance.hsm.pki.PemCertificates;
  * One KMIP connection. Requests are answered strictly in order, one at a time, on virtual threads; while
  * {@link #MAX_QUEUED_REQUESTS} are waiting the connection stops reading, so a client cannot queue unbounded work.
  */
-final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
+final class KmipConnectionHandler extends SimpleChannelInboundHandler<Object> {
     private static final System.Logger LOG = System.getLogger(KmipConnectionHandler.class.getName());
 
     private static final Pattern CLIENT_REJECTS_OUR_CERTIFICATE = Pattern.compile(
@@ -39,16 +40,18 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private final Executor virtualThreads;
     private final ConnectionsByCertificate connections;
     private final Metrics metrics;
+    private final ConnectionAdmission admission;
     private String clientFingerprint;
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
     private int queued;
 
     KmipConnectionHandler(RequestProcessor processor, Executor virtualThreads, ConnectionsByCertificate connections,
-                          Metrics metrics) {
+                          Metrics metrics, ConnectionAdmission admission) {
         this.processor = processor;
         this.virtualThreads = virtualThreads;
         this.connections = connections;
         this.metrics = metrics;
+        this.admission = admission;
     }
 
     @Override
@@ -57,13 +60,15 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             if (handshake.isSuccess()) {
                 clientFingerprint = fingerprintOf(ctx);
                 connections.add(clientFingerprint, ctx.channel());
+                admission.authenticated(ctx.channel());
             } else {
                 // Unregistered certificates are logged by the trust manager; a client that connects and leaves
                 // without a byte (vCenter's health check) ends here too and is not worth more than debug.
                 LOG.log(System.Logger.Level.DEBUG, "KMIP TLS handshake with {0} failed: {1}",
                         ctx.channel().remoteAddress(), handshake.cause().getMessage());
+                String closedBecause = ctx.channel().attr(KmipServer.CLOSED_BECAUSE).get();
                 metrics.increment("kmip_appliance_kmip_handshakes_failed_total", "KMIP TLS handshakes that failed, "
-                        + "by reason", "reason", whyFailed(handshake.cause()));
+                        + "by reason", "reason", closedBecause != null ? closedBecause : whyFailed(handshake.cause()));
                 ctx.close();
             }
         } else if (event instanceof IdleStateEvent) {
@@ -107,23 +112,31 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
         return PemCertificates.sha256Fingerprint(peer);
     }
 
+    /** A request message ({@link ByteBuf}), or the notice of one too long to read ({@link KmipFrameDecoder.Oversized}). */
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+    protected void channelRead0(ChannelHandlerContext ctx, Object message) {
         if (clientFingerprint == null) {
             ctx.close();
             return;
         }
-        byte[] request = ByteBufUtil.getBytes(frame);
         String fingerprint = clientFingerprint;
         if (++queued >= MAX_QUEUED_REQUESTS) {
             ctx.channel().config().setAutoRead(false);
         }
-        previous = previous.thenRunAsync(() -> answer(ctx, request, fingerprint), virtualThreads);
+        if (message instanceof KmipFrameDecoder.Oversized oversized) {
+            previous = previous.thenRunAsync(() -> answer(ctx, () -> processor.refuseOversized(oversized.bytes(),
+                    fingerprint, peerOf(ctx)), null), virtualThreads);
+            return;
+        }
+        byte[] request = ByteBufUtil.getBytes((ByteBuf) message);
+        previous = previous.thenRunAsync(() -> answer(ctx, () -> processor.process(request, fingerprint, peerOf(ctx)),
+                request), virtualThreads);
     }
 
-    private void answer(ChannelHandlerContext ctx, byte[] request, String fingerprint) {
+    /** Sends what {@code processing} answers, or closes the connection if it answers nothing; wipes the request. */
+    private void answer(ChannelHandlerContext ctx, Supplier<Optional<byte[]>> processing, byte[] request) {
         try {
-            processor.process(request, fingerprint, peerOf(ctx)).ifPresentOrElse(response ->
+            processing.get().ifPresentOrElse(response ->
                     ctx.writeAndFlush(Unpooled.wrappedBuffer(response)).addListener(written -> {
                         Arrays.fill(response, (byte) 0);
                         if (!written.isSuccess()) {
@@ -134,7 +147,9 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
             LOG.log(System.Logger.Level.ERROR, "KMIP request processing failed; closing the connection", e);
             ctx.close();
         } finally {
-            Arrays.fill(request, (byte) 0);
+            if (request != null) {
+                Arrays.fill(request, (byte) 0);
+            }
             ctx.executor().execute(() -> {
                 if (--queued < MAX_QUEUED_REQUESTS && !ctx.channel().config().isAutoRead()) {
                     ctx.channel().config().setAutoRead(true);
@@ -151,9 +166,9 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
-            LOG.log(System.Logger.Level.INFO, "closing KMIP connection from {0}: {1} (limit {2} bytes)",
-                    ctx.channel().remoteAddress(), cause.getMessage(), KmipServer.MAX_FRAME_BYTES);
+        if (cause instanceof KmipFrameDecoder.FarTooLong) {
+            LOG.log(System.Logger.Level.INFO, "closing KMIP connection from {0}: {1}", ctx.channel().remoteAddress(),
+                    cause.getMessage());
         } else {
             LOG.log(System.Logger.Level.DEBUG, "KMIP connection from {0} failed: {1}", ctx.channel().remoteAddress(),
                     cause.toString());

@@ -16,8 +16,11 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.PrivateKey;
+import java.time.Clock;
 import java.security.cert.X509Certificate;
 import java.util.Collection;
 import java.util.List;
@@ -25,12 +28,13 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.metrics.Metrics;
+import org.kmipappliance.hsm.pki.TlsPolicy;
 
 /**
  * The KMIP listener: TLS with a required, pinned client certificate, then TTLV frames. Event-loop threads only
@@ -46,22 +50,28 @@ public final class KmipServer implements AutoCloseable {
      */
     public static final int MAX_FRAME_BYTES = 64 * 1024;
 
+    /**
+     * Why the server itself closed a connection during its handshake ("silent", "evicted"), for the metrics of
+     * failed handshakes, which would otherwise only see a closed channel.
+     */
+    static final AttributeKey<String> CLOSED_BECAUSE = AttributeKey.valueOf("kmip-closed-because");
+
     private final EventLoopGroup acceptor;
     private final EventLoopGroup workers;
     private final ExecutorService virtualThreads;
     private final Channel listener;
-    private final AtomicInteger openConnections;
+    private final ConnectionAdmission admission;
     private final Consumer<Collection<String>> closeRemoved;
     private final KeyCustody custody;
     private final AtomicReference<SslContext> tls;
     private final PinnedClientTrustManager pinning;
 
     private KmipServer(EventLoopGroup acceptor, EventLoopGroup workers, ExecutorService virtualThreads,
-                       Channel listener, AtomicInteger openConnections, ConnectionsByCertificate connections,
+                       Channel listener, ConnectionAdmission admission, ConnectionsByCertificate connections,
                        KeyCustody custody, AtomicReference<SslContext> tls, PinnedClientTrustManager pinning) {
         this.tls = tls;
         this.pinning = pinning;
-        this.openConnections = openConnections;
+        this.admission = admission;
         this.closeRemoved = connections::closeAll;
         this.custody = custody;
         custody.certificateRemovals().subscribe(closeRemoved);
@@ -81,51 +91,74 @@ public final class KmipServer implements AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
         ExecutorService virtualThreads = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("kmip-", 0).factory());
-        AtomicInteger openConnections = new AtomicInteger();
+        ConnectionAdmission admission = new ConnectionAdmission(config.maxConnections(),
+                config.maxConnectionsPerSource());
+        RefusalLog refusals = new RefusalLog(Clock.systemUTC(), "kmip_appliance_kmip_connections_refused_total "
+                + "counts every refusal; if registered clients are refused, raise kmip.max-connections or "
+                + "kmip.max-connections-per-source");
+        Metrics metrics = custody.metrics();
         ConnectionsByCertificate connections = new ConnectionsByCertificate();
         try {
             Channel listener = new ServerBootstrap()
                     .group(acceptor, workers)
                     .channel(NioServerSocketChannel.class)
-                    .option(ChannelOption.SO_BACKLOG, 256)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            if (openConnections.incrementAndGet() > config.maxConnections()) {
-                                openConnections.decrementAndGet();
-                                custody.metrics().increment("kmip_appliance_kmip_connections_refused_total",
-                                        "KMIP connections refused because kmip.max-connections were open");
-                                LOG.log(System.Logger.Level.WARNING, "refused a KMIP connection from {0}: {1} "
-                                        + "connections are open, the configured maximum (kmip.max-connections)",
-                                        channel.remoteAddress(), config.maxConnections());
-                                channel.close();
-                                return;
+                            InetAddress source = channel.remoteAddress().getAddress();
+                            switch (admission.admit(channel, source)) {
+                                case ConnectionAdmission.Decision.Refused refused -> {
+                                    metrics.increment("kmip_appliance_kmip_connections_refused_total", "KMIP "
+                                            + "connections refused, by reason: listener_full "
+                                            + "(kmip.max-connections) or source_full "
+                                            + "(kmip.max-connections-per-source)", "reason", refused.reason());
+                                    refusals.refused(refused.reason(), source.getHostAddress());
+                                    channel.close();
+                                    return;
+                                }
+                                case ConnectionAdmission.Decision.Admitted admitted -> admitted.evicted()
+                                        .ifPresent(oldest -> {
+                                            metrics.increment("kmip_appliance_kmip_connections_evicted_total",
+                                                    "KMIP connections still in their handshake closed to make "
+                                                            + "room for a new one");
+                                            oldest.attr(CLOSED_BECAUSE).set("evicted");
+                                            oldest.close();
+                                        });
                             }
-                            channel.closeFuture().addListener(closed -> openConnections.decrementAndGet());
+                            channel.closeFuture().addListener(closed -> admission.closed(channel));
                             // The peer's address goes into the TLS engine, so a refused handshake says who tried.
-                            SslHandler sslHandler = tls.get().newHandler(channel.alloc(),
-                                    channel.remoteAddress().getAddress().getHostAddress(),
+                            SslHandler sslHandler = tls.get().newHandler(channel.alloc(), source.getHostAddress(),
                                     channel.remoteAddress().getPort(), virtualThreads);
                             sslHandler.setHandshakeTimeoutMillis(config.handshakeTimeout().toMillis());
                             channel.pipeline()
+                                    .addLast("first-byte", new FirstByteDeadline(config.firstByteTimeout(),
+                                            ctx -> ctx.channel().attr(CLOSED_BECAUSE).set("silent")))
                                     .addLast("tls", sslHandler)
                                     .addLast("idle", new IdleStateHandler(0, 0,
                                             config.idleTimeout().toSeconds(), TimeUnit.SECONDS))
-                                    .addLast("frames", new LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 4, 4, 0, 0,
-                                            true))
+                                    .addLast("frames", new KmipFrameDecoder(config.frameTimeout(), ctx -> {
+                                        metrics.increment("kmip_appliance_kmip_frames_timed_out_total", "KMIP "
+                                                + "connections closed because a request did not arrive whole "
+                                                + "within the frame timeout");
+                                        LOG.log(System.Logger.Level.INFO, "closing KMIP connection from {0}: a "
+                                                + "request message did not arrive whole within {1} s",
+                                                ctx.channel().remoteAddress(), config.frameTimeout().toSeconds());
+                                    }))
                                     .addLast("kmip", new KmipConnectionHandler(processor, virtualThreads,
-                                            connections, custody.metrics()));
+                                            connections, metrics, admission));
                         }
                     })
                     .bind(config.host(), config.port())
                     .syncUninterruptibly()
                     .channel();
-            KmipServer server = new KmipServer(acceptor, workers, virtualThreads, listener, openConnections,
+            KmipServer server = new KmipServer(acceptor, workers, virtualThreads, listener, admission,
                     connections, custody, tls, pinning);
-            custody.metrics().gauge("kmip_appliance_kmip_connections_open", "KMIP connections open now",
-                    openConnections::get);
-            custody.metrics().gauge("kmip_appliance_kmip_connections_max", "KMIP connections that may be open at "
+            metrics.gauge("kmip_appliance_kmip_connections_open", "KMIP connections open now", admission::open);
+            metrics.gauge("kmip_appliance_kmip_connections_handshaking", "KMIP connections open now that have not "
+                    + "finished their TLS handshake", admission::handshaking);
+            metrics.gauge("kmip_appliance_kmip_connections_max", "KMIP connections that may be open at "
                     + "once (kmip.max-connections)", config::maxConnections);
             LOG.log(System.Logger.Level.INFO, "KMIP listening on {0}:{1,number,#}", config.host(), server.port());
             return server;
@@ -144,7 +177,8 @@ public final class KmipServer implements AutoCloseable {
         try {
             return SslContextBuilder.forServer(key, chain)
                     .sslProvider(SslProvider.JDK)
-                    .protocols("TLSv1.3", "TLSv1.2")
+                    .protocols(TlsPolicy.PROTOCOLS)
+                    .ciphers(TlsPolicy.CIPHER_SUITES)
                     .clientAuth(ClientAuth.REQUIRE)
                     .trustManager(pinning)
                     .build();
@@ -171,7 +205,7 @@ public final class KmipServer implements AutoCloseable {
     }
 
     public int openConnections() {
-        return openConnections.get();
+        return admission.open();
     }
 
     @Override

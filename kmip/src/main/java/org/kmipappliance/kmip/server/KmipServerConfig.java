@@ -14,12 +14,27 @@ import java.util.List;
  * @param serverChain       the server certificate first, then its issuers
  * @param handshakeTimeout  a client that has not finished TLS by then is dropped, so half-open handshakes cannot
  *                          pile up
+ * @param firstByteTimeout  a connection that has sent nothing by then is dropped: far shorter than the handshake
+ *                          timeout, as a TLS client speaks first
+ * @param frameTimeout      a request message must arrive whole within this of its first byte
  * @param idleTimeout       a connection that sends nothing for this long is closed
- * @param maxConnections    connections beyond this are closed at once, with a log line
+ * @param maxConnections    connections open at once; beyond it the oldest still in its handshake is dropped to make
+ *                          room, or, when all have finished theirs, the newcomer is refused
+ * @param maxConnectionsPerSource the same, for the connections of one source address
  */
 public record KmipServerConfig(String host, int port, PrivateKey serverKey, List<X509Certificate> serverChain,
-                               Duration handshakeTimeout, Duration idleTimeout, int maxConnections) {
+                               Duration handshakeTimeout, Duration firstByteTimeout, Duration frameTimeout,
+                               Duration idleTimeout, int maxConnections, int maxConnectionsPerSource) {
     public static final int DEFAULT_PORT = 5696;
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** vCenter and PyKMIP send their ClientHello within milliseconds of connecting; 3 s allows for a slow WAN. */
+    public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(3);
+    /** Our requests are a few hundred bytes; 30 s is generous for any network that can carry KMIP at all. */
+    public static final Duration DEFAULT_FRAME_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    public static final int DEFAULT_MAX_CONNECTIONS = 1_000;
+    /** vCenter keeps a few connections per node; 100 leaves room for clients behind one NAT address. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_SOURCE = 100;
 
     public KmipServerConfig {
         serverChain = List.copyOf(serverChain);
@@ -27,13 +42,27 @@ public record KmipServerConfig(String host, int port, PrivateKey serverKey, List
 
     public static KmipServerConfig defaults(String host, int port, PrivateKey serverKey,
                                             List<X509Certificate> serverChain) {
-        return new KmipServerConfig(host, port, serverKey, serverChain, Duration.ofSeconds(10),
-                Duration.ofMinutes(5), 1_000);
+        return new KmipServerConfig(host, port, serverKey, serverChain, DEFAULT_HANDSHAKE_TIMEOUT,
+                DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_FRAME_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+                DEFAULT_MAX_CONNECTIONS_PER_SOURCE);
+    }
+
+    /** These settings with other connection limits. */
+    public KmipServerConfig withLimits(int total, int perSource) {
+        return new KmipServerConfig(host, port, serverKey, serverChain, handshakeTimeout, firstByteTimeout,
+                frameTimeout, idleTimeout, total, perSource);
+    }
+
+    /** These settings with other timeouts. */
+    public KmipServerConfig withTimeouts(Duration handshake, Duration firstByte, Duration frame, Duration idle) {
+        return new KmipServerConfig(host, port, serverKey, serverChain, handshake, firstByte, frame, idle,
+                maxConnections, maxConnectionsPerSource);
     }
 
     @Override
     public String toString() {
-        return "KmipServerConfig[" + host + ":" + port + ", handshake " + handshakeTimeout + ", idle " + idleTimeout
-                + ", max " + maxConnections + " connections, server key redacted]";
+        return "KmipServerConfig[" + host + ":" + port + ", handshake " + handshakeTimeout + ", first byte "
+                + firstByteTimeout + ", frame " + frameTimeout + ", idle " + idleTimeout + ", max " + maxConnections
+                + " connections, " + maxConnectionsPerSource + " per source, server key redacted]";
     }
 }

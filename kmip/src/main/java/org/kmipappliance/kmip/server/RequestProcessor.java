@@ -2,13 +2,13 @@ package org.kmipappliance.kmip.server;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import org.kmipappliance.hsm.AuditLog;
 import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.HsmException;
@@ -48,8 +48,25 @@ public final class RequestProcessor {
     private static final String GENERIC_FAILURE = "the server could not complete the operation; see its log";
     private static final String DATABASE_UNAVAILABLE = "the key store is unavailable for a moment; try again";
 
+    /**
+     * The largest response this server writes, whatever the client's Maximum Response Size: a batch of Locates or
+     * Gets could otherwise make one request of 64 KiB answer with hundreds of MiB. A full Locate answer (1,000
+     * identifiers) is about 50 KiB, so this leaves room for any batch a real client sends.
+     */
+    public static final int MAX_RESPONSE_BYTES = 1024 * 1024;
+    /**
+     * Request messages processed at once, across all connections; the others wait their turn. With the response
+     * budget this bounds the heap requests can hold: 64 messages of at most 1 MiB of response (about 4 MiB on the
+     * heap while it is built) is 256 MiB, whatever the number of connections. The HSM's own session limit is lower,
+     * so this costs no throughput.
+     */
+    public static final int MAX_MESSAGES_AT_ONCE = 64;
+    /** The response message, its header and its framing, before any batch item: a generous estimate. */
+    private static final int RESPONSE_HEADER_BYTES = 256;
+
     private final KeyCustody custody;
     private final Clock clock;
+    private final Semaphore messagesAtOnce = new Semaphore(MAX_MESSAGES_AT_ONCE);
     private final Map<Operation, KmipOperation> operations = new EnumMap<>(Operation.class);
 
     public RequestProcessor(KeyCustody custody, Clock clock) {
@@ -76,6 +93,15 @@ public final class RequestProcessor {
      * empty when the connection must be closed instead: the certificate is no longer registered.
      */
     public Optional<byte[]> process(byte[] frame, String fingerprint, String peer) {
+        messagesAtOnce.acquireUninterruptibly();
+        try {
+            return processAdmitted(frame, fingerprint, peer);
+        } finally {
+            messagesAtOnce.release();
+        }
+    }
+
+    private Optional<byte[]> processAdmitted(byte[] frame, String fingerprint, String peer) {
         Optional<KmipCaller> registered;
         try {
             registered = custody.certificates().identify(fingerprint);
@@ -102,11 +128,11 @@ public final class RequestProcessor {
                     ResultReason.INVALID_MESSAGE, "the message is not well-formed TTLV: " + e.getMessage())));
         }
         ProtocolVersion requested = MessageCodec.versionOf(tree);
-        if (requested.major() != 1) {
-            return Optional.of(encode(messageFailure(caller, peer, null, requested, ResultReason.INVALID_MESSAGE,
+        ProtocolVersion version = requested.answeredAs();
+        if (!requested.isServed()) {
+            return Optional.of(encode(messageFailure(caller, peer, null, version, ResultReason.INVALID_MESSAGE,
                     "this server speaks KMIP 1.0 to 1.4, not " + requested)));
         }
-        ProtocolVersion version = requested.atLeast(ProtocolVersion.V1_4) ? ProtocolVersion.V1_4 : requested;
         RequestMessage request;
         try {
             request = MessageCodec.parseRequest(tree);
@@ -118,22 +144,29 @@ public final class RequestProcessor {
             return Optional.of(encode(messageFailure(caller, peer, correlationId, version,
                     ResultReason.FEATURE_NOT_SUPPORTED, "the Undo batch error continuation option is not supported")));
         }
-        ResponseMessage response = execute(request, version, caller, peer, correlationId);
-        byte[] encoded = encode(response);
-        Integer limit = request.header().maximumResponseSize();
-        if (limit != null && encoded.length > limit) {
-            Arrays.fill(encoded, (byte) 0);
-            encoded = encode(tooLarge(response, limit));
-        }
-        return Optional.of(encoded);
+        return Optional.of(encode(execute(request, version, caller, peer, correlationId)));
     }
 
-    /** The protocol version a frame asks for, if it can be read at all; else 1.0, which every client reads. */
+    /**
+     * Answers a request message that was too long to read ({@code bytes} long), with Invalid Message in KMIP 1.0
+     * (its own version is unknown); empty, to close the connection, when the certificate is no longer registered.
+     */
+    public Optional<byte[]> refuseOversized(long bytes, String fingerprint, String peer) {
+        Optional<KmipCaller> registered = custody.certificates().identify(fingerprint);
+        if (registered.isEmpty()) {
+            refuseUnregistered(fingerprint, peer);
+            return Optional.empty();
+        }
+        return Optional.of(encode(messageFailure(registered.get(), peer, null, ProtocolVersion.V1_0,
+                ResultReason.INVALID_MESSAGE, "the request message is " + bytes + " bytes; this server reads "
+                        + "messages of at most " + KmipServer.MAX_FRAME_BYTES + " bytes (and at most "
+                        + MessageCodec.MAX_BATCH_ITEMS + " batch items)")));
+    }
+
+    /** The protocol version to answer a frame in, if it can be read at all; else 1.0, which every client reads. */
     private static ProtocolVersion versionOrDefault(byte[] frame) {
         try {
-            ProtocolVersion requested = MessageCodec.versionOf(TtlvDecoder.decode(frame));
-            return requested.major() == 1 && !requested.atLeast(ProtocolVersion.V1_4) ? requested
-                    : ProtocolVersion.V1_4;
+            return MessageCodec.versionOf(TtlvDecoder.decode(frame)).answeredAs();
         } catch (TtlvException | RuntimeException e) {
             return ProtocolVersion.V1_0;
         }
@@ -158,25 +191,39 @@ public final class RequestProcessor {
         }
     }
 
-    /** The response with every payload replaced by Response Too Large (KMIP 1.4 table 327). */
-    private static ResponseMessage tooLarge(ResponseMessage response, int limit) {
-        return new ResponseMessage(response.version(), response.timeStamp(), response.clientCorrelationValue(),
-                response.items().stream().map(item -> item.payload() == null ? item
-                        : ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(),
-                                ResultReason.RESPONSE_TOO_LARGE, "the response is larger than the Maximum Response "
-                                        + "Size of " + limit + " bytes")).toList());
-    }
-
+    /**
+     * Runs the batch within its response budget: the client's Maximum Response Size, and never more than
+     * {@link #MAX_RESPONSE_BYTES}. Each answer is measured as it is made; one that would overrun the budget is
+     * replaced by Response Too Large (its payload wiped), and the items after it are answered so without being run,
+     * so neither the work of a batch nor the memory of its response can grow past the budget.
+     */
     private ResponseMessage execute(RequestMessage request, ProtocolVersion version, KmipCaller caller, String peer,
                                     String correlationId) {
         // Items run in order, so a Batch Order Option of true is honoured as well as false.
         BatchContext context = new BatchContext(version);
         boolean stopOnFailure = request.header().batchErrorContinuation() != KmipEnums.BATCH_CONTINUE;
+        Integer clientLimit = request.header().maximumResponseSize();
+        long budget = clientLimit == null || clientLimit <= 0 ? MAX_RESPONSE_BYTES
+                : Math.min(clientLimit, MAX_RESPONSE_BYTES);
+        long used = RESPONSE_HEADER_BYTES;
+        boolean exhausted = false;
         List<ResponseBatchItem> answers = new ArrayList<>();
         for (RequestBatchItem item : request.items()) {
             context.beginItem(caller.inRequest(peer, correlationId));
             long started = System.nanoTime();
-            ResponseBatchItem answer = executeItem(item, context);
+            ResponseBatchItem answer = exhausted
+                    ? failed(item, context, nameOf(item.operationCode()), ResultReason.RESPONSE_TOO_LARGE,
+                            tooLarge(clientLimit, "earlier items used all of it; this item was not run"))
+                    : executeItem(item, context);
+            long size = encodedSize(answer);
+            if (answer.payload() != null && used + size > budget) {
+                Ttlv.wipeByteStrings(answer.payload());
+                answer = ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(),
+                        ResultReason.RESPONSE_TOO_LARGE, tooLarge(clientLimit, "this item's answer would exceed it"));
+                size = encodedSize(answer);
+                exhausted = true;
+            }
+            used += size;
             measure(nameOf(item.operationCode()), answer.reason(), started);
             answers.add(answer);
             if (answer.reason() != null && stopOnFailure) {
@@ -184,6 +231,16 @@ public final class RequestProcessor {
             }
         }
         return new ResponseMessage(version, clock.instant(), request.header().clientCorrelationValue(), answers);
+    }
+
+    private static String tooLarge(Integer clientLimit, String what) {
+        return "the response may be at most " + (clientLimit != null && clientLimit > 0 && clientLimit
+                < MAX_RESPONSE_BYTES ? clientLimit + " bytes (the Maximum Response Size)" : MAX_RESPONSE_BYTES
+                + " bytes (this server's maximum)") + ": " + what;
+    }
+
+    private static long encodedSize(ResponseBatchItem answer) {
+        return TtlvEncoder.encodedLength(MessageCodec.encodeBatchItem(answer));
     }
 
     private ResponseBatchItem executeItem(RequestBatchItem item, BatchContext context) {

@@ -31,15 +31,25 @@ public final class TtlvDecoder {
     private static final int HEADER_BYTES = 8;
 
     private final ByteBuffer buffer;
+    private final int maxItems;
     private int itemCount;
 
-    private TtlvDecoder(ByteBuffer buffer) {
+    private TtlvDecoder(ByteBuffer buffer, int maxItems) {
         this.buffer = buffer;
+        this.maxItems = maxItems;
     }
 
-    /** Decodes exactly one item that fills {@code bytes}. */
+    /** Decodes exactly one item that fills {@code bytes}, of at most {@link #MAX_ITEMS} items. */
     public static Ttlv decode(byte[] bytes) throws TtlvException {
-        TtlvDecoder decoder = new TtlvDecoder(ByteBuffer.wrap(bytes));
+        return decode(bytes, MAX_ITEMS);
+    }
+
+    /**
+     * The same with another item limit: a client reading a large response (a server's Locate answers) allows as
+     * many items as the response's length can hold, which its own cap on response length bounds.
+     */
+    public static Ttlv decode(byte[] bytes, int maxItems) throws TtlvException {
+        TtlvDecoder decoder = new TtlvDecoder(ByteBuffer.wrap(bytes), maxItems);
         Ttlv item = decoder.read(bytes.length, 1);
         if (decoder.buffer.hasRemaining()) {
             throw new TtlvException(decoder.buffer.remaining() + " bytes follow the top-level item");
@@ -52,8 +62,8 @@ public final class TtlvDecoder {
         if (limit - start < HEADER_BYTES) {
             throw new TtlvException("item at offset " + start + " is truncated: fewer than 8 header bytes");
         }
-        if (++itemCount > MAX_ITEMS) {
-            throw new TtlvException("the message has more than " + MAX_ITEMS + " items");
+        if (++itemCount > maxItems) {
+            throw new TtlvException("the message has more than " + maxItems + " items");
         }
         int tag = ((buffer.get() & 0xFF) << 16) | ((buffer.get() & 0xFF) << 8) | (buffer.get() & 0xFF);
         int typeCode = buffer.get() & 0xFF;

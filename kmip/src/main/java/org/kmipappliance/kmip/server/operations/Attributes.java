@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.kmipappliance.hsm.KmipObject;
 import org.kmipappliance.hsm.ObjectAttribute;
+import org.kmipappliance.kmip.message.KmipDates;
 import org.kmipappliance.kmip.message.KmipException;
 import org.kmipappliance.kmip.message.ProtocolVersion;
 import org.kmipappliance.kmip.message.ResultReason;
@@ -70,6 +71,9 @@ final class Attributes {
         if (value.type() != attribute.type()) {
             throw new KmipException(ResultReason.INVALID_FIELD, attribute.attributeName() + " must be of type "
                     + attribute.type() + ", not " + value.type());
+        }
+        if (value instanceof Ttlv.DateTimeItem date) {
+            KmipDates.instantOf(date, attribute.attributeName());
         }
     }
 

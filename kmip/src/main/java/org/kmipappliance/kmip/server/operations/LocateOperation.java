@@ -29,7 +29,8 @@ import org.kmipappliance.kmip.ttlv.TtlvEncoder;
  * instance of a date attribute matches that instant, two match the inclusive range between them; a usage mask
  * matches objects that have at least those bits; Name, Object Group, x- and the other client attributes match
  * exactly. Destroyed objects and other adapters' objects are never found. Maximum Items and Offset Items page
- * the result; Located Items (1.3+) counts all matches and is answered to paging requests. The ID Placeholder becomes the single match, or is emptied.
+ * the result, which holds at most {@link #MAX_LOCATED} identifiers; Located Items (1.3+) counts all matches and is
+ * answered to paging requests and to cut answers. The ID Placeholder becomes the single match, or is emptied.
  *
  * <p>Errors (table 336): an attribute that cannot be located by, or of the wrong type: Invalid Field.
  */
@@ -46,6 +47,13 @@ public final class LocateOperation implements KmipOperation {
         DATES.put(KmipAttribute.COMPROMISE_OCCURRENCE_DATE, LocateQuery.DateField.COMPROMISE_OCCURRENCE);
         DATES.put(KmipAttribute.DESTROY_DATE, LocateQuery.DateField.DESTROY);
     }
+
+    /**
+     * The most identifiers one Locate answers, whatever its Maximum Items (or without one): 1,000 identifiers are
+     * about 50 KiB of response. A client that needs more pages with Offset Items; at 1.3 and later Located Items
+     * tells it how many matched.
+     */
+    public static final int MAX_LOCATED = 1_000;
 
     private final KeyCustody custody;
 
@@ -80,13 +88,15 @@ public final class LocateOperation implements KmipOperation {
         }
         // Every object here is on-line; asking only for archived ones finds nothing.
         boolean searchable = (storage & KmipEnums.STORAGE_ON_LINE) != 0 && !criteria.impossible;
+        int answered = maxItems == null ? MAX_LOCATED : Math.min(maxItems, MAX_LOCATED);
         Page<UUID> found = searchable
-                ? custody.objects().locate(context.caller(), criteria.query(maxItems, offset))
+                ? custody.objects().locate(context.caller(), criteria.query(answered, offset))
                 : new Page<>(List.of(), 0);
         context.setIdPlaceholder(found.items().size() == 1 ? found.items().getFirst().toString() : null);
         List<Ttlv> answer = new ArrayList<>();
-        // Located Items (1.3+) is optional; it is answered when the client pages, which is when it needs the total.
-        boolean paging = maxItems != null || offsetItems != null;
+        // Located Items (1.3+) is optional; it is answered when the client pages, which is when it needs the total,
+        // and when this server's maximum cut the answer short.
+        boolean paging = maxItems != null || offsetItems != null || found.total() > found.items().size();
         if (context.version().atLeast(ProtocolVersion.V1_3) && paging) {
             answer.add(new Ttlv.IntegerItem(Tag.LOCATED_ITEMS, (int) Math.min(Integer.MAX_VALUE, found.total())));
         }
