@@ -48,6 +48,8 @@ final class OasisVector {
     /** Dates the requests carry: only these can be expected back exactly. */
     private final Set<Instant> clientDates = new HashSet<>();
     private final List<String> notes = new ArrayList<>();
+    /** What an identifier no response has bound stands for, when the requests are read without a server. */
+    private String unboundIdentifier;
 
     private OasisVector(List<Exchange> exchanges) {
         this.exchanges = exchanges;
@@ -67,6 +69,12 @@ final class OasisVector {
         } catch (ParserConfigurationException | SAXException e) {
             throw new IOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Reads every not-yet-bound identifier placeholder as {@code identifier}: for requests read without a server. */
+    OasisVector readingUnboundIdentifiersAs(String identifier) {
+        unboundIdentifier = identifier;
+        return this;
     }
 
     List<Exchange> exchanges() {
@@ -142,7 +150,7 @@ final class OasisVector {
 
     private String text(String value) {
         if (value.startsWith("$UNIQUE_IDENTIFIER_")) {
-            String bound = bindings.get(value);
+            String bound = bindings.getOrDefault(value, unboundIdentifier);
             if (bound == null) {
                 throw new IllegalStateException(value + " is used before a response bound it");
             }
