@@ -1,6 +1,7 @@
 package org.kmipappliance.kmip.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,7 +25,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.pki.TlsContexts;
+import org.kmipappliance.hsm.testing.LogCapture;
 import org.kmipappliance.hsm.testing.PrometheusText;
+import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TlsProbes;
 import org.kmipappliance.kmip.client.KmipClient;
 import org.kmipappliance.kmip.message.MessageCodec;
@@ -336,5 +340,28 @@ class HostileClientsTest {
         } catch (SocketTimeoutException e) {
             throw new AssertionError("another client was blocked", e);
         }
+    }
+
+    @Test
+    @DisplayName("A39 clients without a certificate that leave as soon as their side of the handshake is done leave no "
+            + "warning or stack trace, only a count")
+    void clientsWithoutACertificate_leavingMidHandshake_areCountedNotLogged() throws Exception {
+        SSLContext anonymous = TlsContexts.create(null, TestCertificates.authority().certificate());
+        try (LogCapture log = LogCapture.install()) {
+            for (int i = 0; i < 20; i++) {
+                try (SSLSocket socket = (SSLSocket) anonymous.getSocketFactory().createSocket("localhost",
+                        fixture.server.port())) {
+                    socket.setSoTimeout(5_000);
+                    socket.startHandshake(); // TLS 1.3: done on the client's side before the server checks it
+                } catch (IOException refused) {
+                    // refused before the client finished: as good
+                }
+            }
+            awaitOpenConnections(0);
+            Thread.sleep(500);
+            assertFalse(log.text().contains("WARNING") || log.text().contains("SEVERE"), log.text());
+        }
+        assertTrue(metric("kmip_appliance_kmip_handshakes_failed_total{reason=\"no_certificate\"}")
+                + metric("kmip_appliance_kmip_handshakes_failed_total{reason=\"closed_early\"}") >= 20);
     }
 }
