@@ -20,15 +20,17 @@ final class InitialAdmin {
     private InitialAdmin() {
     }
 
-    static void ensure(KeyCustody custody, Path stateDirectory) {
+    /** Creates the first instance and its token if there is none yet; the file it wrote the token to, if so. */
+    static Optional<Path> ensure(KeyCustody custody, Path stateDirectory) {
         Optional<IssuedApiToken> issued = custody.access().bootstrap(INSTANCE, "initial administrator",
                 Requester.system("first-start"));
         if (issued.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         Path file = stateDirectory.resolve(TOKEN_FILE);
         PrivateFiles.write(file, "instance " + issued.get().instanceId() + "\ntoken " + issued.get().secret() + "\n");
         LOG.log(System.Logger.Level.WARNING, "first start: created instance {0} and a Manager API token in {1}; "
                 + "read it, then delete the file", issued.get().instanceId(), file);
+        return Optional.of(file);
     }
 }

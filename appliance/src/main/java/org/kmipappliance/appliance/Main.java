@@ -5,21 +5,27 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.logging.LogManager;
 import org.kmipappliance.hsm.pkcs11.HsmUnavailableException;
+import org.kmipappliance.hsm.system.ListenerProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
-/** The kmip-appliance command: {@code demo}, {@code serve}, {@code check-config} and {@code example-config}. */
+/**
+ * The kmip-appliance command: {@code demo}, {@code serve}, {@code init}, {@code await-ready}, {@code check-config}
+ * and {@code example-config}.
+ */
 @Command(name = "kmip-appliance", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "HSM-backed KMIP key manager with a Key Protect-compatible REST API.",
-        subcommands = {Main.DemoCommand.class, Main.ServeCommand.class, Main.CheckConfigCommand.class,
-                Main.ExampleConfigCommand.class})
+        subcommands = {Main.DemoCommand.class, Main.ServeCommand.class, Main.InitCommand.class,
+                Main.AwaitReadyCommand.class, Main.CheckConfigCommand.class, Main.ExampleConfigCommand.class})
 public final class Main implements Runnable {
     /** The configuration (or the command line) is wrong: fix it; a service manager should not retry. */
     static final int EXIT_CONFIGURATION = 2;
@@ -168,6 +174,76 @@ public final class Main implements Runnable {
             InitialAdmin.ensure(lifetime.appliance().custody(), lifetime.appliance().stateDirectory());
             lifetime.awaitStop();
             return 0;
+        }
+    }
+
+    @Command(name = "init", mixinStandardHelpOptions = true,
+            description = "Prepare the state directory: open the HSM, create or migrate the database schema, create "
+                    + "the first instance and its Manager API token (written once to "
+                    + "<state>/initial-admin-api-token), make the certificates, then say what to do next. Safe to "
+                    + "run again; serve does the same on its first start.")
+    static final class InitCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        Common common = new Common();
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            ApplianceConfig config = common.config();
+            Path state = common.stateDirectory(Path.of("/var/lib/kmip-appliance"));
+            // Everything a start makes, with the listeners on loopback ports of their own for the moment.
+            Optional<Path> token;
+            try (Appliance appliance = Appliance.start(config.withListeners("127.0.0.1", 0, 0), state)) {
+                token = InitialAdmin.ensure(appliance.custody(), state);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("kmip-appliance: " + state + " is ready: the HSM answers, the database schema is current, "
+                    + "the certificates are in " + state.resolve("pki") + ".");
+            out.println(token.map(file -> "  The first instance's Manager API token is in " + file + ": read it, "
+                    + "then delete the file.").orElse("  The first instance and its token were made earlier."));
+            out.println("  Next: systemctl enable --now kmip-appliance (or kmip-appliance serve), then create a "
+                    + "root key and a KMIP adapter (docs/api.md).");
+            return 0;
+        }
+    }
+
+    @Command(name = "await-ready", mixinStandardHelpOptions = true,
+            description = "Wait until both listeners of the configuration accept connections (the service's start "
+                    + "is done); exit status 1 if they do not within the timeout.")
+    static final class AwaitReadyCommand implements Callable<Integer> {
+        @Option(names = "--config", description = "YAML configuration file (all keys optional)")
+        Path config;
+
+        @Option(names = "--timeout", defaultValue = "170", description = "seconds to wait (default: ${DEFAULT-VALUE})")
+        int timeoutSeconds;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            ApplianceConfig checked = config == null ? ApplianceConfig.defaults() : ApplianceConfig.load(config);
+            List<ApplianceConfig.Listener> listeners = List.of(checked.kmip(), checked.rest());
+            long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+            List<ApplianceConfig.Listener> waiting = listeners;
+            while (true) {
+                waiting = waiting.stream().filter(listener -> !ListenerProbe.accepts(listener.host(), listener.port())).toList();
+                if (waiting.isEmpty()) {
+                    spec.commandLine().getOut().println("kmip-appliance: ready: KMIP on " + checked.kmip().host()
+                            + ":" + checked.kmip().port() + ", REST on " + checked.rest().host() + ":"
+                            + checked.rest().port());
+                    return 0;
+                }
+                if (System.nanoTime() > deadline) {
+                    spec.commandLine().getErr().println("kmip-appliance: not ready after " + timeoutSeconds + " s: "
+                            + waiting.stream().map(listener -> listener.host() + ":" + listener.port())
+                            .toList() + " accept no connection; see journalctl -u kmip-appliance");
+                    return 1;
+                }
+                Thread.sleep(250);
+            }
         }
     }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -57,11 +58,25 @@ final class ApplianceProcess implements AutoCloseable {
 
     /** Launches {@code serve} without waiting for it; {@code environment} is added to the process's. */
     static ApplianceProcess launch(Path state, Path config, Map<String, String> environment) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve", "--state-dir", state.toString(), "--config", config.toString()));
+        Map<String, String> withToken = new HashMap<>(Map.of("SOFTHSM2_CONF",
+                SoftHsmToken.configFile(state.resolve("softhsm")).toString()));
+        withToken.putAll(environment);
+        return launch(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()), state, config, withToken);
+    }
+
+    /**
+     * Launches {@code serve} through {@code launcher} (java and its arguments up to the main class, or an installed
+     * kmip-appliance command) without waiting for it.
+     */
+    static ApplianceProcess launch(List<String> launcher, Path state, Path config, Map<String, String> environment)
+            throws IOException {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of("serve", "--state-dir", state.toString(), "--config", config.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(state.resolve("softhsm")).toString());
+        // The test JVM's own token configuration is not the appliance's: a launcher sets it from --state-dir.
+        builder.environment().remove("SOFTHSM2_CONF");
         builder.environment().putAll(environment);
         ApplianceProcess appliance = new ApplianceProcess(builder.start(), state);
         appliance.readOutput();
@@ -75,6 +90,13 @@ final class ApplianceProcess implements AutoCloseable {
 
     static ApplianceProcess start(Path state, Path config, Map<String, String> environment) throws Exception {
         ApplianceProcess appliance = launch(state, config, environment);
+        appliance.awaitStarted();
+        return appliance;
+    }
+
+    /** Starts {@code serve} through {@code launcher} and waits until both listeners are up. */
+    static ApplianceProcess start(List<String> launcher, Path state, Path config) throws Exception {
+        ApplianceProcess appliance = launch(launcher, state, config, Map.of());
         appliance.awaitStarted();
         return appliance;
     }

@@ -3,9 +3,7 @@ package org.kmipappliance.rest;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.security.PrivateKey;
@@ -16,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.pki.TlsPolicy;
+import org.kmipappliance.hsm.system.ListenerProbe;
 
 /** The HTTPS listener of the REST tier. */
 public final class RestServer implements AutoCloseable {
@@ -123,19 +122,10 @@ public final class RestServer implements AutoCloseable {
 
     /**
      * Whether the listener still accepts connections, tried with one: Helidon keeps reporting its port after its
-     * accept loop has ended (on running out of file descriptors, say). A probe that cannot even make a socket
-     * (our own descriptors exhausted) proves nothing and counts as accepting.
+     * accept loop has ended (on running out of file descriptors, say).
      */
     public boolean isAccepting() {
-        String host = "0.0.0.0".equals(config.host()) || "::".equals(config.host()) ? "127.0.0.1" : config.host();
-        try (Socket probe = new Socket()) {
-            probe.connect(new InetSocketAddress(host, boundPort), 2_000);
-            return true;
-        } catch (ConnectException e) {
-            return false;
-        } catch (IOException e) {
-            return true;
-        }
+        return ListenerProbe.accepts(config.host(), boundPort);
     }
 
     /** Every route served. */

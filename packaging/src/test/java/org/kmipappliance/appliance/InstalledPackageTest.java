@@ -1,0 +1,152 @@
+package org.kmipappliance.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kmipappliance.hsm.pki.CertificateAuthority;
+import org.kmipappliance.kmip.client.KmipClient;
+
+/**
+ * The RPM as an operator gets it: its files, modes and scriptlets; installed into a scratch root (rpm --root), its
+ * systemd unit verifies clean and scores as hardened; its launcher initialises a state directory and serves a key
+ * over KMIP, with nothing of the source tree or Maven involved.
+ */
+class InstalledPackageTest {
+    private static final Pattern EXPOSURE = Pattern.compile("Overall exposure level for kmip-appliance.service: "
+            + "([0-9.]+)");
+    @TempDir
+    static Path scratch;
+    private static Path rpm;
+    private static Path root;
+
+    @BeforeAll
+    static void install() throws Exception {
+        try (Stream<Path> built = Files.list(Path.of("target", "rpm"))) {
+            rpm = built.filter(file -> file.toString().endsWith(".noarch.rpm")).findFirst().orElseThrow(
+                    () -> new AssertionError("packaging/target/rpm holds no RPM: the package phase builds it"))
+                    .toAbsolutePath();
+        }
+        root = scratch.resolve("root");
+        run("rpm", "--root", root.toString(), "--initdb");
+        // --noscripts: the scriptlets add a system user and talk to systemd, neither of which a scratch root has.
+        run("rpm", "--root", root.toString(), "--nodeps", "--noscripts", "-i", rpm.toString());
+    }
+
+    /** Runs a command to its end; its output, or a failure with it. */
+    private static String run(String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("SOFTHSM2_CONF"); // the test JVM's token is not the installed appliance's
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", command) + " failed:\n" + output);
+        }
+        return output;
+    }
+
+    @Test
+    void thePackage_holdsTheServicesFiles_withTheirModes() throws Exception {
+        String files = run("rpm", "-qp", "--qf", "[%{FILEMODES:perms} %{FILEUSERNAME} %{FILEGROUPNAME} "
+                + "%{FILEFLAGS:fflags} %{FILENAMES}\n]", rpm.toString());
+        for (String expected : List.of(
+                "-rw-r----- root kmip-appliance cn /etc/kmip-appliance/config.yaml",
+                "drwxr-x--- root kmip-appliance  /etc/kmip-appliance",
+                "drwx------ kmip-appliance kmip-appliance  /var/lib/kmip-appliance",
+                "-rwxr-xr-x root root  /usr/share/kmip-appliance/bin/kmip-appliance",
+                "lrwxrwxrwx root root  /usr/bin/kmip-appliance",
+                "-rw-r--r-- root root  /usr/lib/systemd/system/kmip-appliance.service",
+                "-rw-r--r-- root root  /usr/lib/sysusers.d/kmip-appliance.conf",
+                "-rw-r--r-- root root  /usr/lib/tmpfiles.d/kmip-appliance.conf")) {
+            assertTrue(files.lines().anyMatch(line -> line.strip().equals(expected)), expected + " in\n" + files);
+        }
+        assertTrue(files.contains("/usr/share/kmip-appliance/lib/appliance-"), files);
+        assertEquals("../share/kmip-appliance/bin/kmip-appliance",
+                Files.readSymbolicLink(root.resolve("usr/bin/kmip-appliance")).toString(), "relative, so --root works");
+        String shipped = Files.readString(root.resolve("etc/kmip-appliance/config.yaml"));
+        assertEquals(Settings.example(), shipped, "the configuration names every key, commented, at its default");
+        String scripts = run("rpm", "-qp", "--scripts", rpm.toString());
+        for (String expected : List.of("useradd -r -g kmip-appliance", "systemctl --no-reload preset",
+                "systemctl --no-reload disable --now", "systemctl try-restart")) {
+            assertTrue(scripts.contains(expected), expected + " in\n" + scripts);
+        }
+        assertTrue(run("rpm", "-qp", "--requires", rpm.toString()).contains("java-21-headless"));
+    }
+
+    @Test
+    void theInstalledUnit_verifiesClean_andIsHardened() throws Exception {
+        // verify resolves the unit's dependencies and commands inside the root: give it the host's targets and kill.
+        Path units = root.resolve("usr/lib/systemd/system");
+        try (Stream<Path> host = Files.list(Path.of("/usr/lib/systemd/system"))) {
+            for (Path unit : host.filter(path -> path.toString().endsWith(".target")).toList()) {
+                Files.copy(unit, units.resolve(unit.getFileName().toString()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.createDirectories(root.resolve("bin"));
+        Files.copy(Path.of("/bin/kill"), root.resolve("bin/kill"), StandardCopyOption.REPLACE_EXISTING);
+        String problems = run("systemd-analyze", "verify", "--root=" + root, "kmip-appliance.service");
+        assertEquals("", problems.strip(), "systemd-analyze verify");
+        String security = run("systemd-analyze", "security", "--offline=yes", "--root=" + root,
+                "kmip-appliance.service");
+        Matcher exposure = EXPOSURE.matcher(security);
+        assertTrue(exposure.find(), security);
+        double score = Double.parseDouble(exposure.group(1));
+        System.out.println("InstalledPackageTest: systemd-analyze security exposure " + score);
+        assertTrue(score <= 2.0, "exposure " + score + ":\n" + security);
+    }
+
+    @Test
+    void theInstalledLauncher_initialisesAndServesAKeyOverKmip() throws Exception {
+        Path launcher = root.resolve("usr/bin/kmip-appliance");
+        Path state = scratch.resolve("state");
+        Path config = ApplianceProcess.writeConfig(state, "");
+        String first = run(launcher.toString(), "init", "--state-dir", state.toString(), "--config",
+                config.toString());
+        assertTrue(first.contains(state + " is ready") && first.contains("initial-admin-api-token"), first);
+        String again = run(launcher.toString(), "init", "--state-dir", state.toString(), "--config",
+                config.toString());
+        assertTrue(again.contains("were made earlier"), "init is safe to run again:\n" + again);
+        try (ApplianceProcess appliance = ApplianceProcess.start(List.of(launcher.toString()), state, config)) {
+            ApplianceClient operator = new ApplianceClient(appliance, appliance.admin());
+            operator.createAdapter("installed", operator.createRootKey("installed-root"));
+            CertificateAuthority.Issued vcenter = operator.registerClient("installed", "vcenter");
+            try (KmipClient kmip = operator.kmip(vcenter)) {
+                String id = kmip.createAesKey(256, 12);
+                byte[] key = kmip.getKeyMaterial(id);
+                assertEquals(32, key.length);
+                assertArrayEquals(key, kmip.getKeyMaterial(id));
+            }
+            String listening = run(launcher.toString(), "await-ready", "--config", portsOf(config, appliance)
+                    .toString(), "--timeout", "10");
+            assertTrue(listening.contains("ready"), listening);
+            appliance.close();
+            // 143: the JVM's status after a clean stop on SIGTERM, which the unit counts as success.
+            assertEquals(143, appliance.awaitExit(Duration.ofSeconds(30)), appliance.output());
+            assertTrue(appliance.output().contains("stopped"), appliance.output());
+        }
+    }
+
+    /** The configuration with the ports the appliance bound (it was started on port 0). */
+    private static Path portsOf(Path config, ApplianceProcess appliance) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(config));
+        lines.replaceAll(line -> line.replace("kmip: {host: 127.0.0.1, port: 0}", "kmip: {host: 127.0.0.1, port: "
+                + appliance.kmipPort() + "}").replace("rest: {host: 127.0.0.1, port: 0}",
+                "rest: {host: 127.0.0.1, port: " + appliance.restPort() + "}"));
+        return Files.write(config.resolveSibling("bound.yaml"), lines);
+    }
+}
