@@ -1,5 +1,9 @@
 package org.kmipappliance.appliance;
 
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +52,13 @@ final class Lifetime {
      * hour: an operator who replaced the files sees them taken up at once.
      */
     void checkCertificatesOnHangup() {
+        if (hangupIgnored()) {
+            // The JVM leaves a signal its parent ignored alone, and so would Signal.handle, silently.
+            LOG.log(System.Logger.Level.WARNING, "SIGHUP is ignored in this process (it was started with SIGHUP "
+                    + "ignored, as nohup does): a reload (systemctl reload, kill -HUP) cannot reach it; the "
+                    + "listeners' certificates are still checked every hour");
+            return;
+        }
         // sun.misc.Signal (jdk.unsupported) is the JDK's only way to handle SIGHUP; javac warns that it is internal.
         Signal.handle(new Signal("HUP"), signal -> Thread.ofVirtual().name("sighup").start(() -> {
             LOG.log(System.Logger.Level.INFO, "SIGHUP: checking the listeners' certificates now");
@@ -57,6 +68,18 @@ final class Lifetime {
                 LOG.log(System.Logger.Level.WARNING, "the certificate check failed", e);
             }
         }));
+    }
+
+    /** Whether SIGHUP (signal 1) is in the ignored set of /proc/self/status; false where that cannot be read. */
+    static boolean hangupIgnored() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream()
+                    .filter(line -> line.startsWith("SigIgn:"))
+                    .map(line -> new BigInteger(line.substring("SigIgn:".length()).strip(), 16))
+                    .anyMatch(ignored -> ignored.testBit(0));
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
     }
 
     /** Returns once the node has been stopped and closed. */

@@ -164,14 +164,15 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws InterruptedException {
             ApplianceConfig config = common.config();
+            // The first instance is part of the start, so a stop that arrives meanwhile waits for it.
             Lifetime lifetime = Lifetime.begin(() -> {
                 Appliance appliance = Appliance.start(config,
                         common.stateDirectory(Path.of("/var/lib/kmip-appliance")));
                 restartWhenBroken(appliance, config);
+                InitialAdmin.ensure(appliance.custody(), appliance.stateDirectory());
                 return appliance;
             });
             lifetime.checkCertificatesOnHangup();
-            InitialAdmin.ensure(lifetime.appliance().custody(), lifetime.appliance().stateDirectory());
             lifetime.awaitStop();
             return 0;
         }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
 
 /**
  * The appliance's process as an operator starts and stops it: a first start that says what it is doing, log lines
@@ -154,7 +155,27 @@ class StartAndStopTest {
         assertEquals(0, version.status());
         assertTrue(version.out().matches("kmip-appliance \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit ([0-9a-f]{7,}"
                 + "(\\+changes)?|unknown), built ([0-9TZ:-]+|unknown)\\)\\n"), version.out());
-        assertTrue(Arrays.stream(new String[] {"serve", "demo", "check-config", "example-config"})
-                .allMatch(run("--help").out()::contains));
+        assertTrue(Arrays.stream(new String[] {"serve", "demo", "init", "await-ready", "check-config",
+                "example-config"}).allMatch(run("--help").out()::contains));
+    }
+
+    @Test
+    @Order(8)
+    void startedWithSighupIgnored_saysReloadsCannotReachIt() throws Exception {
+        Path state = directory.resolve("nohup");
+        List<String> underNohup = List.of("sh", "-c", "trap '' HUP; exec \"$@\"", "sh",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+        ApplianceProcess appliance = ApplianceProcess.launch(underNohup, state, ApplianceProcess.writeConfig(state, ""),
+                Map.of("SOFTHSM2_CONF", SoftHsmToken.configFile(state.resolve("softhsm")).toString()));
+        try (appliance) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (!appliance.output().contains("SIGHUP is ignored in this process") && appliance.process().isAlive()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(appliance.output().contains("SIGHUP is ignored in this process (it was started with SIGHUP "
+                    + "ignored, as nohup does)"), appliance.output());
+        }
     }
 }
