@@ -43,7 +43,16 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         configureLogging();
-        System.exit(run(args, System.out, System.err));
+        int status = 1;
+        try {
+            status = run(args, System.out, System.err);
+        } catch (Error e) {
+            // A broken installation (a missing class): say so and exit, rather than leave the listeners' threads
+            // holding the JVM open after main has ended.
+            System.err.println("kmip-appliance: " + e + "; reinstall the kmip-appliance package");
+        } finally {
+            System.exit(status);
+        }
     }
 
     /** Runs the command and returns its exit status. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -48,16 +47,22 @@ class InstalledPackageTest {
         run("rpm", "--root", root.toString(), "--nodeps", "--noscripts", "-i", rpm.toString());
     }
 
-    /** Runs a command to its end; its output, or a failure with it. */
+    /** Runs a command to its end (two minutes at most); its output, or a failure with it. */
     private static String run(String... command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        Path output = Files.createTempFile(scratch, "output", ".txt");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().remove("SOFTHSM2_CONF"); // the test JVM's token is not the installed appliance's
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new AssertionError(String.join(" ", command) + " failed:\n" + output);
+        boolean ended = process.waitFor(2, TimeUnit.MINUTES);
+        if (!ended) {
+            process.destroyForcibly().waitFor();
         }
-        return output;
+        String printed = Files.readString(output);
+        if (!ended || process.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", command) + (ended ? " failed" : " did not end") + ":\n"
+                    + printed);
+        }
+        return printed;
     }
 
     @Test

@@ -119,8 +119,7 @@ class AccessMatrixTest {
                 null, TESTER);
         custody.access().revokeToken(instance.id(), toRevoke.id(), TESTER);
         revoked = toRevoke.secret();
-        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
-                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
         http = HttpClient.newBuilder().sslContext(TlsContexts.create(null, TestCertificates.authority().certificate()))
                 .build();

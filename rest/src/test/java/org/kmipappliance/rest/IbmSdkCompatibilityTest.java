@@ -31,7 +31,6 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import javax.net.ssl.SSLContext;
@@ -70,8 +69,7 @@ class IbmSdkCompatibilityTest {
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
         instance = custody.access().createInstance("sdk", TESTER);
         String token = custody.access().issueToken(instance.id(), "sdk", EnumSet.of(Role.MANAGER), null, TESTER).secret();
-        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
-                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
         api = IbmKeyProtectApi.newInstance(new BearerTokenAuthenticator(token));
         api.setServiceUrl("https://localhost:" + server.port());

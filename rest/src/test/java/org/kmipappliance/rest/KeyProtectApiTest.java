@@ -60,8 +60,7 @@ class KeyProtectApiTest {
         instance = custody.access().createInstance("rest-test", TESTER);
         managerToken = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER).secret();
         readerToken = custody.access().issueToken(instance.id(), "reader", EnumSet.of(Role.READER), null, TESTER).secret();
-        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
-                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
         http = HttpClient.newBuilder()
                 .sslContext(TlsContexts.create(null, TestCertificates.authority().certificate()))

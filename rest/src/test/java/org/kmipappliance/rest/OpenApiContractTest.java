@@ -95,8 +95,7 @@ class OpenApiContractTest {
         instance = custody.access().createInstance("openapi", TESTER);
         token = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
-        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
-                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start(RestServerConfig.defaults("127.0.0.1", 0), identity.privateKey(),
                 List.of(identity.certificate()), custody, new HealthChecks(() -> Map.of("kmip", kmipListening.get()),
                         () -> List.of("a warning for the operator")));

@@ -64,8 +64,7 @@ class RestHostileClientsTest {
         instance = custody.access().createInstance("rest-hostile", TESTER);
         token = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
-        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
-                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start(new RestServerConfig("127.0.0.1", 0, RestServerConfig.DEFAULT_MAX_CONNECTIONS,
                 READ_TIMEOUT, Duration.ofSeconds(4), RestServerConfig.MetricsAccess.TOKEN), identity.privateKey(),
                 List.of(identity.certificate()), custody, HealthChecks.none());
@@ -341,8 +340,7 @@ class RestHostileClientsTest {
     @Test
     @DisplayName("A35 a listener that no longer accepts is noticed (the appliance's watchdog then restarts it)")
     void aListenerThatStoppedAccepting_isNoticed() {
-        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
-                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         RestServer doomed = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()),
                 custody);
         assertTrue(doomed.isAccepting());

@@ -52,8 +52,7 @@ class RestMetricsTest {
         instance = custody.access().createInstance("metrics", TESTER);
         token = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
-        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
-                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
         http = HttpClient.newBuilder()
                 .sslContext(TlsContexts.create(null, TestCertificates.authority().certificate()))

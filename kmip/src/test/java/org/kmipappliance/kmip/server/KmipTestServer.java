@@ -42,8 +42,7 @@ final class KmipTestServer implements AutoCloseable {
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
         instance = custody.access().createInstance(name, TESTER);
         rootKey = custody.rootKeys().create(instance.id(), name + "-root", null, TESTER);
-        CertificateAuthority.Issued identity = TestCertificates.authority().issueServer("localhost",
-                List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(1));
+        CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = KmipServer.start(adjust.apply(KmipServerConfig.defaults("127.0.0.1", 0, identity.privateKey(),
                 List.of(identity.certificate()))), custody, new RequestProcessor(custody, Clock.systemUTC()));
     }
