@@ -146,6 +146,55 @@ class InstalledPackageTest {
         }
     }
 
+    @Test
+    void anUpgrade_keepsTheConfigurationAndTheKeys_andRemovalKeepsTheState() throws Exception {
+        Path upgraded = scratch.resolve("upgrade-root");
+        run("rpm", "--root", upgraded.toString(), "--initdb");
+        run("rpm", "--root", upgraded.toString(), "--nodeps", "--noscripts", "-i", rpm.toString());
+        Path config = upgraded.resolve("etc/kmip-appliance/config.yaml");
+        String edited = Files.readString(config) + "# edited by the operator\n";
+        Files.writeString(config, edited);
+        Path state = upgraded.resolve("var/lib/kmip-appliance");
+        Path listeners = ApplianceProcess.writeConfig(scratch.resolve("upgrade-state"), "");
+        List<String> launcher = List.of(upgraded.resolve("usr/bin/kmip-appliance").toString());
+        String id;
+        byte[] key;
+        CertificateAuthority.Issued vcenter;
+        try (ApplianceProcess before = ApplianceProcess.start(launcher, state, listeners)) {
+            ApplianceClient operator = new ApplianceClient(before, before.admin());
+            operator.createAdapter("kept", operator.createRootKey("kept-root"));
+            vcenter = operator.registerClient("kept", "vcenter");
+            try (KmipClient kmip = operator.kmip(vcenter)) {
+                id = kmip.createAesKey(256, 12);
+                key = kmip.getKeyMaterial(id);
+            }
+        }
+
+        // The next build of the package: same contents, a later release, as a routine update ships it.
+        String release = run("rpm", "-qp", "--qf", "%{RELEASE}", rpm.toString()).strip();
+        Path next = scratch.resolve("next");
+        run(Path.of("bin", "build-rpm").toAbsolutePath().toString(), "--no-build", "--release", release + ".1", "--out",
+                next.toString());
+        try (Stream<Path> built = Files.list(next)) {
+            run("rpm", "--root", upgraded.toString(), "--nodeps", "--noscripts", "-U",
+                    built.findFirst().orElseThrow().toString());
+        }
+        assertEquals(release + ".1", run("rpm", "--root", upgraded.toString(), "-q", "--qf", "%{RELEASE}",
+                "kmip-appliance").strip());
+        assertEquals(edited, Files.readString(config), "the operator's configuration is kept");
+        try (ApplianceProcess after = ApplianceProcess.start(launcher, state, listeners);
+             KmipClient kmip = new ApplianceClient(after, after.admin()).kmip(vcenter)) {
+            assertArrayEquals(key, kmip.getKeyMaterial(id), "the key created before the upgrade");
+        }
+
+        run("rpm", "--root", upgraded.toString(), "--nodeps", "--noscripts", "-e", "kmip-appliance");
+        assertTrue(Files.exists(state.resolve("softhsm")) && Files.exists(state.resolve("postgres")),
+                "removing the package keeps the keys' state");
+        assertTrue(Files.exists(upgraded.resolve("etc/kmip-appliance/config.yaml.rpmsave")),
+                "and the edited configuration");
+        assertTrue(Files.notExists(upgraded.resolve("usr/share/kmip-appliance/lib")), "the program is gone");
+    }
+
     /** The configuration with the ports the appliance bound (it was started on port 0). */
     private static Path portsOf(Path config, ApplianceProcess appliance) throws IOException {
         List<String> lines = new ArrayList<>(Files.readAllLines(config));
