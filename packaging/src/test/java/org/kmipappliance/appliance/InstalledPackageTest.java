@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,10 +16,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
+import org.kmipappliance.hsm.pki.PemFiles;
+import org.kmipappliance.hsm.pki.TlsContexts;
+import org.kmipappliance.hsm.testing.TlsProbes;
 import org.kmipappliance.kmip.client.KmipClient;
 
 /**
@@ -136,6 +141,14 @@ class InstalledPackageTest {
                 assertEquals(32, key.length);
                 assertArrayEquals(key, kmip.getKeyMaterial(id));
             }
+            // The installed process refuses weak TLS and renegotiation on both ports (Main sets the JDK's switch).
+            SSLContext anonymous = TlsContexts.create(null, PemFiles.readCertificate(state.resolve("pki/ca.pem")));
+            SSLContext registered = TlsContexts.create(vcenter, PemFiles.readCertificate(state.resolve("pki/ca.pem")));
+            TlsProbes.assertWeakOffersRefused(anonymous.getSocketFactory(), appliance.restPort());
+            TlsProbes.assertWeakOffersRefused(registered.getSocketFactory(), appliance.kmipPort());
+            TlsProbes.assertRenegotiationRefused(anonymous.getSocketFactory(), appliance.restPort(),
+                    "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            TlsProbes.assertRenegotiationRefused(registered.getSocketFactory(), appliance.kmipPort(), new byte[8]);
             String listening = run(launcher.toString(), "await-ready", "--config", portsOf(config, appliance)
                     .toString(), "--timeout", "10");
             assertTrue(listening.contains("ready"), listening);
