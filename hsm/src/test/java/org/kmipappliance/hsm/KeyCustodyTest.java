@@ -16,6 +16,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -203,6 +207,36 @@ class KeyCustodyTest {
         limited.rootKeys().delete(crowded.id(), keys.getFirst().id().toString(), TESTER);
         assertEquals(RootKeyState.ACTIVE, limited.rootKeys().create(crowded.id(), "room again", null, TESTER)
                 .state());
+    }
+
+    @Test
+    void rootKeys_createdAtOnce_neverPassTheLimit() throws Exception {
+        KeyCustody limited = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(),
+                RootKeyPolicy.NONE.withMaxPerInstance(3));
+        Instance racing = limited.access().createInstance("racing-keys", TESTER);
+        List<Callable<Boolean>> creators = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String name = "racer-" + i;
+            creators.add(() -> {
+                try {
+                    limited.rootKeys().create(racing.id(), name, null, TESTER);
+                    return true;
+                } catch (CustodyException e) {
+                    assertEquals(CustodyException.Failure.ROOT_KEY_LIMIT_REACHED, e.failure());
+                    return false;
+                }
+            });
+        }
+        List<Future<Boolean>> outcomes;
+        try (ExecutorService threads = Executors.newFixedThreadPool(8)) {
+            outcomes = threads.invokeAll(creators);
+        }
+        long created = 0;
+        for (Future<Boolean> outcome : outcomes) {
+            created += outcome.get() ? 1 : 0;
+        }
+        assertEquals(3, created, "the limit holds when creations race");
+        assertEquals(3, limited.rootKeys().list(racing.id(), 10, 0).items().size());
     }
 
     @Test
