@@ -107,7 +107,7 @@ public final class Appliance implements AutoCloseable {
             ServerIdentity restIdentity = certificates.identity(ServerCertificates.REST);
             RestServer rest = RestServer.start(new RestServerConfig(config.rest().host(), config.rest().port(),
                     config.rest().maxConnections(), RestServerConfig.DEFAULT_READ_TIMEOUT,
-                    RestServerConfig.DEFAULT_IDLE_TIMEOUT, RestServerConfig.MetricsAccess.valueOf(
+                    RestServerConfig.MetricsAccess.valueOf(
                     config.restListener().metricsAccess().toUpperCase(Locale.ROOT))), restIdentity.key(),
                     restIdentity.chain(), custody,
                     new HealthChecks(() -> Map.of("kmip", kmip.isListening(), "certificates",

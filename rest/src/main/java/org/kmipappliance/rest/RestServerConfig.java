@@ -10,11 +10,10 @@ import java.time.Duration;
  * @param maxConnections connections open at once; the listener stops accepting at the limit (the kernel queues
  *                       newcomers) rather than running out of file descriptors
  * @param readTimeout    a read that waits longer closes the connection: it bounds the TLS handshake of a silent
- *                       client and every stall within a request
- * @param idleTimeout    a kept-alive connection without a request for this long is closed
+ *                       client, every stall within a request, and a kept-alive connection's wait for the next one
  * @param metricsAccess  who may read /metrics
  */
-public record RestServerConfig(String host, int port, int maxConnections, Duration readTimeout, Duration idleTimeout,
+public record RestServerConfig(String host, int port, int maxConnections, Duration readTimeout,
                                MetricsAccess metricsAccess) {
     public static final int DEFAULT_PORT = 8443;
     /**
@@ -24,7 +23,6 @@ public record RestServerConfig(String host, int port, int maxConnections, Durati
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     /** Our clients (SDKs, curl, vCenter's browser) send a request at once; 10 s allows for a slow WAN. */
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     /** Who may read /metrics. /health stays open to everyone: load balancers probe it without credentials. */
     public enum MetricsAccess {
@@ -35,7 +33,6 @@ public record RestServerConfig(String host, int port, int maxConnections, Durati
     }
 
     public static RestServerConfig defaults(String host, int port) {
-        return new RestServerConfig(host, port, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
-                MetricsAccess.TOKEN);
+        return new RestServerConfig(host, port, DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, MetricsAccess.TOKEN);
     }
 }

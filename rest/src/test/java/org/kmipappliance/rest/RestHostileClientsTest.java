@@ -66,7 +66,7 @@ class RestHostileClientsTest {
                 .secret();
         CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start(new RestServerConfig("127.0.0.1", 0, RestServerConfig.DEFAULT_MAX_CONNECTIONS,
-                READ_TIMEOUT, Duration.ofSeconds(4), RestServerConfig.MetricsAccess.TOKEN), identity.privateKey(),
+                READ_TIMEOUT, RestServerConfig.MetricsAccess.TOKEN), identity.privateKey(),
                 List.of(identity.certificate()), custody, HealthChecks.none());
         tls = TlsContexts.create(null, TestCertificates.authority().certificate());
     }
@@ -193,7 +193,8 @@ class RestHostileClientsTest {
     }
 
     @Test
-    @DisplayName("A27 a connection that sends nothing, or stalls mid-request, is closed at the read timeout")
+    @DisplayName("A27 a connection that sends nothing, stalls mid-request or idles between requests is closed at the "
+            + "read timeout")
     void silentAndStallingConnections_areClosedAtTheReadTimeout() throws Exception {
         try (Socket silent = new Socket("127.0.0.1", server.port())) {
             silent.setSoTimeout(10_000);
@@ -211,6 +212,20 @@ class RestHostileClientsTest {
             readAll(stalling.getInputStream());
             long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
             assertTrue(waited < READ_TIMEOUT.toMillis() + 3_000, "closed at the read timeout: " + waited + " ms");
+        }
+        // A kept-alive connection that sends no next request: the same read timeout closes it, quietly.
+        try (LogCapture log = LogCapture.install();
+             SSLSocket kept = (SSLSocket) tls.getSocketFactory().createSocket("localhost", server.port())) {
+            kept.setSoTimeout(10_000);
+            kept.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            kept.getOutputStream().flush();
+            assertEquals(200, readAnswer(kept.getInputStream(), true).status());
+            long started = System.nanoTime();
+            assertEquals(-1, kept.getInputStream().read(), "closed by the server");
+            long waited = Duration.ofNanos(System.nanoTime() - started).toMillis();
+            assertTrue(waited >= READ_TIMEOUT.toMillis() - 200 && waited < READ_TIMEOUT.toMillis() + 3_000,
+                    "an idle kept-alive connection closes at the read timeout: " + waited + " ms");
+            assertNoStackTrace(log.text());
         }
     }
 

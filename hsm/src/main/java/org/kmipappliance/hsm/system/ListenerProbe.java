@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 
 /** Whether a listener accepts connections, tried as a client on this machine would: one TCP connect, closed at once. */
 public final class ListenerProbe {
@@ -12,16 +11,17 @@ public final class ListenerProbe {
     }
 
     /**
-     * Whether {@code host}:{@code port} answers a connect within a second; a wildcard bind address is tried on
-     * loopback. Only a refusal or a timeout counts as not accepting: a probe that cannot even make a socket (this
-     * process's descriptors exhausted) proves nothing about the listener and counts as accepting.
+     * Whether {@code host}:{@code port} has a listener; a wildcard bind address is tried on loopback. Only a refused
+     * connection counts as none: a connect that times out met a listener whose backlog is full (busy under a flood,
+     * not dead, and no reason for a watchdog to restart it), and a probe that cannot even make a socket (this
+     * process's descriptors exhausted) proves nothing about the listener.
      */
     public static boolean accepts(String host, int port) {
         String target = "0.0.0.0".equals(host) || "::".equals(host) ? "127.0.0.1" : host;
         try (Socket probe = new Socket()) {
             probe.connect(new InetSocketAddress(target, port), 1_000);
             return true;
-        } catch (ConnectException | SocketTimeoutException e) {
+        } catch (ConnectException e) {
             return false;
         } catch (IOException e) {
             return true;
