@@ -1,11 +1,7 @@
 package org.kmipappliance.appliance;
 
 import com.sun.management.UnixOperatingSystemMXBean;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +11,7 @@ import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.kmipappliance.hsm.Hsm;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.metrics.Metrics;
@@ -74,6 +71,14 @@ public final class Appliance implements AutoCloseable {
     }
 
     public static Appliance start(ApplianceConfig config, Path stateDirectory) {
+        return start(config, stateDirectory, custody -> { });
+    }
+
+    /**
+     * The same, running {@code beforeWork} on the custody module once it is open and before it does anything on
+     * its own (sweeps, re-wrap jobs): where a restore brings the records in line with the HSM.
+     */
+    static Appliance start(ApplianceConfig config, Path stateDirectory, Consumer<KeyCustody> beforeWork) {
         requireFileDescriptorsForConnections(config, openFileLimit());
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
@@ -89,6 +94,7 @@ public final class Appliance implements AutoCloseable {
             KeyCustody custody = new KeyCustody(hsm, database, Clock.systemUTC(), config.rootKeys().policy(),
                     config.hsm().maxSessions());
             opened.push(custody);
+            beforeWork.accept(custody);
             // What a crash left: HSM objects of unfinished attempts, re-wrap jobs that carry on where they were.
             custody.sweep();
             custody.rewrap().resumeAll();
@@ -138,22 +144,14 @@ public final class Appliance implements AutoCloseable {
 
     private static CustodyDatabase openDatabase(ApplianceConfig.Database database, Path stateDirectory,
                                                 Deque<AutoCloseable> opened, Metrics metrics) {
-        if (database.jdbcUrl() == null) {
+        if (database.embedded()) {
             Path postgres = stateDirectory.resolve("postgres");
             EmbeddedPostgresServer server = EmbeddedPostgresServer.start(postgres, postgres.resolve("binaries"));
             opened.push(server);
             return CustodyDatabase.connect(server.jdbcUrl(), EmbeddedPostgresServer.ROLE, server.password(),
                     database.maxConnections(), metrics);
         }
-        String password = "";
-        if (database.passwordFile() != null) {
-            try {
-                password = Files.readString(Path.of(database.passwordFile()), StandardCharsets.UTF_8).strip();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the database password file " + database.passwordFile(), e);
-            }
-        }
-        CustodyDatabase external = CustodyDatabase.connect(database.jdbcUrl(), database.user(), password,
+        CustodyDatabase external = CustodyDatabase.connect(database.jdbcUrl(), database.user(), database.password(),
                 database.maxConnections(), metrics);
         external.durabilityWarnings().forEach(warning -> LOG.log(System.Logger.Level.WARNING,
                 "the database at " + database.jdbcUrl() + " is not durable: " + warning));

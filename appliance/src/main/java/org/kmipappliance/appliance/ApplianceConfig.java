@@ -1,5 +1,9 @@
 package org.kmipappliance.appliance;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,6 +86,22 @@ public record ApplianceConfig(KmipListener kmipListener, RestListener restListen
 
     /** PostgreSQL. When {@code jdbcUrl} is absent the appliance runs an embedded PostgreSQL in its state directory. */
     public record Database(String jdbcUrl, String user, String passwordFile, int maxConnections) {
+        /** Whether the appliance runs its own PostgreSQL in the state directory. */
+        public boolean embedded() {
+            return jdbcUrl == null;
+        }
+
+        /** The external database's password, from its file (none without one). */
+        public String password() {
+            if (passwordFile == null) {
+                return "";
+            }
+            try {
+                return Files.readString(Path.of(passwordFile), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the database password file " + passwordFile, e);
+            }
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package org.kmipappliance.appliance;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.logging.LogManager;
 import org.kmipappliance.hsm.pkcs11.HsmUnavailableException;
+import org.kmipappliance.hsm.pkcs11.SoftHsmToken;
 import org.kmipappliance.hsm.system.ListenerProbe;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,13 +21,14 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /**
- * The kmip-appliance command: {@code demo}, {@code serve}, {@code init}, {@code await-ready}, {@code check-config}
- * and {@code example-config}.
+ * The kmip-appliance command: {@code demo}, {@code serve}, {@code init}, {@code await-ready}, {@code backup},
+ * {@code restore}, {@code check-config} and {@code example-config}.
  */
 @Command(name = "kmip-appliance", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "HSM-backed KMIP key manager with a Key Protect-compatible REST API.",
         subcommands = {Main.DemoCommand.class, Main.ServeCommand.class, Main.InitCommand.class,
-                Main.AwaitReadyCommand.class, Main.CheckConfigCommand.class, Main.ExampleConfigCommand.class})
+                Main.AwaitReadyCommand.class, Main.BackupCommand.class, Main.RestoreCommand.class,
+                Main.CheckConfigCommand.class, Main.ExampleConfigCommand.class})
 public final class Main implements Runnable {
     /** The configuration (or the command line) is wrong: fix it; a service manager should not retry. */
     static final int EXIT_CONFIGURATION = 2;
@@ -254,6 +257,89 @@ public final class Main implements Runnable {
                 }
                 Thread.sleep(250);
             }
+        }
+    }
+
+    @Command(name = "backup", mixinStandardHelpOptions = true,
+            description = "Write a consistent backup of the appliance, running or stopped, to one archive (0600): "
+                    + "the database, the embedded HSM token's files and the certificates. The token's user PIN is "
+                    + "not in it: keep a copy of <state>/softhsm/user-pin apart from the archives; restore asks "
+                    + "for it.")
+    static final class BackupCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        Common common = new Common();
+
+        @Option(names = "--out", required = true, description = "the archive to write (a .tar.gz)")
+        Path archive;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Path state = common.stateDirectory(Path.of("/var/lib/kmip-appliance"));
+            Backup.Summary summary = Backup.write(common.config(), state, archive);
+            PrintWriter out = spec.commandLine().getOut();
+            long rows = summary.manifest().tables().stream().mapToLong(BackupArchive.TableRows::rows).sum();
+            out.println("kmip-appliance: wrote " + summary.archive() + " (" + Files.size(summary.archive())
+                    + " bytes): " + rows + " rows of " + summary.manifest().tables().size() + " tables at schema "
+                    + summary.manifest().schemaVersion() + (summary.attempts() > 1 ? ", taken again "
+                    + (summary.attempts() - 1) + " time(s) because root keys changed meanwhile" : "") + ".");
+            out.println(summary.manifest().hasToken()
+                    ? "  It holds the HSM token's files, encrypted under the token's user PIN, which it leaves out: "
+                            + "keep " + SoftHsmToken.userPinFile(state.resolve("softhsm")) + " apart from it."
+                    : "  The HSM is " + summary.manifest().token().replace("not included: ", "not in it: ") + ".");
+            out.println("  A backup outlives crypto-shredding: destroy the archives taken before a root key was "
+                    + "deleted, or its keys come back with them (docs/packaging.md).");
+            return 0;
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "Bring a backup into a new state directory (the database, the HSM token and the "
+                    + "certificates), or with --database-only load its database beside the HSM token that is "
+                    + "there. Root-key versions the HSM no longer holds stay destroyed.")
+    static final class RestoreCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        Common common = new Common();
+
+        @Option(names = "--archive", required = true, description = "the archive kmip-appliance backup wrote")
+        Path archive;
+
+        @Option(names = "--token-pin-file", description = "the file with the backed-up token's user PIN (a copy of "
+                + "the old appliance's softhsm/user-pin)")
+        Path tokenPinFile;
+
+        @Option(names = "--database-only", description = "load the database only, beside the HSM token already in "
+                + "the state directory (or the hsm.library of the configuration)")
+        boolean databaseOnly;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Path state = common.stateDirectory(Path.of("/var/lib/kmip-appliance"));
+            Restore.Report report = Restore.run(common.config(), state, archive, tokenPinFile, databaseOnly);
+            PrintWriter out = spec.commandLine().getOut();
+            BackupArchive.Manifest manifest = report.manifest();
+            out.println("kmip-appliance: restored " + archive + " (taken " + manifest.createdAt() + " by version "
+                    + manifest.applianceVersion() + ", commit " + manifest.commit() + ") into " + state + ": "
+                    + rows(manifest, "root_keys") + " root key(s), " + rows(manifest, "kmip_adapters")
+                    + " KMIP adapter(s), " + rows(manifest, "kmip_objects") + " KMIP object(s); the appliance "
+                    + "started on it once (HSM, PIN and schema checked).");
+            report.shredded().forEach(gone -> out.println("  root key " + gone.rootKeyId() + " (" + gone.rootKeyName()
+                    + ") version " + gone.version() + " is not on the HSM any more (destroyed after the backup): "
+                    + gone.sealedObjects() + " KMIP key(s) sealed under it stay unopenable"
+                    + (gone.current() ? "; the root key is recorded as deleted" : "")));
+            out.println("  Next: if you ran this as root for the service, chown -R kmip-appliance: " + state
+                    + "; then start the appliance (systemctl start kmip-appliance, or kmip-appliance serve).");
+            return 0;
+        }
+
+        private static long rows(BackupArchive.Manifest manifest, String table) {
+            return manifest.tables().stream().filter(rows -> rows.name().equals(table))
+                    .mapToLong(BackupArchive.TableRows::rows).sum();
         }
     }
 

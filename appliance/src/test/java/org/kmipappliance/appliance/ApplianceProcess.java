@@ -83,6 +83,37 @@ final class ApplianceProcess implements AutoCloseable {
         return appliance;
     }
 
+    /** What a command printed (standard output and error together) and its exit status. */
+    record Finished(int status, String output) {
+    }
+
+    /**
+     * Runs a kmip-appliance command other than {@code serve} in a JVM of its own, with the SoftHSM2 configuration
+     * of {@code state} as the launcher would set it, and waits for it.
+     */
+    static Finished run(Path state, List<String> arguments) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(state.resolve("softhsm")).toString());
+        Process process = builder.start();
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "(cannot read its output: " + e.getMessage() + ")";
+            }
+        });
+        if (!process.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(arguments + " did not end within " + START_TIMEOUT + ":\n"
+                    + output.getNow(""));
+        }
+        return new Finished(process.exitValue(), output.get(30, TimeUnit.SECONDS));
+    }
+
     /** Starts {@code serve} and waits until both listeners are up. */
     static ApplianceProcess start(Path state, Path config) throws Exception {
         return start(state, config, Map.of());

@@ -155,8 +155,8 @@ class StartAndStopTest {
         assertEquals(0, version.status());
         assertTrue(version.out().matches("kmip-appliance \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit ([0-9a-f]{7,}"
                 + "(\\+changes)?|unknown), built ([0-9TZ:-]+|unknown)\\)\\n"), version.out());
-        assertTrue(Arrays.stream(new String[] {"serve", "demo", "init", "await-ready", "check-config",
-                "example-config"}).allMatch(run("--help").out()::contains));
+        assertTrue(Arrays.stream(new String[] {"serve", "demo", "init", "await-ready", "backup", "restore",
+                "check-config", "example-config"}).allMatch(run("--help").out()::contains));
     }
 
     @Test

@@ -418,6 +418,52 @@ public final class RootKeys {
         return left.size();
     }
 
+    /** A root-key version the database names as live and the HSM does not hold, and the keys sealed under it. */
+    public record MissingVersion(UUID rootKeyId, String rootKeyName, int version, boolean current,
+                                 int sealedObjects) {
+    }
+
+    /**
+     * After a database was restored from a backup onto an HSM that lived on: records as destroyed every version
+     * the database names as live but the HSM no longer holds (a root key deleted, or a version retired, after the
+     * backup was taken), and a root key whose current version is gone as deleted. Crypto-shredding stands: the keys
+     * sealed under those versions stay unopenable, and now the records say so. Refuses, changing nothing, when the
+     * HSM holds none of the live versions, which means the wrong token rather than deletions.
+     */
+    public List<MissingVersion> reconcileWithHsm(Requester requester) {
+        Set<String> onHsm = hsm.rootKeyLabels();
+        var live = dsl.select(ROOT_KEY_VERSIONS.ROOT_KEY_ID, ROOT_KEYS.NAME, ROOT_KEY_VERSIONS.VERSION,
+                        ROOT_KEY_VERSIONS.HSM_LABEL, ROOT_KEYS.CURRENT_VERSION)
+                .from(ROOT_KEY_VERSIONS).join(ROOT_KEYS).on(ROOT_KEYS.ID.eq(ROOT_KEY_VERSIONS.ROOT_KEY_ID))
+                .where(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull()).fetch();
+        var missing = live.stream().filter(row -> !onHsm.contains(row.get(ROOT_KEY_VERSIONS.HSM_LABEL))).toList();
+        if (!live.isEmpty() && missing.size() == live.size()) {
+            throw new IllegalStateException("the HSM holds none of the "
+                    + live.size() + " root-key versions the database names: this is not the token the database "
+                    + "was used with; restore onto that token (or a copy of it), or restore the backup whole");
+        }
+        return missing.stream().map(row -> dsl.transactionResult(tx -> {
+            UUID rootKeyId = row.get(ROOT_KEY_VERSIONS.ROOT_KEY_ID);
+            int version = row.get(ROOT_KEY_VERSIONS.VERSION);
+            boolean current = version == row.get(ROOT_KEYS.CURRENT_VERSION);
+            OffsetDateTime now = Timestamps.now(clock);
+            tx.dsl().update(ROOT_KEY_VERSIONS).set(ROOT_KEY_VERSIONS.DESTROYED_AT, now)
+                    .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(rootKeyId).and(ROOT_KEY_VERSIONS.VERSION.eq(version)))
+                    .execute();
+            if (current) {
+                tx.dsl().update(ROOT_KEYS).set(ROOT_KEYS.STATE, (short) RootKeyState.DESTROYED.code())
+                        .set(ROOT_KEYS.STATE_CHANGED_AT, now).set(ROOT_KEYS.UPDATED_AT, now)
+                        .where(ROOT_KEYS.ID.eq(rootKeyId)).execute();
+            }
+            int sealed = tx.dsl().fetchCount(KMIP_OBJECTS, KMIP_OBJECTS.ROOT_KEY_ID.eq(rootKeyId)
+                    .and(KMIP_OBJECTS.ROOT_KEY_VERSION.eq(version)).and(KMIP_OBJECTS.SEALED_MATERIAL.isNotNull()));
+            audit.recordChange(tx.dsl(), requester, "root_key.version_gone_from_hsm", rootKeyId.toString(),
+                    "version " + version + " is not on the HSM (destroyed after the backup was taken); "
+                            + sealed + " sealed key(s) cannot be opened" + (current ? "; the key is deleted" : ""));
+            return new MissingVersion(rootKeyId, row.get(ROOT_KEYS.NAME), version, current, sealed);
+        })).toList();
+    }
+
     /** The version new KMIP keys of a root key are sealed under, and its HSM label. */
     record SealingVersion(int version, String hsmLabel) {
     }

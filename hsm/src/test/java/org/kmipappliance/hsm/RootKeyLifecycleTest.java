@@ -225,4 +225,57 @@ class RootKeyLifecycleTest {
             assertEquals(32, kept.material().length(), "live keys moved to version 2 and open");
         }
     }
+
+    /**
+     * A database restored beside an HSM that lived on: a version gone from the HSM (a key deleted after the backup)
+     * is recorded as destroyed, with the root key deleted when it was the current version; versions the HSM holds
+     * stay live, and their keys open.
+     */
+    @Test
+    void reconcileWithHsm_recordsVersionsTheHsmLostAsDestroyed_andLeavesTheOthers() {
+        TestTenant gone = newSetup("gone-from-hsm");
+        TestTenant kept = newSetup("still-on-hsm");
+        Map<UUID, byte[]> keptKeys = createKeys(kept.caller(), 2);
+        createKeys(gone.caller(), 2);
+        TestHsm.hsm().destroyRootKey(custody.rootKeys().hsmLabel(gone.rootKey().id(), 1));
+
+        List<RootKeys.MissingVersion> missing = custody.rootKeys().reconcileWithHsm(TESTER);
+
+        assertEquals(List.of(new RootKeys.MissingVersion(gone.rootKey().id(), gone.rootKey().name(), 1, true, 2)),
+                missing);
+        assertEquals(RootKeyState.DESTROYED, custody.rootKeys().get(instance.id(), gone.rootKey().id().toString())
+                .state());
+        assertNotNull(custody.rootKeys().versions(instance.id(), gone.rootKey().id().toString()).getFirst()
+                .destroyedAt());
+        assertEquals(RootKeyState.ACTIVE, custody.rootKeys().get(instance.id(), kept.rootKey().id().toString())
+                .state());
+        for (Map.Entry<UUID, byte[]> key : keptKeys.entrySet()) {
+            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(kept.caller(), key.getKey())) {
+                assertArrayEquals(key.getValue(), opened.material().reveal());
+            }
+        }
+        assertEquals(List.of(), custody.rootKeys().reconcileWithHsm(TESTER), "a second run finds nothing");
+    }
+
+    /** An HSM with none of the database's versions is the wrong token: nothing is recorded destroyed. */
+    @Test
+    void reconcileWithHsm_refusesATokenThatHoldsNoneOfTheVersions() {
+        TestTenant setup = newSetup("wrong-token");
+        Hsm emptyToken = new ForwardingHsm(TestHsm.hsm()) {
+            @Override
+            public java.util.Set<String> rootKeyLabels() {
+                return java.util.Set.of();
+            }
+        };
+        try (KeyCustody onWrongToken = new KeyCustody(emptyToken, database, Clock.systemUTC(), RootKeyPolicy.NONE)) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> onWrongToken.rootKeys().reconcileWithHsm(TESTER));
+            assertTrue(refused.getMessage().contains("this is not the token the database was used with"),
+                    refused.getMessage());
+        }
+        assertEquals(RootKeyState.ACTIVE, custody.rootKeys().get(instance.id(), setup.rootKey().id().toString())
+                .state());
+        assertEquals(null, custody.rootKeys().versions(instance.id(), setup.rootKey().id().toString()).getFirst()
+                .destroyedAt());
+    }
 }

@@ -27,7 +27,7 @@ import org.kmipappliance.hsm.system.PrivateFiles;
  * of the tests. On first use it writes the SoftHSM2 configuration, initialises a token with random PINs and
  * remembers the token's slot. The user PIN is kept in a file only the appliance's user can read; the SO PIN is used
  * once, to initialise the token, and never stored: its only other use would be to reset a lost user PIN, and the
- * user PIN file is part of the state that a backup keeps anyway. Neither PIN ever appears in a command line or an
+ * operator keeps a copy of the user PIN apart from the backups anyway (a backup leaves it out). Neither PIN ever appears in a command line or an
  * environment, where /proc would show it to other users: softhsm2-util reads PINs from a terminal only, so it runs
  * on a pseudo-terminal that script(1) provides and each PIN is typed when its prompt appears.
  *
@@ -67,8 +67,8 @@ public final class SoftHsmToken {
                     + " (bin/kmip-appliance sets it for you)");
         }
         Path library = library();
-        Path pinFile = config.resolveSibling("user-pin");
-        Path slotFile = config.resolveSibling("slot");
+        Path pinFile = userPinFile(directory);
+        Path slotFile = slotFile(directory);
         try {
             // Earlier versions kept the SO PIN; nothing needs it, so it does not stay on disk.
             Files.deleteIfExists(config.resolveSibling("so-pin"));
@@ -81,6 +81,47 @@ public final class SoftHsmToken {
             throw new HsmConfigurationException("cannot set up the SoftHSM2 token in " + config.getParent() + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** Where SoftHSM2 keeps the token's files: what a backup of the token copies. */
+    public static Path tokensDirectory(Path directory) {
+        return configFile(directory).resolveSibling("tokens");
+    }
+
+    /** The token's user PIN, readable by the appliance's user only; a backup leaves it out. */
+    public static Path userPinFile(Path directory) {
+        return configFile(directory).resolveSibling("user-pin");
+    }
+
+    /** The file that remembers the token's slot (SoftHSM2 derives it from the token's serial, so a copy keeps it). */
+    public static Path slotFile(Path directory) {
+        return configFile(directory).resolveSibling("slot");
+    }
+
+    /**
+     * Makes {@code directory} the home of a token restored from a backup: its files (moved from {@code tokens}), its
+     * slot and the user PIN the operator kept apart from the backup. The configuration names the new place, since
+     * SoftHSM2 holds the token directory as an absolute path.
+     */
+    public static void adopt(Path directory, Path tokens, String slot, String userPin) {
+        Path config = configFile(directory);
+        try {
+            PrivateFiles.directory(config.getParent());
+            Files.move(tokens, tokensDirectory(directory));
+            writeConfig(config, tokensDirectory(directory));
+            PrivateFiles.write(userPinFile(directory), userPin.strip() + "\n");
+            Files.writeString(slotFile(directory), slot.strip() + "\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new HsmConfigurationException("cannot set up the restored SoftHSM2 token in " + directory + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void writeConfig(Path config, Path tokens) throws IOException {
+        Files.writeString(config, "directories.tokendir = " + tokens + "\n"
+                + "objectstore.backend = file\n"
+                + "log.level = ERROR\n"
+                + "slots.removable = false\n", StandardCharsets.US_ASCII);
     }
 
     /** The installed libsofthsm2, or a message that says how to install it. */
@@ -97,12 +138,9 @@ public final class SoftHsmToken {
         Path directory = PrivateFiles.directory(config.getParent());
         LOG.log(System.Logger.Level.INFO, "first start: initialising the appliance''s SoftHSM2 token in {0}",
                 directory);
-        Path tokens = directory.resolve("tokens");
+        Path tokens = tokensDirectory(directory);
         Files.createDirectories(tokens);
-        Files.writeString(config, "directories.tokendir = " + tokens + "\n"
-                + "objectstore.backend = file\n"
-                + "log.level = ERROR\n"
-                + "slots.removable = false\n", StandardCharsets.US_ASCII);
+        writeConfig(config, tokens);
         String userPin = randomPin();
         String soPin = randomPin();
         String output = initialiseToken(config, label, soPin, userPin);
@@ -206,7 +244,7 @@ public final class SoftHsmToken {
      * synced.
      */
     public static Hsm durable(Hsm token, Path directory) {
-        Path tokens = configFile(directory).resolveSibling("tokens");
+        Path tokens = tokensDirectory(directory);
         return new ForwardingHsm(token) {
             @Override
             public void createRootKey(String label) {

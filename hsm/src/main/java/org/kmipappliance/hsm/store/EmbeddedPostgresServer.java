@@ -110,7 +110,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             stopLeftoverPostmaster(data);
             writeClientAuthentication(home);
             rotateLog(home.resolve("postgresql.log"));
-            String password = Files.readString(credentials, StandardCharsets.UTF_8).strip();
+            String password = password(home);
             EmbeddedPostgresServer server = new EmbeddedPostgresServer(home, binaries, password);
             server.startSupervisor();
             return server;
@@ -126,7 +126,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     /** The JDBC URL of the appliance's database. */
     public String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+        return jdbcUrl(port);
     }
 
     /** The password of {@link #ROLE}. */
@@ -349,20 +349,12 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
      */
     static void stopLeftoverPostmaster(Path data) throws IOException {
         Path lockFile = data.resolve("postmaster.pid");
-        if (!Files.exists(lockFile)) {
-            return;
-        }
-        List<String> lines = Files.readAllLines(lockFile, StandardCharsets.UTF_8);
-        long pid;
-        try {
-            pid = Long.parseLong(lines.getFirst().strip());
-        } catch (RuntimeException e) {
-            return; // PostgreSQL itself reports a damaged lock file
-        }
-        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> process = lockHolder(lockFile);
         if (process.isEmpty()) {
-            return; // PostgreSQL removes a lock file whose process is gone
+            return; // PostgreSQL removes or reports a lock file whose process is gone or that is damaged
         }
+        long pid = process.get().pid();
+        List<String> lines = Files.readAllLines(lockFile, StandardCharsets.UTF_8);
         if (!isPostgres(pid) || lines.size() < 2 || !Path.of(lines.get(1).strip()).equals(data)) {
             LOG.log(System.Logger.Level.INFO, "removing the stale {0}: process {1,number,#} is not its PostgreSQL",
                     lockFile, pid);
@@ -385,6 +377,48 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             throw new IllegalStateException("cannot stop the leftover PostgreSQL (pid " + pid + ") on " + data
                     + "; stop it by hand (kill " + pid + ") and start again", e);
         }
+    }
+
+    /** The live process a postmaster.pid names, if the file is there, readable, and its process lives. */
+    private static Optional<ProcessHandle> lockHolder(Path lockFile) throws IOException {
+        if (!Files.exists(lockFile)) {
+            return Optional.empty();
+        }
+        try {
+            long pid = Long.parseLong(Files.readAllLines(lockFile, StandardCharsets.UTF_8).getFirst().strip());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The port of the PostgreSQL that a running appliance runs in {@code directory}, if one runs there: a backup
+     * connects to it rather than starting a second server on the same cluster.
+     */
+    public static Optional<Integer> runningPort(Path directory) throws IOException {
+        Path data = directory.toAbsolutePath().normalize().resolve("data");
+        Path lockFile = data.resolve("postmaster.pid");
+        Optional<ProcessHandle> process = lockHolder(lockFile);
+        if (process.isEmpty() || !isPostgres(process.get().pid())) {
+            return Optional.empty();
+        }
+        List<String> lines = Files.readAllLines(lockFile, StandardCharsets.UTF_8);
+        // postmaster.pid: pid, data directory, start time, port, ...
+        if (lines.size() < 4 || !Path.of(lines.get(1).strip()).equals(data)) {
+            return Optional.empty();
+        }
+        return Optional.of(Integer.parseInt(lines.get(3).strip()));
+    }
+
+    /** The password of {@link #ROLE} for the cluster in {@code directory}. */
+    public static String password(Path directory) throws IOException {
+        return Files.readString(directory.resolve("credentials"), StandardCharsets.UTF_8).strip();
+    }
+
+    /** The JDBC URL of the appliance's database on a local port. */
+    public static String jdbcUrl(int port) {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
     }
 
     private static boolean isPostgres(long pid) {
