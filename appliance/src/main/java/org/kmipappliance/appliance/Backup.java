@@ -40,8 +40,18 @@ final class Backup {
     private Backup() {
     }
 
+    /** What may happen between the snapshot and the token copy: a rotation, a deletion (tests make one happen). */
+    interface BetweenSnapshotAndCopy {
+        void during(int attempt) throws IOException, InterruptedException;
+    }
+
     static Summary write(ApplianceConfig config, Path state, Path archive) throws IOException, SQLException,
             InterruptedException {
+        return write(config, state, archive, attempt -> { });
+    }
+
+    static Summary write(ApplianceConfig config, Path state, Path archive, BetweenSnapshotAndCopy meanwhile)
+            throws IOException, SQLException, InterruptedException {
         Path target = archive.toAbsolutePath().normalize();
         Files.createDirectories(target.getParent());
         Path work = Files.createTempDirectory(target.getParent(), ".kmip-appliance-backup-");
@@ -62,6 +72,7 @@ final class Backup {
                         snapshot.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
                         snapshot.setReadOnly(true);
                         String versions = rootKeyVersions(snapshot);
+                        meanwhile.during(attempt);
                         boolean tokenCopied = !embeddedToken || copyToken(token, work.resolve(BackupArchive.TOKEN));
                         if (tokenCopied && versions.equals(rootKeyVersions(current))) {
                             schemaVersion = DatabaseDump.schemaVersion(snapshot);

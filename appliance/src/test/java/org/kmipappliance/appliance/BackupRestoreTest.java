@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.kmip.client.KmipClient;
 import org.kmipappliance.kmip.message.KmipException;
@@ -129,6 +132,44 @@ class BackupRestoreTest {
             assertTrue(client.send("GET", "/api/v2/keys/" + shreddedRootKey, null, null).body()
                     .contains("\"state\":5"), "the root key is recorded as deleted");
         }
+    }
+
+    /**
+     * A root key deleted, or made, between the backup's database snapshot and its copy of the token: the backup
+     * notices (the versions changed) and takes both again, so the archive's token holds every version its database
+     * names and a restore finds none missing. Without the second look, the deletion would leave the archive naming
+     * a version its token lacks.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"deleted", "created"})
+    void aRootKeyChangedBetweenSnapshotAndTokenCopy_isTakenAgain(String change) throws Exception {
+        Path state = directory.resolve("changing");
+        Path config = ApplianceProcess.writeConfig(state, "");
+        Path archive = directory.resolve("changing.tar.gz");
+        Backup.Summary summary;
+        try (ApplianceProcess appliance = ApplianceProcess.start(state, config)) {
+            ApplianceClient client = new ApplianceClient(appliance, appliance.admin());
+            String existing = client.createRootKey("existing");
+            summary = Backup.write(ApplianceConfig.load(config), state, archive, attempt -> {
+                if (attempt == 1) {
+                    HttpResponse<String> response = change.equals("deleted")
+                            ? client.send("DELETE", "/api/v2/keys/" + existing, null, null)
+                            : client.send("POST", "/api/v2/keys", "application/vnd.ibm.kms.key+json",
+                                    "{\"metadata\":{\"collectionType\":\"application/vnd.ibm.kms.key+json\","
+                                            + "\"collectionTotal\":1},\"resources\":[{\"name\":\"new\"}]}");
+                    assertTrue(response.statusCode() / 100 == 2, response.body());
+                }
+            });
+        }
+        assertEquals(2, summary.attempts(), "the first attempt saw the versions change");
+        Path restored = directory.resolve("restored");
+        ApplianceProcess.Finished restore = ApplianceProcess.run(restored, List.of("restore", "--state-dir",
+                restored.toString(), "--config", ApplianceProcess.writeConfig(restored, "").toString(),
+                "--archive", archive.toString(), "--token-pin-file", state.resolve("softhsm/user-pin").toString()));
+        assertEquals(0, restore.status(), restore.output());
+        assertFalse(restore.output().contains("not on the HSM any more"), restore.output());
+        assertTrue(restore.output().contains(change.equals("deleted") ? ": 1 root key(s)" : ": 2 root key(s)"),
+                restore.output());
     }
 
     @Test
