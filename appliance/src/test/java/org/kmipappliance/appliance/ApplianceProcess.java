@@ -127,7 +127,13 @@ final class ApplianceProcess implements AutoCloseable {
 
     /** Starts {@code serve} through {@code launcher} and waits until both listeners are up. */
     static ApplianceProcess start(List<String> launcher, Path state, Path config) throws Exception {
-        ApplianceProcess appliance = launch(launcher, state, config, Map.of());
+        return start(launcher, state, config, Map.of());
+    }
+
+    /** The same, with {@code environment} added to the process's. */
+    static ApplianceProcess start(List<String> launcher, Path state, Path config, Map<String, String> environment)
+            throws Exception {
+        ApplianceProcess appliance = launch(launcher, state, config, environment);
         appliance.awaitStarted();
         return appliance;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,12 +12,18 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import javax.net.ssl.SSLContext;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -206,6 +213,107 @@ class InstalledPackageTest {
         assertTrue(Files.exists(upgraded.resolve("etc/kmip-appliance/config.yaml.rpmsave")),
                 "and the edited configuration");
         assertTrue(Files.notExists(upgraded.resolve("usr/share/kmip-appliance/lib")), "the program is gone");
+    }
+
+    /**
+     * The build this test upgrades from: the last commit before database schema 7 (audit records with who, where and
+     * a correlation id), with today's state layout (private embedded PostgreSQL, no PIN on disk but the user PIN).
+     */
+    private static final String OLDER_COMMIT = "29e4d9e35f4f09e887f965d3bb3d7de3e88c5be2";
+
+    /**
+     * An appliance built from an older commit, with schema 6, runs on a state directory and makes keys; the
+     * installed package's launcher then serves the same directory: the schema migrates at start (a backup of it
+     * says schema 7) and every key comes back with its material.
+     */
+    @Test
+    void anApplianceBuiltFromAnOlderCommit_upgradesInPlace_migratingTheSchemaAndKeepingTheKeys() throws Exception {
+        Path repository = Path.of("..").toAbsolutePath().normalize();
+        Assumptions.assumeFalse(run("git", "-C", repository.toString(), "rev-parse", "--is-shallow-repository")
+                .strip().equals("true"), "a shallow clone lacks the older commit this test builds");
+        Path classpath = olderBuild(repository);
+        Path state = scratch.resolve("older-state");
+        Path config = ApplianceProcess.writeConfig(state, "");
+        Map<String, byte[]> keys = new LinkedHashMap<>();
+        ApplianceProcess.Admin admin;
+        CertificateAuthority.Issued vcenter;
+        List<String> olderLauncher = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", Files.readString(classpath).strip(),
+                "org.kmipappliance.appliance.Main");
+        try (ApplianceProcess older = ApplianceProcess.start(olderLauncher, state, config, Map.of("SOFTHSM2_CONF",
+                state.resolve("softhsm/softhsm2.conf").toString()))) {
+            admin = older.admin();
+            ApplianceClient operator = new ApplianceClient(older, admin);
+            operator.createAdapter("older", operator.createRootKey("older-root"));
+            vcenter = operator.registerClient("older", "vcenter");
+            try (KmipClient kmip = operator.kmip(vcenter)) {
+                for (int i = 0; i < 3; i++) {
+                    String id = kmip.createAesKey(256, 12);
+                    keys.put(id, kmip.getKeyMaterial(id));
+                }
+            }
+        }
+
+        Path launcher = root.resolve("usr/bin/kmip-appliance");
+        try (ApplianceProcess upgraded = ApplianceProcess.start(List.of(launcher.toString()), state, config);
+             KmipClient kmip = new ApplianceClient(upgraded, admin).kmip(vcenter)) {
+            for (Map.Entry<String, byte[]> key : keys.entrySet()) {
+                assertArrayEquals(key.getValue(), kmip.getKeyMaterial(key.getKey()), "key " + key.getKey());
+            }
+            assertEquals(32, kmip.getKeyMaterial(kmip.createAesKey(256, 12)).length, "and new keys are made");
+            Path archive = scratch.resolve("after-upgrade.tar.gz");
+            run(launcher.toString(), "backup", "--state-dir", state.toString(), "--config", config.toString(),
+                    "--out", archive.toString());
+            assertEquals("7", schemaVersionIn(archive), "the schema was migrated from 6");
+        }
+    }
+
+    /**
+     * Builds {@link #OLDER_COMMIT} from this repository's history in a clone of its own (once per target
+     * directory) and returns the file that holds its runtime classpath.
+     */
+    private static Path olderBuild(Path repository) throws IOException, InterruptedException {
+        Path tree = Path.of("target", "older-build", OLDER_COMMIT.substring(0, 12)).toAbsolutePath();
+        Path classpath = tree.resolve("appliance/target/runtime-classpath.txt");
+        if (Files.exists(classpath)) {
+            return classpath;
+        }
+        if (Files.exists(tree)) {
+            run("rm", "-rf", tree.toString());
+        }
+        run("git", "clone", "--quiet", "--no-checkout", repository.toString(), tree.toString());
+        run("git", "-C", tree.toString(), "checkout", "--quiet", OLDER_COMMIT);
+        assertTrue(Files.notExists(tree.resolve("hsm/src/main/resources/db/migration/V7__audit_who_where_correlation"
+                + ".sql")), "the older build has an older schema");
+        ProcessBuilder maven = new ProcessBuilder("mvn", "-B", "-q", "package", "dependency:build-classpath",
+                "-DskipTests", "-Dmdep.outputFile=target/dependencies.txt", "-pl", "appliance", "-am")
+                .directory(tree.toFile()).redirectErrorStream(true).redirectOutput(tree.resolve("build.log").toFile());
+        maven.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        maven.environment().remove("SOFTHSM2_CONF");
+        Process build = maven.start();
+        if (!build.waitFor(10, TimeUnit.MINUTES) || build.exitValue() != 0) {
+            build.destroyForcibly();
+            throw new AssertionError("the build of " + OLDER_COMMIT + " failed:\n"
+                    + Files.readString(tree.resolve("build.log")));
+        }
+        try (Stream<Path> jars = Files.list(tree.resolve("appliance/target"))) {
+            Path jar = jars.filter(file -> file.getFileName().toString().matches("appliance-.*\\.jar"))
+                    .findFirst().orElseThrow();
+            Files.writeString(classpath, jar + ":" + Files.readString(tree.resolve("appliance/target/dependencies.txt"))
+                    .strip());
+        }
+        return classpath;
+    }
+
+    private static String schemaVersionIn(Path archive) throws IOException {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(Files.newInputStream(archive)))) {
+            for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+                if (entry.getName().equals("manifest.json")) {
+                    return new ObjectMapper().readTree(tar.readAllBytes()).get("schemaVersion").asText();
+                }
+            }
+        }
+        throw new AssertionError(archive + " has no manifest");
     }
 
     /** The configuration with the ports the appliance bound (it was started on port 0). */
