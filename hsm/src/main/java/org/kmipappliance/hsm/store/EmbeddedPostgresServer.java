@@ -240,7 +240,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
     private Process launch() throws IOException {
         List<String> command = new ArrayList<>(privilegeWrapper());
-        if (ChildProcesses.onPath("setpriv")) {
+        if (ParentDeathSignal.WORKS) {
             command.addAll(List.of("setpriv", "--pdeathsig", "INT", "--"));
         }
         command.add(binaries.program("postgres").toString());
@@ -444,6 +444,34 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     private static void rotateLog(Path log) throws IOException {
         if (Files.exists(log) && Files.size(log) > MAX_LOG_BYTES) {
             Files.move(log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Whether setpriv can give PostgreSQL its parent-death signal here, found out once. Under the packaged unit it
+     * cannot: setpriv applies capabilities with capset(2), which the unit's system-call filter refuses ("activate
+     * capabilities: Operation not permitted"), and there systemd ends PostgreSQL with the service's control group
+     * anyway.
+     */
+    private static final class ParentDeathSignal {
+        static final boolean WORKS = setprivWorks();
+    }
+
+    private static boolean setprivWorks() {
+        if (!ChildProcesses.onPath("setpriv")) {
+            return false;
+        }
+        try {
+            ChildProcesses.Result probe = ChildProcesses.run(ChildProcesses.builder(List.of("setpriv", "--pdeathsig",
+                    "INT", "--", "true"), Map.of()), null, Duration.ofSeconds(10));
+            if (!probe.succeeded()) {
+                LOG.log(System.Logger.Level.INFO, "setpriv cannot run here ({0}); PostgreSQL starts without a "
+                        + "parent-death signal, and the service manager ends it with the appliance",
+                        probe.output().strip());
+            }
+            return probe.succeeded();
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
