@@ -121,6 +121,11 @@ public final class Main implements Runnable {
         @Option(names = "--config", description = "YAML configuration file (all keys optional)")
         Path config;
 
+        /** The state directory, the service's (/var/lib/kmip-appliance) unless one is named. */
+        Path stateDirectory() {
+            return stateDirectory(Path.of("/var/lib/kmip-appliance"));
+        }
+
         Path stateDirectory(Path fallback) {
             if (stateDirectory != null) {
                 return stateDirectory.toAbsolutePath();
@@ -179,7 +184,7 @@ public final class Main implements Runnable {
             // The first instance is part of the start, so a stop that arrives meanwhile waits for it.
             Lifetime lifetime = Lifetime.begin(() -> {
                 Appliance appliance = Appliance.start(config,
-                        common.stateDirectory(Path.of("/var/lib/kmip-appliance")));
+                        common.stateDirectory());
                 restartWhenBroken(appliance, config);
                 InitialAdmin.ensure(appliance.custody(), appliance.stateDirectory());
                 return appliance;
@@ -205,7 +210,7 @@ public final class Main implements Runnable {
         @Override
         public Integer call() {
             ApplianceConfig config = common.config();
-            Path state = common.stateDirectory(Path.of("/var/lib/kmip-appliance"));
+            Path state = common.stateDirectory();
             // Everything a start makes, with the listeners on loopback ports of their own for the moment.
             Optional<Path> token;
             try (Appliance appliance = Appliance.start(config.withListeners("127.0.0.1", 0, 0), state)) {
@@ -277,7 +282,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Path state = common.stateDirectory(Path.of("/var/lib/kmip-appliance"));
+            Path state = common.stateDirectory();
             Backup.Summary summary = Backup.write(common.config(), state, archive);
             PrintWriter out = spec.commandLine().getOut();
             long rows = summary.manifest().tables().stream().mapToLong(BackupArchive.TableRows::rows).sum();
@@ -319,7 +324,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Path state = common.stateDirectory(Path.of("/var/lib/kmip-appliance"));
+            Path state = common.stateDirectory();
             Restore.Report report = Restore.run(common.config(), state, archive, tokenPinFile, databaseOnly);
             PrintWriter out = spec.commandLine().getOut();
             BackupArchive.Manifest manifest = report.manifest();
