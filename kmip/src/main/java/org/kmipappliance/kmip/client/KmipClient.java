@@ -58,12 +58,21 @@ public final class KmipClient implements AutoCloseable {
     /** Connects and completes the TLS handshake, so a refused certificate fails here or on the first read. */
     public static KmipClient connect(SSLContext tls, String host, int port, ProtocolVersion version, Duration timeout)
             throws IOException {
+        return connect(tls, host, port, version, timeout, true);
+    }
+
+    /**
+     * The same; without {@code checkHostname} the server's certificate need not name {@code host} (it must still
+     * chain to a trusted CA): for servers whose certificates name no address, as PyKMIP's test server's.
+     */
+    public static KmipClient connect(SSLContext tls, String host, int port, ProtocolVersion version, Duration timeout,
+                                     boolean checkHostname) throws IOException {
         SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket();
         try {
             socket.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
             socket.setSoTimeout((int) timeout.toMillis());
             var parameters = socket.getSSLParameters();
-            parameters.setEndpointIdentificationAlgorithm("HTTPS");
+            parameters.setEndpointIdentificationAlgorithm(checkHostname ? "HTTPS" : null);
             socket.setSSLParameters(parameters);
             socket.startHandshake();
             return new KmipClient(socket, version);

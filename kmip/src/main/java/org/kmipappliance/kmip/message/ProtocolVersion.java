@@ -13,6 +13,13 @@ public record ProtocolVersion(int major, int minor) implements Comparable<Protoc
     /** What this server speaks, in its order of preference (newest first). */
     public static final List<ProtocolVersion> SUPPORTED = List.of(V1_4, V1_3, V1_2, V1_1, V1_0);
 
+    /** A served version written as "1.4". */
+    public static ProtocolVersion parse(String text) {
+        return SUPPORTED.stream().filter(version -> version.toString().equals(text)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("a KMIP version is one of " + SUPPORTED + ", not "
+                        + text));
+    }
+
     /**
      * The version a response to a request of this version is written in: its own from 1.0 to 1.4, 1.4 for a later
      * 1.x, and 1.0, which every client reads, for anything else.
