@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Measures, in one go on this machine: the HSM's ceiling (seal and open per second through the appliance's HSM path,
+# no KMIP, TLS or database), this appliance, and PyKMIP's server (Debian's pykmip-server on a fresh SQLite database),
+# the last two under the same kmip-bench runs; writes docs/benchmarks/results.md. Every process it starts it stops.
+#   docs/benchmarks/run.sh                       10 s per figure, 16 connections
+#   BENCH_SECONDS=30 BENCH_CONNECTIONS=32 docs/benchmarks/run.sh
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/../../appliance/bin/lib/common.sh"
+
+seconds=${BENCH_SECONDS:-10}
+connections=${BENCH_CONNECTIONS:-16}
+find_java
+maven_options
+ensure_packages "/usr/bin/softhsm2-util:softhsm2" "python3-kmip.pie.client:python3-pykmip" "openssl:openssl" "mvn:maven"
+build_if_needed
+cd "$REPO_ROOT"
+work=$(mktemp -d)
+started=()
+cleanup() {
+  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+java_run() { "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$DIST_LIB/*" "$@"; }
+bench() { # NAME OP CERT KEY CA PORT
+  say "run.sh: $1 $2 ..."
+  java_run org.kmipappliance.appliance.bench.KmipBench --op "$2" --cert "$3" --key "$4" --ca "$5" --port "$6" \
+    --connections "$connections" --seconds "$seconds" --warmup 3 --json > "$work/$1-$2.json" 2> "$work/$1-$2.err" \
+    || say "run.sh: $1 $2 had errors: $(head -c 300 "$work/$1-$2.err")"
+}
+await_port() { # PORT
+  for _ in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.5
+  done
+  say "run.sh: nothing listens on $1"; exit 1
+}
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+operations=(create get getattr locate mixed vcenter)
+
+say "run.sh: the HSM ceiling ..."
+SOFTHSM2_CONF="$work/hsm/softhsm/softhsm2.conf" java_run org.kmipappliance.appliance.bench.HsmCeiling \
+  --state-dir "$work/hsm" --threads 2 --seconds "$seconds" --json > "$work/hsm.json"
+
+say "run.sh: this appliance (demo on embedded defaults) ..."
+kmip_port=$(free_port); rest_port=$(free_port)
+printf 'kmip: {host: 127.0.0.1, port: %s}\nrest: {host: 127.0.0.1, port: %s}\n' "$kmip_port" "$rest_port" > "$work/appliance.yaml"
+SOFTHSM2_CONF="$work/appliance/softhsm/softhsm2.conf" java_run org.kmipappliance.appliance.Main demo \
+  --state-dir "$work/appliance" --config "$work/appliance.yaml" > "$work/appliance.log" 2>&1 &
+appliance_pid=$!
+started+=("$appliance_pid")
+for _ in $(seq 1 240); do grep -q "Press Ctrl-C" "$work/appliance.log" && break; sleep 0.5; done
+grep -q "Press Ctrl-C" "$work/appliance.log" || { say "run.sh: the appliance did not start"; tail "$work/appliance.log" >&2; exit 1; }
+for op in "${operations[@]}"; do
+  bench appliance "$op" "$work/appliance/demo/client.pem" "$work/appliance/demo/client-key.pem" \
+    "$work/appliance/pki/ca.pem" "$kmip_port"
+done
+kill "$appliance_pid"; wait "$appliance_pid" 2>/dev/null || true
+
+say "run.sh: PyKMIP's server (pykmip-server, SQLite) ..."
+pki="$work/pykmip-pki"; mkdir -p "$pki"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=bench-ca -keyout "$pki/ca-key.pem" -out "$pki/ca.pem" 2>/dev/null
+issue() { # NAME EXTENSIONS
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$pki/$1-key.pem" -out "$pki/$1.csr" 2>/dev/null
+  printf '%s\n' "$2" > "$pki/$1.ext"
+  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca-key.pem" -CAcreateserial -days 1 \
+    -extfile "$pki/$1.ext" -out "$pki/$1.pem" 2>/dev/null
+}
+issue server "subjectAltName=IP:127.0.0.1
+extendedKeyUsage=serverAuth"
+issue bench-client "extendedKeyUsage=clientAuth"
+pykmip_port=$(free_port)
+mkdir -p "$work/pykmip-policies"
+# pykmip-server reads /etc/pykmip/server.conf unless given a file of its own.
+cat > "$work/pykmip.conf" <<CONF
+[server]
+hostname=127.0.0.1
+port=$pykmip_port
+certificate_path=$pki/server.pem
+key_path=$pki/server-key.pem
+ca_path=$pki/ca.pem
+auth_suite=TLS1.2
+policy_path=$work/pykmip-policies
+enable_tls_client_auth=True
+database_path=$work/pykmip.db
+logging_level=WARNING
+CONF
+pykmip-server -f "$work/pykmip.conf" -l "$work/pykmip.log" > "$work/pykmip.out" 2>&1 &
+pykmip_pid=$!
+started+=("$pykmip_pid")
+await_port "$pykmip_port"
+for op in "${operations[@]}"; do
+  bench pykmip "$op" "$pki/bench-client.pem" "$pki/bench-client-key.pem" "$pki/ca.pem" "$pykmip_port"
+done
+kill "$pykmip_pid"; wait "$pykmip_pid" 2>/dev/null || true
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
+python3 - "$work" "$seconds" "$connections" "$commit" "$machine" > docs/benchmarks/results.md <<'PYTHON'
+import json, os, sys, datetime
+work, seconds, connections, commit, machine = sys.argv[1:6]
+def load(name):
+    path = os.path.join(work, name + ".json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+hsm = load("hsm")
+ceiling = {"create": hsm["seal_per_second"], "get": hsm["open_per_second"]}
+print("# Benchmark results: the HSM ceiling, this appliance and PyKMIP's server in one run\n")
+print(f"{datetime.date.today()}, commit {commit}, `docs/benchmarks/run.sh` ({seconds} s per figure after 3 s of "
+      f"warm-up, {connections} connections, closed loop, kmip-bench as the client of both servers).\n")
+print(f"Machine: {machine}. The servers, their databases and the load client share these cores.\n")
+print(f"HSM ceiling (SoftHSM2 through the appliance's PKCS#11 path, 2 threads, no KMIP/TLS/database): seal "
+      f"(generate + seal, a Create's HSM work) {hsm['seal_per_second']:.0f}/s, open (a Get's) "
+      f"{hsm['open_per_second']:.0f}/s.\n")
+print("| op | appliance ops/s | p50 ms | p99 ms | of the HSM ceiling | PyKMIP ops/s | p50 ms | p99 ms | appliance / PyKMIP |")
+print("|---|---|---|---|---|---|---|---|---|")
+for op in ["create", "get", "getattr", "locate", "mixed", "vcenter"]:
+    a, p = load("appliance-" + op), load("pykmip-" + op)
+    def cells(r):
+        if r is None:
+            return ["failed", "", ""]
+        if r["operations"] == 0:
+            return [f"none answered in {seconds} s" + (f" ({r['errors']} errors)" if r["errors"] else ""), "", ""]
+        note = f" ({r['errors']} errors)" if r["errors"] else ""
+        return [f"{r['ops_per_second']:.0f}{note}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}"]
+    fraction = f"{100 * a['ops_per_second'] / ceiling[op]:.0f} %" if a and op in ceiling else ""
+    multiple = (f"{a['ops_per_second'] / p['ops_per_second']:.1f}x"
+                if a and p and p["ops_per_second"] > 0 and not p["errors"] else
+                "more than any" if a and p and p["operations"] == 0 and not p["errors"] else "")
+    print("| " + " | ".join([op] + cells(a) + [fraction] + cells(p) + [multiple]) + " |")
+print("\nvcenter counts one life of a key (8 requests) as one operation. A PyKMIP figure with errors means its "
+      "server refused some of the workload's requests (PyKMIP 0.10 has no Add Attribute, for one); no multiple is "
+      "given for it. \"None answered\": no request of that workload was answered within the measured seconds.")
+PYTHON
+say "run.sh: wrote docs/benchmarks/results.md"
+cat docs/benchmarks/results.md
