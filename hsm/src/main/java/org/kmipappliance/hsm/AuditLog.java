@@ -52,6 +52,15 @@ public final class AuditLog {
     }
 
     /**
+     * Records that custody releases something without changing anything (a Get of a key no longer Fresh), in a
+     * commit shared with concurrent callers', and marks the requester as recorded; returns once it is committed.
+     */
+    void recordRelease(Requester requester, String action, String target) {
+        separateEvents.submit(event(requester, action, target, SUCCESS, null));
+        requester.markRecorded();
+    }
+
+    /**
      * Records what a tier saw, in a transaction of its own (shared with concurrent callers'); returns once it is
      * committed, and if it cannot be written, this throws.
      */

@@ -300,14 +300,17 @@ public final class KmipObjects {
             }
             try {
                 // Releasing key material is recorded with the change it makes (no longer Fresh); if the record
-                // cannot be written, the material is not handed out.
-                dsl.transaction(tx -> {
-                    if (Boolean.TRUE.equals(row.getFresh())) {
+                // cannot be written, the material is not handed out. Without a change, the record shares its
+                // commit with concurrent requests' (it is still committed before the material goes out).
+                if (Boolean.TRUE.equals(row.getFresh())) {
+                    dsl.transaction(tx -> {
                         tx.dsl().update(KMIP_OBJECTS).set(KMIP_OBJECTS.FRESH, false)
                                 .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.FRESH.isTrue())).execute();
-                    }
-                    audit.recordChange(tx.dsl(), caller.requester(), "kmip.get", objectId.toString(), null);
-                });
+                        audit.recordChange(tx.dsl(), caller.requester(), "kmip.get", objectId.toString(), null);
+                    });
+                } else {
+                    audit.recordRelease(caller.requester(), "kmip.get", objectId.toString());
+                }
             } catch (RuntimeException e) {
                 material.close();
                 throw e;

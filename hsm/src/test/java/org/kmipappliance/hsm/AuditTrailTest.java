@@ -89,6 +89,15 @@ class AuditTrailTest {
             acceptAudit();
         }
         assertTrue(custody.objects().get(caller, id).fresh(), "and the key is still Fresh");
+
+        custody.objects().openSymmetricKey(caller, id).close();
+        refuseAuditOf("kmip.get");
+        try {
+            assertThrows(DataAccessException.class, () -> custody.objects().openSymmetricKey(caller, id),
+                    "nor from a key no longer Fresh, whose event shares its commit with others'");
+        } finally {
+            acceptAudit();
+        }
     }
 
     @Test
