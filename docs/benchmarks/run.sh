@@ -22,11 +22,14 @@ cleanup() {
 }
 trap cleanup EXIT
 java_run() { "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED -cp "$DIST_LIB/*" "$@"; }
-bench() { # NAME OP CERT KEY CA PORT
+bench() { # NAME OP CERT KEY CA PORT [--cpu-of NAME=PID ...]
   say "run.sh: $1 $2 ..."
-  java_run org.kmipappliance.appliance.bench.KmipBench --op "$2" --cert "$3" --key "$4" --ca "$5" --port "$6" \
-    --connections "$connections" --seconds "$seconds" --warmup 3 --json > "$work/$1-$2.json" 2> "$work/$1-$2.err" \
-    || say "run.sh: $1 $2 had errors: $(head -c 300 "$work/$1-$2.err")"
+  local name=$1 op=$2 cert=$3 key=$4 ca=$5 port=$6
+  shift 6
+  java_run org.kmipappliance.appliance.bench.KmipBench --op "$op" --cert "$cert" --key "$key" --ca "$ca" \
+    --port "$port" --connections "$connections" --seconds "$seconds" --warmup 3 --json "$@" \
+    > "$work/$name-$op.json" 2> "$work/$name-$op.err" \
+    || say "run.sh: $name $op had errors: $(head -c 300 "$work/$name-$op.err")"
 }
 await_port() { # PORT
   for _ in $(seq 1 120); do
@@ -51,9 +54,12 @@ appliance_pid=$!
 started+=("$appliance_pid")
 for _ in $(seq 1 240); do grep -q "Press Ctrl-C" "$work/appliance.log" && break; sleep 0.5; done
 grep -q "Press Ctrl-C" "$work/appliance.log" || { say "run.sh: the appliance did not start"; tail "$work/appliance.log" >&2; exit 1; }
+# CPU per operation: the appliance's JVM (the HSM, SoftHSM2, runs inside it) and its PostgreSQL apart.
+appliance_jvm=$(pgrep -P "$appliance_pid" java || echo "$appliance_pid")
+postmaster=$(head -1 "$work/appliance/postgres/data/postmaster.pid")
 for op in "${operations[@]}"; do
   bench appliance "$op" "$work/appliance/demo/client.pem" "$work/appliance/demo/client-key.pem" \
-    "$work/appliance/pki/ca.pem" "$kmip_port"
+    "$work/appliance/pki/ca.pem" "$kmip_port" --cpu-of "appliance=$appliance_jvm" --cpu-of "postgresql=$postmaster"
 done
 kill "$appliance_pid"; wait "$appliance_pid" 2>/dev/null || true
 
@@ -90,7 +96,8 @@ pykmip_pid=$!
 started+=("$pykmip_pid")
 await_port "$pykmip_port"
 for op in "${operations[@]}"; do
-  bench pykmip "$op" "$pki/bench-client.pem" "$pki/bench-client-key.pem" "$pki/ca.pem" "$pykmip_port"
+  bench pykmip "$op" "$pki/bench-client.pem" "$pki/bench-client-key.pem" "$pki/ca.pem" "$pykmip_port" \
+    --cpu-of "pykmip=$pykmip_pid"
 done
 kill "$pykmip_pid"; wait "$pykmip_pid" 2>/dev/null || true
 
@@ -131,6 +138,17 @@ for op in ["create", "get", "getattr", "locate", "mixed", "vcenter"]:
                 if a and p and p["ops_per_second"] > 0 and not p["errors"] else
                 "more than any" if a and p and p["operations"] == 0 and not p["errors"] else "")
     print("| " + " | ".join([op] + cells(a) + [fraction] + cells(p) + [multiple]) + " |")
+print("\nCPU per operation during the measured seconds (ms): the appliance's JVM (SoftHSM2 runs inside it), its "
+      "PostgreSQL, and the load client; for PyKMIP its server process (SQLite inside it) and the client.\n")
+print("| op | appliance | PostgreSQL | client | | PyKMIP server | client |")
+print("|---|---|---|---|---|---|---|")
+for op in ["create", "get", "getattr", "locate", "mixed", "vcenter"]:
+    a, p = load("appliance-" + op), load("pykmip-" + op)
+    def cpu(r, side):
+        value = (r or {}).get("cpu_ms_per_op", {}).get(side)
+        return "" if value is None or not r["operations"] else f"{value:.3f}"
+    print(f"| {op} | {cpu(a, 'appliance')} | {cpu(a, 'postgresql')} | {cpu(a, 'client')} | | "
+          f"{cpu(p, 'pykmip')} | {cpu(p, 'client')} |")
 print("\nvcenter counts one life of a key (8 requests) as one operation. A PyKMIP figure with errors means its "
       "server refused some of the workload's requests (PyKMIP 0.10 has no Add Attribute, for one); no multiple is "
       "given for it. \"None answered\": no request of that workload was answered within the measured seconds.")

@@ -57,7 +57,7 @@ class KmipBenchSmokeTest {
         Path chart = directory.resolve(workload + ".svg");
         List<String> arguments = new ArrayList<>(connection);
         arguments.addAll(List.of("--op", workload, "--connections", "4", "--seconds", "2", "--warmup", "0",
-                "--keys", "20", "--json", "--chart", chart.toString()));
+                "--keys", "20", "--json", "--chart", chart.toString(), "--cpu-of", "appliance=" + appliance.pid()));
         StringWriter out = new StringWriter();
         int status = new CommandLine(new KmipBench()).setOut(new PrintWriter(out))
                 .setErr(new PrintWriter(out)).execute(arguments.toArray(String[]::new));
@@ -72,6 +72,8 @@ class KmipBenchSmokeTest {
         assertEquals(result.get("ops_per_second").asDouble() * requestsPerOperation,
                 result.get("requests_per_second").asDouble(), 0.5, out.toString());
         assertTrue(Files.readString(chart).contains("<polyline"), "the chart has its lines");
+        assertTrue(result.at("/cpu_ms_per_op/client").asDouble() > 0
+                && result.at("/cpu_ms_per_op/appliance").asDouble() > 0, "both sides' CPU: " + out);
     }
 
     @ParameterizedTest

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -99,6 +100,11 @@ public final class KmipBench implements Callable<Integer> {
     @Option(names = "--chart", description = "write an SVG chart of throughput and p99 latency per second")
     Path chart;
 
+    @Option(names = "--cpu-of", description = "NAME=PID: also report the CPU time per operation, during the measured "
+            + "seconds, of process PID and its descendants (those of another --cpu-of aside); repeatable. The "
+            + "client's own is always reported.")
+    Map<String, Long> cpuOf = new LinkedHashMap<>();
+
     @Spec
     CommandSpec spec;
 
@@ -142,9 +148,13 @@ public final class KmipBench implements Callable<Integer> {
         List<Sample> samples = new ArrayList<>();
         Histogram interval = null;
         long nextSample = measureFrom;
+        CpuTimes cpuAtStart = null;
         while (!done.await(Math.max(1, (Math.min(nextSample, end) - System.nanoTime()) / 1_000_000),
                 TimeUnit.MILLISECONDS)) {
             long now = System.nanoTime();
+            if (cpuAtStart == null && now >= measureFrom) {
+                cpuAtStart = CpuTimes.of(cpuOf);
+            }
             if (now >= nextSample && now < end + Duration.ofSeconds(1).toNanos()) {
                 interval = recorder.getIntervalHistogram(interval);
                 if (now > measureFrom) {
@@ -156,9 +166,11 @@ public final class KmipBench implements Callable<Integer> {
             }
         }
         overall.add(recorder.getIntervalHistogram());
+        Map<String, Double> cpuMillisPerOperation = cpuAtStart == null ? Map.of()
+                : CpuTimes.of(cpuOf).millisPerOperationSince(cpuAtStart, overall.getTotalCount());
         Result result = new Result(workload.option(), connections, rate > 0 ? "open loop at " + rate + "/s"
                 : "closed loop", newConnectionPerOperation, seconds, overall, requests.get(), errors.get(),
-                Collections.unmodifiableMap(errorKinds));
+                Collections.unmodifiableMap(errorKinds), cpuMillisPerOperation);
         PrintWriter out = spec.commandLine().getOut();
         out.println(json ? result.json() : result.table());
         out.flush();
@@ -266,7 +278,8 @@ public final class KmipBench implements Callable<Integer> {
 
     /** What a run measured. */
     record Result(String operation, int connections, String mode, boolean newConnectionPerOperation, int seconds,
-                  Histogram latencies, long requests, long errors, Map<String, Long> errorKinds) {
+                  Histogram latencies, long requests, long errors, Map<String, Long> errorKinds,
+                  Map<String, Double> cpuMillisPerOperation) {
         double operationsPerSecond() {
             return latencies.getTotalCount() / (double) seconds;
         }
@@ -283,6 +296,11 @@ public final class KmipBench implements Callable<Integer> {
                     operation, connections, mode + (newConnectionPerOperation ? ", new conn/op" : ""),
                     operationsPerSecond(), requests / (double) seconds, millis(50), millis(90), millis(99),
                     millis(99.9), latencies.getMaxValue() / 1e6, errors));
+            if (!cpuMillisPerOperation.isEmpty()) {
+                text.append("\n  CPU per operation:");
+                cpuMillisPerOperation.forEach((name, millis) -> text.append(String.format(Locale.ROOT, " %s %.3f ms",
+                        name, millis)));
+            }
             errorKinds.forEach((kind, count) -> text.append(String.format("%n  %d x %s", count, kind)));
             return text.toString();
         }
@@ -291,11 +309,14 @@ public final class KmipBench implements Callable<Integer> {
             StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "{\"op\":\"%s\",\"connections\":%d,"
                             + "\"mode\":\"%s\",\"new_connection_per_op\":%b,\"seconds\":%d,\"operations\":%d,"
                             + "\"ops_per_second\":%.1f,\"requests_per_second\":%.1f,\"p50_ms\":%.3f,\"p90_ms\":%.3f,"
-                            + "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"errors\":%d}", operation,
+                            + "\"p99_ms\":%.3f,\"p999_ms\":%.3f,\"max_ms\":%.3f,\"errors\":%d", operation,
                     connections, mode, newConnectionPerOperation, seconds, latencies.getTotalCount(),
                     operationsPerSecond(), requests / (double) seconds, millis(50), millis(90), millis(99),
                     millis(99.9), latencies.getMaxValue() / 1e6, errors));
-            return text.toString();
+            text.append(",\"cpu_ms_per_op\":{");
+            text.append(String.join(",", cpuMillisPerOperation.entrySet().stream().map(entry -> String.format(
+                    Locale.ROOT, "\"%s\":%.4f", entry.getKey().replace("\"", ""), entry.getValue())).toList()));
+            return text.append("}}").toString();
         }
     }
 }
