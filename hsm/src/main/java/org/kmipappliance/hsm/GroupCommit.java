@@ -48,10 +48,15 @@ final class GroupCommit<T> {
             }
         }
         RuntimeException failure = null;
+        Error fatal = null;
         try {
             writer.accept(batch.stream().map(entry -> entry.item).toList());
         } catch (RuntimeException e) {
             failure = e;
+        } catch (Error e) {
+            // Still hand the writing on and answer the batch, or every later submitter would wait forever.
+            fatal = e;
+            failure = new IllegalStateException("the batch's write failed: " + e, e);
         }
         Entry<T> next;
         synchronized (lock) {
@@ -66,6 +71,9 @@ final class GroupCommit<T> {
                 entry.failure = failure;
                 entry.outcome.complete(failure == null ? Outcome.WRITTEN : Outcome.FAILED);
             }
+        }
+        if (fatal != null) {
+            throw fatal;
         }
         if (failure != null) {
             throw failure;

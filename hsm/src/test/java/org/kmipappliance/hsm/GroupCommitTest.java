@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Group commit: every item written once, before its submitter returns; a batch's failure reaches each of its own. */
 class GroupCommitTest {
@@ -63,6 +64,22 @@ class GroupCommitTest {
         assertTrue(batchSizes.size() < threads * perThread / 4, "batches were shared: " + batchSizes.size()
                 + " commits for " + threads * perThread + " items");
         assertTrue(batchSizes.stream().allMatch(size -> size <= GroupCommit.MAX_BATCH));
+    }
+
+    @Test
+    // Without the hand-off on an Error, the next submit waits forever (join is not interruptible).
+    @Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void anErrorInAWrite_reachesItsSubmitter_andDoesNotStopLaterWrites() {
+        List<String> written = new ArrayList<>();
+        GroupCommit<String> commits = new GroupCommit<>(batch -> {
+            if (batch.contains("fatal")) {
+                throw new StackOverflowError("deep");
+            }
+            written.addAll(batch);
+        });
+        assertThrows(StackOverflowError.class, () -> commits.submit("fatal"));
+        commits.submit("after");
+        assertEquals(List.of("after"), written);
     }
 
     @Test
