@@ -41,6 +41,10 @@ final class Restore {
         boolean embeddedToken = config.hsm().library() == null;
         Path token = state.resolve("softhsm");
         requireRestorableInto(state, token, embeddedToken, databaseOnly);
+        if (tokenPinFile != null && !Files.isReadable(tokenPinFile)) {
+            throw new IllegalStateException("cannot read the token PIN file " + tokenPinFile + "; name a readable "
+                    + "copy of the old appliance's softhsm/user-pin");
+        }
         if (!databaseOnly && embeddedToken && tokenPinFile == null) {
             throw new IllegalStateException("the token in the backup opens with its user PIN, which a backup leaves "
                     + "out: name the file that holds it with --token-pin-file (a copy of the old appliance's "
