@@ -83,7 +83,7 @@ final class ApiAuthentication implements Filter {
             }
             Optional<ApiPrincipal> principal = authenticate(req);
             if (principal.isEmpty()) {
-                ErrorEnvelope.send(req, res, unauthorized());
+                // Recorded before the refusal leaves, as every other request is: the trail never lags the client.
                 try {
                     audit.recordUnidentified(Requester.unidentified(Requester.Channel.REST, null, peer,
                             correlationId), action, path, "401", "no live API token for the instance named by "
@@ -91,6 +91,7 @@ final class ApiAuthentication implements Filter {
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.ERROR, "could not record a refused REST request from " + peer, e);
                 }
+                ErrorEnvelope.send(req, res, unauthorized());
                 return;
             }
             Requester requester = Requester.rest(principal.get(), peer, correlationId);
