@@ -3,7 +3,13 @@ package org.kmipappliance.hsm;
 import static org.kmipappliance.hsm.store.jooq.Tables.AUDIT_EVENTS;
 
 import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.impl.DSL;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.store.PreparedSql;
 import org.kmipappliance.hsm.store.jooq.tables.records.AuditEventsRecord;
 
 /**
@@ -25,8 +31,12 @@ public final class AuditLog {
      * or the log without bound.
      */
     static final int UNIDENTIFIED_PER_MINUTE = 120;
+    /** What an event sets: every column but the id the database numbers it with. */
+    private static final List<Field<?>> EVENT_COLUMNS = Arrays.stream(AUDIT_EVENTS.fields())
+            .filter(field -> !field.equals(AUDIT_EVENTS.ID)).toList();
 
     private final DSLContext dsl;
+    private final PreparedSql insertEvent;
     private final Clock clock;
     private long unidentifiedMinute;
     private int unidentifiedThisMinute;
@@ -38,11 +48,14 @@ public final class AuditLog {
      */
     private final GroupCommit<AuditEventsRecord> separateEvents;
 
-    AuditLog(DSLContext dsl, Clock clock) {
-        this.dsl = dsl;
+    AuditLog(CustodyDatabase database, Clock clock) {
+        this.dsl = database.dsl();
         this.clock = clock;
-        this.separateEvents = new GroupCommit<>(events -> dsl.transaction(tx -> tx.dsl().batchInsert(events)
-                .execute()));
+        this.insertEvent = database.prepare(DSL.insertInto(AUDIT_EVENTS).columns(EVENT_COLUMNS)
+                .values(EVENT_COLUMNS.stream().map(field -> DSL.param(field.getName(), field.getDataType()))
+                        .toArray(Field<?>[]::new)));
+        this.separateEvents = new GroupCommit<>(events -> dsl.transaction(tx -> insertEvent.executeBatch(tx.dsl(),
+                events.stream().map(AuditLog::columnValues).toList())));
     }
 
     /** Records a change in {@code tx}, the transaction that makes it, and marks the requester as recorded. */
@@ -98,7 +111,11 @@ public final class AuditLog {
 
     private void insert(DSLContext context, Requester requester, String action, String target, String outcome,
                         String detail) {
-        context.executeInsert(event(requester, action, target, outcome, detail));
+        insertEvent.execute(context, columnValues(event(requester, action, target, outcome, detail)));
+    }
+
+    private static Object[] columnValues(AuditEventsRecord event) {
+        return EVENT_COLUMNS.stream().map(event::get).toArray();
     }
 
     private AuditEventsRecord event(Requester requester, String action, String target, String outcome,

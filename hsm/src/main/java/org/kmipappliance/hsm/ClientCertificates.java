@@ -13,7 +13,10 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.exception.IntegrityConstraintViolationException;
+import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.store.PreparedSql;
 import org.kmipappliance.hsm.store.jooq.tables.records.KmipClientCertificatesRecord;
 
 /** Client certificates pinned to adapters: the only way into the KMIP port. */
@@ -29,9 +32,17 @@ public final class ClientCertificates {
     private final AuditLog audit;
     private final Clock clock;
 
-    ClientCertificates(DSLContext dsl, KmipAdapters adapters, CertificateRemovals removals, AuditLog audit,
-                       Clock clock) {
-        this.dsl = dsl;
+    /** Who holds a certificate: read at every KMIP request, so prepared once. */
+    private final PreparedSql identify;
+
+    ClientCertificates(CustodyDatabase database, KmipAdapters adapters, CertificateRemovals removals,
+                       AuditLog audit, Clock clock) {
+        this.dsl = database.dsl();
+        this.identify = database.prepare(DSL.select(KMIP_CLIENT_CERTIFICATES.ID, KMIP_CLIENT_CERTIFICATES.NAME,
+                        KMIP_ADAPTERS.ID, KMIP_ADAPTERS.INSTANCE_ID, KMIP_CLIENT_CERTIFICATES.CREATED_BY)
+                .from(KMIP_CLIENT_CERTIFICATES)
+                .join(KMIP_ADAPTERS).on(KMIP_ADAPTERS.ID.eq(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID))
+                .where(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT.eq(DSL.param(String.class))));
         this.adapters = adapters;
         this.removals = removals;
         this.audit = audit;
@@ -149,14 +160,15 @@ public final class ClientCertificates {
 
     /** Who a KMIP client is, from the SHA-256 fingerprint of its certificate; empty if it is not registered. */
     public Optional<KmipCaller> identify(String sha256Fingerprint) {
-        return dsl.select(KMIP_CLIENT_CERTIFICATES.ID, KMIP_CLIENT_CERTIFICATES.NAME, KMIP_ADAPTERS.ID,
-                        KMIP_ADAPTERS.INSTANCE_ID, KMIP_CLIENT_CERTIFICATES.CREATED_BY)
-                .from(KMIP_CLIENT_CERTIFICATES)
-                .join(KMIP_ADAPTERS).on(KMIP_ADAPTERS.ID.eq(KMIP_CLIENT_CERTIFICATES.ADAPTER_ID))
-                .where(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT.eq(sha256Fingerprint))
-                .fetchOptional(row -> new KmipCaller(row.value1(), row.value2(), row.value3(), row.value4(),
-                        row.value5(), Requester.kmip(row.value1(), row.value2(), row.value5(), row.value4(),
-                                row.value3(), null, null)));
+        return identify.fetchOptional(dsl, row -> {
+            UUID certificateId = row.getObject(1, UUID.class);
+            String name = row.getString(2);
+            UUID adapterId = row.getObject(3, UUID.class);
+            UUID instanceId = row.getObject(4, UUID.class);
+            String registeredBy = row.getString(5);
+            return new KmipCaller(certificateId, name, adapterId, instanceId, registeredBy,
+                    Requester.kmip(certificateId, name, registeredBy, instanceId, adapterId, null, null));
+        }, sha256Fingerprint);
     }
 
     private static CustodyException nameTaken(String name) {

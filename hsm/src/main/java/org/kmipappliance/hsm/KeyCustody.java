@@ -57,13 +57,13 @@ public final class KeyCustody implements AutoCloseable {
         this.metrics = database.metrics();
         this.hsm = new TimedHsm(hsm, metrics, hsmSessions);
         this.database = database;
-        this.audit = new AuditLog(database.dsl(), clock);
+        this.audit = new AuditLog(database, clock);
         this.access = new AccessControl(database.dsl(), audit, clock);
         this.intents = new HsmObjectIntents(database.dsl(), this.hsm, clock);
         this.rootKeys = new RootKeys(database.dsl(), this.hsm, intents, audit, clock, policy);
         this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, audit, clock);
-        this.certificates = new ClientCertificates(database.dsl(), adapters, certificateRemovals, audit, clock);
-        this.objects = new KmipObjects(database.dsl(), this.hsm, adapters, audit, clock);
+        this.certificates = new ClientCertificates(database, adapters, certificateRemovals, audit, clock);
+        this.objects = new KmipObjects(database, this.hsm, adapters, audit, clock);
         this.rewrap = new RootKeyRewrap(database, this.hsm, rootKeys, clock);
         rootKeys.useRewrap(rewrap);
     }

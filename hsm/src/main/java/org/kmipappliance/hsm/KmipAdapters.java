@@ -5,7 +5,6 @@ import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_ADAPTERS;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_CLIENT_CERTIFICATES;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
 import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECT_ATTRIBUTES;
-import static org.kmipappliance.hsm.store.jooq.Tables.ROOT_KEYS;
 
 import java.time.Clock;
 import java.time.OffsetDateTime;
@@ -143,13 +142,6 @@ public final class KmipAdapters {
         });
         removals.publish(fingerprints);
         return fingerprints;
-    }
-
-    /** The adapter's root key, checked to exist. */
-    RootKey rootKeyOf(KmipAdapter adapter) {
-        return dsl.selectFrom(ROOT_KEYS).where(ROOT_KEYS.ID.eq(adapter.rootKeyId()))
-                .fetchOptional(row -> RootKeys.toRootKey(row, List.of()))
-                .orElseThrow(() -> new IllegalStateException("adapter " + adapter.id() + " has no root key"));
     }
 
     static KmipAdapter toAdapter(KmipAdaptersRecord row) {

@@ -16,6 +16,7 @@ import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
 import org.jooq.ExecuteContext;
 import org.jooq.ExecuteListener;
+import org.jooq.Query;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
 import org.jooq.impl.DSL;
@@ -38,6 +39,8 @@ public final class CustodyDatabase implements AutoCloseable {
 
     /** How long a request waits for a database connection before it fails as "database unavailable". */
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+    static final String STATEMENT_SECONDS = "kmip_appliance_database_statement_seconds";
+    static final String STATEMENT_SECONDS_HELP = "Time database statements take, by kind";
 
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
@@ -115,11 +118,18 @@ public final class CustodyDatabase implements AutoCloseable {
         @Override
         public void executeEnd(ExecuteContext context) {
             if (context.data("started") instanceof Long started) {
-                metrics.observe("kmip_appliance_database_statement_seconds", "Time database statements take, by kind",
-                        (System.nanoTime() - started) / 1e9, "kind",
-                        context.type().name().toLowerCase(Locale.ROOT));
+                metrics.observe(STATEMENT_SECONDS, STATEMENT_SECONDS_HELP, (System.nanoTime() - started) / 1e9,
+                        "kind", context.type().name().toLowerCase(Locale.ROOT));
             }
         }
+    }
+
+    /**
+     * A statement of the request path, rendered now and run through JDBC from then on (see {@link PreparedSql});
+     * {@code query} holds a parameter ({@code DSL.param(Class)}) where each value will be bound.
+     */
+    public PreparedSql prepare(Query query) {
+        return new PreparedSql(dsl, query, metrics);
     }
 
     /** The appliance's metrics, which this database's statements are timed into. */
