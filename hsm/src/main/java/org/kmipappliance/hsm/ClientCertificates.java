@@ -7,9 +7,13 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.exception.IntegrityConstraintViolationException;
@@ -32,8 +36,21 @@ public final class ClientCertificates {
     private final AuditLog audit;
     private final Clock clock;
 
-    /** Who holds a certificate: read at every KMIP request, so prepared once. */
+    /**
+     * How long a request may rely on an identity read for an earlier one. A removal announced on this node (its own,
+     * or another node's heard through the database) forgets the identity at once; this bounds how long a removal
+     * this node has not heard of yet (its listener reconnecting) can go unnoticed.
+     */
+    static final Duration RECENT_IDENTITY = Duration.ofSeconds(1);
+
+    /** Who holds a certificate: read for KMIP requests, so prepared once. */
     private final PreparedSql identify;
+    private final Map<String, Identified> recentlyIdentified = new ConcurrentHashMap<>();
+    /** Counts removals announced here, so an identity read across a removal is not kept. */
+    private final AtomicLong removalsHeard = new AtomicLong();
+
+    private record Identified(KmipCaller caller, long readAtNanos) {
+    }
 
     ClientCertificates(CustodyDatabase database, KmipAdapters adapters, CertificateRemovals removals,
                        AuditLog audit, Clock clock) {
@@ -45,6 +62,7 @@ public final class ClientCertificates {
                 .where(KMIP_CLIENT_CERTIFICATES.SHA256_FINGERPRINT.eq(DSL.param(String.class))));
         this.adapters = adapters;
         this.removals = removals;
+        removals.subscribe(this::forget);
         this.audit = audit;
         this.clock = clock;
     }
@@ -156,6 +174,38 @@ public final class ClientCertificates {
         });
         removals.publish(List.of(certificate.sha256Fingerprint()));
         return certificate.sha256Fingerprint();
+    }
+
+    /**
+     * Who a KMIP client is, as {@link #identify} says, read at most {@link #RECENT_IDENTITY} ago and not before a
+     * removal of the certificate announced here. Every KMIP request asks this: a clients' requests then cost no
+     * database read of their own for it.
+     */
+    public Optional<KmipCaller> identifyRecent(String sha256Fingerprint) {
+        Identified known = recentlyIdentified.get(sha256Fingerprint);
+        if (known != null && System.nanoTime() - known.readAtNanos() < RECENT_IDENTITY.toNanos()) {
+            return Optional.of(known.caller());
+        }
+        long removalsBefore = removalsHeard.get();
+        long readAt = System.nanoTime();
+        Optional<KmipCaller> caller = identify(sha256Fingerprint);
+        if (caller.isEmpty()) {
+            recentlyIdentified.remove(sha256Fingerprint);
+            return caller;
+        }
+        Identified read = new Identified(caller.get(), readAt);
+        recentlyIdentified.put(sha256Fingerprint, read);
+        // A removal announced while this read ran may have forgotten the certificate before the put: take it back.
+        // (forget counts first and clears after, so a removal either sees this entry or is seen here.)
+        if (removalsHeard.get() != removalsBefore) {
+            recentlyIdentified.remove(sha256Fingerprint, read);
+        }
+        return caller;
+    }
+
+    private void forget(Collection<String> removedFingerprints) {
+        removalsHeard.incrementAndGet();
+        removedFingerprints.forEach(recentlyIdentified::remove);
     }
 
     /** Who a KMIP client is, from the SHA-256 fingerprint of its certificate; empty if it is not registered. */

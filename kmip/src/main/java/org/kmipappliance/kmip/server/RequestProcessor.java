@@ -104,7 +104,7 @@ public final class RequestProcessor {
     private Optional<byte[]> processAdmitted(byte[] frame, String fingerprint, String peer) {
         Optional<KmipCaller> registered;
         try {
-            registered = custody.certificates().identify(fingerprint);
+            registered = custody.certificates().identifyRecent(fingerprint);
         } catch (RuntimeException e) {
             if (!DatabaseUnavailable.is(e)) {
                 throw e;
@@ -152,7 +152,7 @@ public final class RequestProcessor {
      * (its own version is unknown); empty, to close the connection, when the certificate is no longer registered.
      */
     public Optional<byte[]> refuseOversized(long bytes, String fingerprint, String peer) {
-        Optional<KmipCaller> registered = custody.certificates().identify(fingerprint);
+        Optional<KmipCaller> registered = custody.certificates().identifyRecent(fingerprint);
         if (registered.isEmpty()) {
             refuseUnregistered(fingerprint, peer);
             return Optional.empty();

@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipObject;
+import org.kmipappliance.hsm.KmipObjects;
 import org.kmipappliance.hsm.ObjectAttribute;
 import org.kmipappliance.kmip.message.KmipException;
 import org.kmipappliance.kmip.message.Operation;
@@ -53,8 +54,9 @@ public final class GetAttributesOperation implements KmipOperation {
             }
             names.add(text.value());
         }
-        KmipObject object = custody.objects().get(context.caller(), id);
-        List<ObjectAttribute> stored = custody.objects().attributes(context.caller(), id);
+        KmipObjects.DescribedObject described = custody.objects().describe(context.caller(), id);
+        KmipObject object = described.object();
+        List<ObjectAttribute> stored = described.attributes();
         List<Ttlv> answer = new ArrayList<>();
         answer.add(new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id.toString()));
         if (names.isEmpty()) {
