@@ -60,8 +60,18 @@ public final class AuditLog {
 
     /** Records a change in {@code tx}, the transaction that makes it, and marks the requester as recorded. */
     void recordChange(DSLContext tx, Requester requester, String action, String target, String detail) {
-        insert(tx, requester, action, target, SUCCESS, detail);
-        requester.markRecorded();
+        recordChanges(tx, List.of(new Change(requester, action, target, detail)));
+    }
+
+    /** Records changes that {@code tx} makes together, each marking its requester as recorded. */
+    void recordChanges(DSLContext tx, List<Change> changes) {
+        insertEvent.executeBatch(tx, changes.stream().map(change -> columnValues(event(change.requester(),
+                change.action(), change.target(), SUCCESS, change.detail()))).toList());
+        changes.forEach(change -> change.requester().markRecorded());
+    }
+
+    /** A successful change, as the audit trail records it. */
+    record Change(Requester requester, String action, String target, String detail) {
     }
 
     /**
@@ -107,11 +117,6 @@ public final class AuditLog {
         }
         separateEvents.submit(event(requester, action, target, outcome, detail));
         log(requester, action, target, outcome, detail);
-    }
-
-    private void insert(DSLContext context, Requester requester, String action, String target, String outcome,
-                        String detail) {
-        insertEvent.execute(context, columnValues(event(requester, action, target, outcome, detail)));
     }
 
     private static Object[] columnValues(AuditEventsRecord event) {

@@ -13,12 +13,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -27,8 +28,8 @@ import org.jooq.Field;
 import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.store.DatabaseUnavailable;
 import org.kmipappliance.hsm.store.PreparedSql;
-import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectAttributesRecord;
 import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectsRecord;
 
 /**
@@ -74,6 +75,12 @@ public final class KmipObjects {
     private final PreparedSql loadObjectToOpen;
     private final PreparedSql clearFresh;
     private final PreparedSql loadAttributes;
+    private final PreparedSql loadObjectForUpdate;
+    private final PreparedSql countAttributes;
+    private final PreparedSql insertAttribute;
+    private final PreparedSql touchObject;
+    /** Concurrent Creates share a transaction and its commit (one WAL flush for many). */
+    private final GroupCommit<PendingCreate> creates = new GroupCommit<>(this::commitCreates);
 
     KmipObjects(CustodyDatabase database, TimedHsm hsm, KmipAdapters adapters, AuditLog audit, Clock clock) {
         this.dsl = database.dsl();
@@ -98,6 +105,25 @@ public final class KmipObjects {
                 .and(KMIP_OBJECTS.ADAPTER_ID.eq(DSL.param(UUID.class)));
         this.loadObject = database.prepare(DSL.select(KMIP_OBJECTS.fields()).from(KMIP_OBJECTS)
                 .where(byIdOfAdapter));
+        this.loadObjectForUpdate = database.prepare(DSL.select(KMIP_OBJECTS.fields()).from(KMIP_OBJECTS)
+                .where(byIdOfAdapter).forUpdate());
+        Condition ofName = KMIP_OBJECT_ATTRIBUTES.NAME.eq(DSL.param(String.class));
+        this.countAttributes = database.prepare(DSL.select(DSL.count().filterWhere(ofName), DSL.count(),
+                        DSL.max(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX).filterWhere(ofName))
+                .from(KMIP_OBJECT_ATTRIBUTES)
+                .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(DSL.param(UUID.class))));
+        this.insertAttribute = database.prepare(DSL.insertInto(KMIP_OBJECT_ATTRIBUTES,
+                        KMIP_OBJECT_ATTRIBUTES.OBJECT_ID, KMIP_OBJECT_ATTRIBUTES.ADAPTER_ID, KMIP_OBJECT_ATTRIBUTES.NAME,
+                        KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX, KMIP_OBJECT_ATTRIBUTES.VALUE,
+                        KMIP_OBJECT_ATTRIBUTES.VALUE_SHA256, KMIP_OBJECT_ATTRIBUTES.UNIQUE_KEY)
+                .values(DSL.param(UUID.class), DSL.param(UUID.class), DSL.param(String.class),
+                        DSL.param(Integer.class), DSL.param(byte[].class), DSL.param(String.class),
+                        DSL.param(String.class)));
+        this.touchObject = database.prepare(DSL.update(KMIP_OBJECTS)
+                .set(KMIP_OBJECTS.UPDATED_AT, DSL.param(OffsetDateTime.class))
+                .set(KMIP_OBJECTS.UPDATED_BY_CERT_ID, DSL.param(UUID.class))
+                .set(KMIP_OBJECTS.UPDATED_BY, DSL.param(String.class))
+                .where(KMIP_OBJECTS.ID.eq(DSL.param(UUID.class))));
         this.loadObjectToOpen = database.prepare(DSL.select(KMIP_OBJECTS.fields())
                 .select(ROOT_KEYS.STATE, ROOT_KEY_VERSIONS.HSM_LABEL)
                 .from(KMIP_OBJECTS)
@@ -156,49 +182,138 @@ public final class KmipObjects {
         row.setUpdatedBy(caller.subject());
         try (SecretBytes material = hsm.generateDataKey(request.lengthBits())) {
             row.setDigestSha256(sha256(material.reveal()));
-            UUID rootKeyId = sealing.rootKeyId();
-            byte[] sealedFirst = hsm.seal(sealing.hsmLabel(), associatedData(id, rootKeyId, sealing.version()),
-                    material);
-            dsl.transaction(tx -> {
-                DSLContext t = tx.dsl();
-                // Sealed outside any lock, checked under one. KEY SHARE on the root key's row keeps a rotation or a
-                // disable (FOR UPDATE) from committing until this insert has, and this insert from committing
-                // under a version that is no longer current: a rotation's re-wrap therefore sees every key it must
-                // move, and a version is never destroyed under an acknowledged key.
-                int currentVersion = lockRootKeyShared.fetchOptional(t, root -> {
-                    RootKeyState state = RootKeyState.ofCode(root.getShort(1));
-                    if (state != RootKeyState.ACTIVE) {
-                        throw rootKeyNotActive(rootKeyId, state);
-                    }
-                    return root.getInt(2);
-                }, rootKeyId).orElseThrow(() -> new IllegalStateException("root key " + rootKeyId + " is gone"));
-                if (currentVersion == sealing.version()) {
-                    row.setSealedMaterial(sealedFirst);
-                    row.setRootKeyVersion(sealing.version());
-                } else {
-                    // A rotation committed after we sealed: seal again under the version current now, while the
-                    // lock holds the next rotation back (one short HSM call).
-                    RootKeys.SealingVersion current = RootKeys.version(t, rootKeyId, currentVersion);
-                    row.setSealedMaterial(hsm.seal(current.hsmLabel(),
-                            associatedData(id, rootKeyId, current.version()), material));
-                    row.setRootKeyVersion(current.version());
-                }
-                if (request.attributes().stream().anyMatch(attribute -> attribute.uniqueKey() != null)) {
-                    lockAdapter(t, adapterId);
-                    for (ObjectAttribute attribute : request.attributes()) {
-                        requireUniqueValue(t, adapterId, attribute);
-                    }
-                }
-                insertObject.execute(t, Arrays.stream(KMIP_OBJECTS.fields()).map(row::get).toArray());
-                for (ObjectAttribute attribute : request.attributes()) {
-                    insertAttribute(t, id, adapterId, attribute, attribute.index());
-                }
-                audit.recordChange(t, caller.requester(), "kmip.create", id.toString(), "AES-"
-                        + request.lengthBits() + " sealed under root key " + rootKeyId + " version "
-                        + row.getRootKeyVersion());
-            });
+            byte[] sealedFirst = hsm.seal(sealing.hsmLabel(), associatedData(id, sealing.rootKeyId(),
+                    sealing.version()), material);
+            PendingCreate create = new PendingCreate(caller, request, row, material);
+            row.setSealedMaterial(sealedFirst);
+            row.setRootKeyVersion(sealing.version());
+            creates.submit(create);
+            if (create.refusal != null) {
+                throw create.refusal;
+            }
         }
         return toObject(row);
+    }
+
+    /**
+     * Commits a batch of concurrent Creates in one transaction. Sealed outside any lock, each is checked under one:
+     * KEY SHARE on its root key's row keeps a rotation or a disable (FOR UPDATE) from committing until these
+     * inserts have, and these inserts from committing under a version that is no longer current: a rotation's
+     * re-wrap therefore sees every key it must move, and a version is never destroyed under an acknowledged key.
+     * A Create refused on its own (its root key disabled since, its Name taken) is left out with its refusal; if the
+     * batch fails as a whole, each Create is tried alone, so one Create's failure (its adapter deleted under it,
+     * say) is never another's.
+     */
+    private void commitCreates(List<PendingCreate> batch) {
+        try {
+            dsl.transaction(tx -> insertCreates(tx.dsl(), batch));
+        } catch (RuntimeException e) {
+            if (batch.size() == 1 || DatabaseUnavailable.is(e)) {
+                throw e;
+            }
+            for (PendingCreate create : batch) {
+                try {
+                    dsl.transaction(tx -> insertCreates(tx.dsl(), List.of(create)));
+                } catch (RuntimeException alone) {
+                    create.refusal = alone;
+                }
+            }
+        }
+    }
+
+    private void insertCreates(DSLContext t, List<PendingCreate> batch) {
+        Map<UUID, RootKeyLock> roots = new HashMap<>();
+        for (UUID rootKeyId : batch.stream().map(create -> create.row.getRootKeyId()).distinct().sorted().toList()) {
+            roots.put(rootKeyId, lockRootKeyShared.fetchOptional(t, root -> new RootKeyLock(
+                            RootKeyState.ofCode(root.getShort(1)), root.getInt(2)), rootKeyId)
+                    .orElseThrow(() -> new IllegalStateException("root key " + rootKeyId + " is gone")));
+        }
+        // Serialises the Creates that claim a unique value (a Name) per adapter, so two cannot both claim one.
+        batch.stream().filter(PendingCreate::claimsUniqueValues).map(create -> create.row.getAdapterId()).distinct()
+                .sorted().forEach(adapterId -> lockAdapter(t, adapterId));
+        Set<String> claimedInBatch = new HashSet<>();
+        List<PendingCreate> accepted = new ArrayList<>();
+        for (PendingCreate create : batch) {
+            create.refusal = null;
+            try {
+                sealUnderCurrentVersion(t, create, roots.get(create.row.getRootKeyId()));
+                claimUniqueValues(t, create, claimedInBatch);
+                accepted.add(create);
+            } catch (CustodyException refused) {
+                create.refusal = refused;
+            }
+        }
+        if (accepted.isEmpty()) {
+            return;
+        }
+        insertObject.executeBatch(t, accepted.stream()
+                .map(create -> Arrays.stream(KMIP_OBJECTS.fields()).map(create.row::get).toArray()).toList());
+        for (PendingCreate create : accepted) {
+            for (ObjectAttribute attribute : create.request.attributes()) {
+                insertAttribute(t, create.row.getId(), create.row.getAdapterId(), attribute, attribute.index());
+            }
+        }
+        audit.recordChanges(t, accepted.stream().map(create -> new AuditLog.Change(create.caller.requester(),
+                "kmip.create", create.row.getId().toString(), "AES-" + create.request.lengthBits()
+                        + " sealed under root key " + create.row.getRootKeyId() + " version "
+                        + create.row.getRootKeyVersion())).toList());
+    }
+
+    private void sealUnderCurrentVersion(DSLContext t, PendingCreate create, RootKeyLock root) {
+        UUID rootKeyId = create.row.getRootKeyId();
+        if (root.state() != RootKeyState.ACTIVE) {
+            throw rootKeyNotActive(rootKeyId, root.state());
+        }
+        if (root.currentVersion() != create.row.getRootKeyVersion()) {
+            // A rotation committed after the seal: seal again under the version current now, while the lock holds
+            // the next rotation back (one short HSM call).
+            RootKeys.SealingVersion current = RootKeys.version(t, rootKeyId, root.currentVersion());
+            create.row.setSealedMaterial(hsm.seal(current.hsmLabel(),
+                    associatedData(create.row.getId(), rootKeyId, current.version()), create.material));
+            create.row.setRootKeyVersion(current.version());
+        }
+    }
+
+    private static void claimUniqueValues(DSLContext t, PendingCreate create, Set<String> claimedInBatch) {
+        UUID adapterId = create.row.getAdapterId();
+        List<String> claims = new ArrayList<>();
+        for (ObjectAttribute attribute : create.request.attributes()) {
+            if (attribute.uniqueKey() == null) {
+                continue;
+            }
+            requireUniqueValue(t, adapterId, attribute);
+            String claim = adapterId + "\u0000" + attribute.name() + "\u0000" + attribute.uniqueKey();
+            if (claimedInBatch.contains(claim)) {
+                throw valueTaken(attribute);
+            }
+            claims.add(claim);
+        }
+        claimedInBatch.addAll(claims);
+    }
+
+    /** A Create whose key is sealed, waiting for the commit it shares with concurrent Creates. */
+    private static final class PendingCreate {
+        final KmipCaller caller;
+        final NewSymmetricKey request;
+        final KmipObjectsRecord row;
+        /** Open until the commit: a rotation under the Create seals it again. */
+        final SecretBytes material;
+        /** Why this Create alone was not committed; null once it is. */
+        volatile RuntimeException refusal;
+
+        PendingCreate(KmipCaller caller, NewSymmetricKey request, KmipObjectsRecord row, SecretBytes material) {
+            this.caller = caller;
+            this.request = request;
+            this.row = row;
+            this.material = material;
+        }
+
+        boolean claimsUniqueValues() {
+            return request.attributes().stream().anyMatch(attribute -> attribute.uniqueKey() != null);
+        }
+    }
+
+    private record RootKeyLock(RootKeyState state, int currentVersion) {
     }
 
     /** Creates an AES key with no client attributes. */
@@ -239,8 +354,10 @@ public final class KmipObjects {
                 lockAdapter(t, caller.adapterId());
             }
             KmipObjectsRecord object = load(t, caller, objectId, true);
-            int existing = t.fetchCount(KMIP_OBJECT_ATTRIBUTES, KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(objectId)
-                    .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(attribute.name())));
+            AttributeCounts counts = countAttributes.fetchOptional(t, row -> new AttributeCounts(row.getInt(1),
+                    row.getInt(2), (Integer) row.getObject(3)), attribute.name(), attribute.name(), objectId)
+                    .orElseThrow();
+            int existing = counts.ofName();
             if (singleInstance && existing > 0) {
                 throw new CustodyException(CustodyException.Failure.ATTRIBUTE_ALREADY_SET, attribute.name(),
                         attribute.name() + " is already set on object " + objectId + " and has a single instance");
@@ -249,21 +366,15 @@ public final class KmipObjects {
                 throw new CustodyException(CustodyException.Failure.TOO_MANY_INSTANCES, attribute.name(),
                         "an object can hold at most " + MAX_ATTRIBUTE_INSTANCES + " instances of " + attribute.name());
             }
-            if (t.fetchCount(KMIP_OBJECT_ATTRIBUTES, KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(objectId))
-                    >= MAX_ATTRIBUTES_PER_OBJECT) {
+            if (counts.all() >= MAX_ATTRIBUTES_PER_OBJECT) {
                 throw new CustodyException(CustodyException.Failure.ATTRIBUTE_LIMIT_REACHED, attribute.name(),
                         "object " + objectId + " holds " + MAX_ATTRIBUTES_PER_OBJECT + " client attributes, the "
                                 + "most an object may hold; delete some or use a new object");
             }
             requireUniqueValue(t, caller.adapterId(), attribute);
-            Integer highest = t.select(DSL.max(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX)).from(KMIP_OBJECT_ATTRIBUTES)
-                    .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(objectId)
-                            .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(attribute.name())))
-                    .fetchOne(0, Integer.class);
-            int index = highest == null ? 0 : highest + 1;
+            int index = counts.highestIndexOfName() == null ? 0 : counts.highestIndexOfName() + 1;
             insertAttribute(t, objectId, object.getAdapterId(), attribute, index);
-            touch(object, caller.certificateId(), caller.subject());
-            object.store();
+            touchObject.execute(t, Timestamps.now(clock), caller.certificateId(), caller.subject(), objectId);
             audit.recordChange(t, caller.requester(), "kmip.add_attribute", objectId.toString(), attribute.name());
             return index;
         });
@@ -542,12 +653,9 @@ public final class KmipObjects {
     }
 
     private KmipObjectsRecord load(DSLContext context, UUID adapterId, UUID objectId, boolean forUpdate) {
-        Optional<KmipObjectsRecord> found = forUpdate
-                ? context.selectFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ID.eq(objectId)
-                        .and(KMIP_OBJECTS.ADAPTER_ID.eq(adapterId))).forUpdate().fetchOptional()
-                : loadObject.fetchOptional(context, row -> PreparedSql.read(context, KMIP_OBJECTS, row, 1), objectId,
-                        adapterId);
-        return found.orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
+        return (forUpdate ? loadObjectForUpdate : loadObject).fetchOptional(context,
+                        row -> PreparedSql.read(context, KMIP_OBJECTS, row, 1), objectId, adapterId)
+                .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
                 "object " + objectId + " does not exist"));
     }
 
@@ -570,23 +678,24 @@ public final class KmipObjects {
                         .and(KMIP_OBJECT_ATTRIBUTES.UNIQUE_KEY.eq(attribute.uniqueKey()))
                         .and(KMIP_OBJECTS.STATE.notIn(DESTROYED_STATES))));
         if (taken) {
-            throw new CustodyException(CustodyException.Failure.ATTRIBUTE_VALUE_TAKEN, attribute.name(),
-                    "another object of this adapter already has the " + attribute.name() + " '"
-                            + attribute.uniqueKey() + "'");
+            throw valueTaken(attribute);
         }
     }
 
-    private static void insertAttribute(DSLContext context, UUID objectId, UUID adapterId, ObjectAttribute attribute,
-                                        int index) {
-        KmipObjectAttributesRecord row = context.newRecord(KMIP_OBJECT_ATTRIBUTES);
-        row.setObjectId(objectId);
-        row.setAdapterId(adapterId);
-        row.setName(attribute.name());
-        row.setAttributeIndex(index);
-        row.setValue(attribute.value());
-        row.setValueSha256(sha256Hex(attribute.value()));
-        row.setUniqueKey(attribute.uniqueKey());
-        row.insert();
+    private static CustodyException valueTaken(ObjectAttribute attribute) {
+        return new CustodyException(CustodyException.Failure.ATTRIBUTE_VALUE_TAKEN, attribute.name(),
+                "another object of this adapter already has the " + attribute.name() + " '" + attribute.uniqueKey()
+                        + "'");
+    }
+
+    private void insertAttribute(DSLContext context, UUID objectId, UUID adapterId, ObjectAttribute attribute,
+                                 int index) {
+        insertAttribute.execute(context, objectId, adapterId, attribute.name(), index, attribute.value(),
+                sha256Hex(attribute.value()), attribute.uniqueKey());
+    }
+
+    /** Instances of one attribute name on an object, of all names, and the highest index of that name. */
+    private record AttributeCounts(int ofName, int all, Integer highestIndexOfName) {
     }
 
     private void touch(KmipObjectsRecord object, UUID actorCertificate, String actor) {

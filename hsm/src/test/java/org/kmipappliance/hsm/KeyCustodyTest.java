@@ -357,6 +357,46 @@ class KeyCustodyTest {
     }
 
     @Test
+    void concurrentCreates_sharingCommits_claimAName_once_andTheOthersAreStoredWhole() throws Exception {
+        KmipCaller caller = callerOnNewAdapter();
+        int creates = 24;
+        List<Callable<UUID>> work = new ArrayList<>();
+        for (int i = 0; i < creates; i++) {
+            // Every third claims one Name; the others are plain keys that must not suffer from those refusals.
+            List<ObjectAttribute> attributes = i % 3 == 0
+                    ? List.of(new ObjectAttribute("Name", 0, new byte[] {2}, "one-name")) : List.of();
+            work.add(() -> custody.objects().createSymmetricKey(caller, new NewSymmetricKey(KmipObjects.AES, 256, 12,
+                    null, attributes)).id());
+        }
+        int named = 0;
+        int refused = 0;
+        List<UUID> stored = new ArrayList<>();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<UUID>> results = threads.invokeAll(work);
+            for (int i = 0; i < creates; i++) {
+                try {
+                    stored.add(results.get(i).get());
+                    named += i % 3 == 0 ? 1 : 0;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertEquals(CustodyException.Failure.ATTRIBUTE_VALUE_TAKEN,
+                            ((CustodyException) e.getCause()).failure(), "only a second claim of the Name fails");
+                    refused++;
+                }
+            }
+        }
+        assertEquals(1, named, "exactly one Create holds the Name");
+        assertEquals(creates / 3 - 1, refused);
+        for (UUID id : stored) {
+            try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(caller, id)) {
+                assertEquals(32, key.material().length(), "every acknowledged key is stored and opens");
+            }
+            assertEquals(2, custody.audit().countFor(id.toString()), "its Create's event and this Get's");
+        }
+        assertEquals(stored.size(), custody.objects().locate(caller, new LocateQuery(null, null, null, null, null,
+                null, null, Map.of(), List.of(), null, 0)).total(), "nothing refused was stored");
+    }
+
+    @Test
     void limits_200AdaptersPerInstance_200CertificatesPerAdapter() {
         Instance crowded = custody.access().createInstance("crowded", TESTER);
         RootKey root = custody.rootKeys().create(crowded.id(), "crowded-root", null, TESTER);

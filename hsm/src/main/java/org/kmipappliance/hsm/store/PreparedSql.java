@@ -82,6 +82,10 @@ public final class PreparedSql {
 
     /** Runs the statement once per element of {@code rows}, each the values to bind, in one round trip. */
     public void executeBatch(DSLContext context, List<Object[]> rows) {
+        if (rows.size() == 1) {
+            execute(context, rows.getFirst());
+            return;
+        }
         run(context, "batch", connection -> {
             try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 for (Object[] values : rows) {

@@ -110,9 +110,12 @@ class PreparedSqlTest {
         double readsBefore = statements("read");
         double batchesBefore = statements("batch");
         eventsOf("timed");
-        insert.executeBatch(database.dsl(), List.<Object[]>of(event("timed", null)));
+        double writesBefore = statements("write");
+        insert.executeBatch(database.dsl(), List.of(event("timed", "1"), event("timed", "2")));
+        insert.executeBatch(database.dsl(), List.<Object[]>of(event("timed", "alone")));
         assertEquals(readsBefore + 1, statements("read"));
         assertEquals(batchesBefore + 1, statements("batch"));
+        assertEquals(writesBefore + 1, statements("write"), "a batch of one runs as the single statement it is");
     }
 
     private static double statements(String kind) {
