@@ -92,9 +92,14 @@ final class ApplianceProcess implements AutoCloseable {
      * of {@code state} as the launcher would set it, and waits for it.
      */
     static Finished run(Path state, List<String> arguments) throws Exception {
+        return run(state, Main.class, arguments);
+    }
+
+    /** The same for another program of the distribution ({@code main}'s main method), such as a benchmark. */
+    static Finished run(Path state, Class<?> main, List<String> arguments) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+                main.getName()));
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(state.resolve("softhsm")).toString());

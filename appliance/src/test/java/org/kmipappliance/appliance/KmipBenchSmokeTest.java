@@ -13,10 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.kmipappliance.appliance.bench.KmipBench;
+import org.kmipappliance.appliance.bench.LocateAtScale;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemFiles;
 import picocli.CommandLine;
@@ -74,6 +76,34 @@ class KmipBenchSmokeTest {
         assertTrue(Files.readString(chart).contains("<polyline"), "the chart has its lines");
         assertTrue(result.at("/cpu_ms_per_op/client").asDouble() > 0
                 && result.at("/cpu_ms_per_op/appliance").asDouble() > 0, "both sides' CPU: " + out);
+    }
+
+    @Test
+    void locateAtScale_fillsAnAdapter_topsItUpOnASecondRun_andLocatesInIt() throws Exception {
+        Path state = directory.resolve("at-scale");
+        List<String> arguments = List.of("--state-dir", state.toString(), "--fill-threads", "8", "--seconds", "1",
+                "--connections", "2", "--locate-keys", "10", "--json");
+        ApplianceProcess.Finished first = ApplianceProcess.run(state, LocateAtScale.class,
+                concat(arguments, "--keys", "120"));
+        assertEquals(0, first.status(), first.output());
+        assertTrue(first.output().contains("120 keys (120 made now"), first.output());
+        JsonNode located = new ObjectMapper().readTree(first.output().lines().filter(line -> line.startsWith("{"))
+                .reduce((earlier, last) -> last).orElseThrow());
+        assertEquals("locate", located.get("op").asText());
+        assertEquals(0, located.get("errors").asInt(), first.output());
+        assertTrue(located.get("operations").asLong() > 0, first.output());
+
+        ApplianceProcess.Finished second = ApplianceProcess.run(state, LocateAtScale.class,
+                concat(arguments, "--keys", "150"));
+        assertEquals(0, second.status(), second.output());
+        assertTrue(second.output().contains("150 keys (20 made now"), "120 filled and kmip-bench's 10 were there: "
+                + second.output());
+    }
+
+    private static List<String> concat(List<String> arguments, String... more) {
+        List<String> all = new ArrayList<>(arguments);
+        all.addAll(List.of(more));
+        return all;
     }
 
     @ParameterizedTest

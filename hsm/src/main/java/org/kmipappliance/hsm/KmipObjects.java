@@ -25,6 +25,9 @@ import java.util.UUID;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
+import org.jooq.Record1;
+import org.jooq.SelectSeekStep2;
+import org.jooq.Table;
 import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.pkcs11.Pkcs11Hsm;
 import org.kmipappliance.hsm.store.CustodyDatabase;
@@ -248,10 +251,15 @@ public final class KmipObjects {
         }
         insertObject.executeBatch(t, accepted.stream()
                 .map(create -> Arrays.stream(KMIP_OBJECTS.fields()).map(create.row::get).toArray()).toList());
+        List<Object[]> attributes = new ArrayList<>();
         for (PendingCreate create : accepted) {
             for (ObjectAttribute attribute : create.request.attributes()) {
-                insertAttribute(t, create.row.getId(), create.row.getAdapterId(), attribute, attribute.index());
+                attributes.add(attributeColumns(create.row.getId(), create.row.getAdapterId(), attribute,
+                        attribute.index()));
             }
+        }
+        if (!attributes.isEmpty()) {
+            insertAttribute.executeBatch(t, attributes);
         }
         audit.recordChanges(t, accepted.stream().map(create -> new AuditLog.Change(create.caller.requester(),
                 "kmip.create", create.row.getId().toString(), "AES-" + create.request.lengthBits()
@@ -528,17 +536,29 @@ public final class KmipObjects {
                 return new Page<>(List.of(), 0);
             }
         }
-        Condition condition = locateCondition(caller, query);
-        if (candidates != null) {
-            condition = condition.and(KMIP_OBJECTS.ID.eq(DSL.any(candidates.toArray(UUID[]::new))));
-        }
-        var ordered = dsl.select(KMIP_OBJECTS.ID).from(KMIP_OBJECTS).where(condition)
-                .orderBy(KMIP_OBJECTS.CREATED_AT.desc(), KMIP_OBJECTS.ID.desc());
+        var ordered = locateSelect(caller, query, candidates);
         List<UUID> ids = query.maxItems() == null ? ordered.offset(query.offset()).fetch(KMIP_OBJECTS.ID)
                 : ordered.offset(query.offset()).limit(query.maxItems()).fetch(KMIP_OBJECTS.ID);
+        // Counted on a select of its own: jOOQ's offset and limit above changed that one.
         long total = query.maxItems() == null && query.offset() == 0 ? ids.size()
-                : dsl.fetchCount(KMIP_OBJECTS, condition);
+                : dsl.fetchCount(locateSelect(caller, query, candidates));
         return new Page<>(ids, total);
+    }
+
+    /**
+     * The caller's objects that match {@code query}, newest first, among {@code candidates} if not null. Those are
+     * read by primary key in a subquery PostgreSQL cannot flatten (it has an OFFSET), and only then filtered:
+     * flattened, the planner could AND the key with the adapter's index, as it did before the first ANALYZE of a
+     * fast-grown table, reading every object of the adapter (4 ms per Locate at 100,000 keys; 0.3 ms fenced). The
+     * subquery is named as the table, so the conditions apply to it unchanged.
+     */
+    SelectSeekStep2<Record1<UUID>, OffsetDateTime, UUID> locateSelect(KmipCaller caller, LocateQuery query,
+                                                                      Set<UUID> candidates) {
+        Table<?> objects = candidates == null ? KMIP_OBJECTS : DSL.selectFrom(KMIP_OBJECTS)
+                .where(KMIP_OBJECTS.ID.eq(DSL.any(candidates.toArray(UUID[]::new)))).offset(0)
+                .asTable(KMIP_OBJECTS.getName());
+        return dsl.select(KMIP_OBJECTS.ID).from(objects).where(locateCondition(caller, query))
+                .orderBy(KMIP_OBJECTS.CREATED_AT.desc(), KMIP_OBJECTS.ID.desc());
     }
 
     /** The ids of the caller's objects that hold {@code match}, through the value index. */
@@ -690,8 +710,12 @@ public final class KmipObjects {
 
     private void insertAttribute(DSLContext context, UUID objectId, UUID adapterId, ObjectAttribute attribute,
                                  int index) {
-        insertAttribute.execute(context, objectId, adapterId, attribute.name(), index, attribute.value(),
-                sha256Hex(attribute.value()), attribute.uniqueKey());
+        insertAttribute.execute(context, attributeColumns(objectId, adapterId, attribute, index));
+    }
+
+    private static Object[] attributeColumns(UUID objectId, UUID adapterId, ObjectAttribute attribute, int index) {
+        return new Object[] {objectId, adapterId, attribute.name(), index, attribute.value(),
+                sha256Hex(attribute.value()), attribute.uniqueKey()};
     }
 
     /** Instances of one attribute name on an object, of all names, and the highest index of that name. */

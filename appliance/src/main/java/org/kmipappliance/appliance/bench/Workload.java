@@ -13,6 +13,7 @@ import org.kmipappliance.kmip.message.ResultStatus;
 import org.kmipappliance.kmip.message.StructureReader;
 import org.kmipappliance.kmip.message.Tag;
 import org.kmipappliance.kmip.ttlv.Ttlv;
+import org.kmipappliance.kmip.ttlv.TtlvEncoder;
 
 /**
  * What one measured operation of the benchmark is, over one client connection. Keys that Get, Get Attributes and
@@ -150,6 +151,11 @@ enum Workload {
                 new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY), template));
         return StructureReader.of(response, "Create response").requiredText(Tag.UNIQUE_IDENTIFIER,
                 "Unique Identifier");
+    }
+
+    /** A Name's Attribute Value as the custody module stores it: its TTLV encoding. */
+    static byte[] nameAttributeValue(String value) {
+        return TtlvEncoder.encode(nameValue(value));
     }
 
     private static Ttlv.Structure nameValue(String value) {

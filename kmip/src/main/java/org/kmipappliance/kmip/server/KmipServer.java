@@ -82,7 +82,8 @@ public final class KmipServer implements AutoCloseable {
     }
 
     public static KmipServer start(KmipServerConfig config, KeyCustody custody, RequestProcessor processor) {
-        Predicate<String> isRegistered = fingerprint -> custody.certificates().identify(fingerprint).isPresent();
+        Predicate<String> isRegistered = fingerprint -> custody.certificates().identifyRecent(fingerprint)
+                .isPresent();
         PinnedClientTrustManager pinning = new PinnedClientTrustManager(isRegistered, custody.audit());
         // New connections take the context current when they arrive, so a renewed certificate needs no restart.
         AtomicReference<SslContext> tls = new AtomicReference<>(serverTls(config.serverKey(), config.serverChain(),
