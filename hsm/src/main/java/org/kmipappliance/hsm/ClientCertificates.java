@@ -184,7 +184,8 @@ public final class ClientCertificates {
     public Optional<KmipCaller> identifyRecent(String sha256Fingerprint) {
         Identified known = recentlyIdentified.get(sha256Fingerprint);
         if (known != null && System.nanoTime() - known.readAtNanos() < RECENT_IDENTITY.toNanos()) {
-            return Optional.of(known.caller());
+            // A caller of its own, as a read would give: its Requester is marked once recorded, and never shared.
+            return Optional.of(known.caller().inRequest(null, null));
         }
         long removalsBefore = removalsHeard.get();
         long readAt = System.nanoTime();

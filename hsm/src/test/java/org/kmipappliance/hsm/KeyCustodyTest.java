@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
@@ -71,6 +72,9 @@ class KeyCustodyTest {
         String unheardFingerprint = PemCertificates.sha256Fingerprint(PemCertificates.parse(unheard));
         assertEquals(adapter.id(), custody.certificates().identifyRecent(heardFingerprint).orElseThrow().adapterId());
         assertTrue(custody.certificates().identifyRecent(unheardFingerprint).isPresent());
+        assertNotSame(custody.certificates().identifyRecent(heardFingerprint).orElseThrow().requester(),
+                custody.certificates().identifyRecent(heardFingerprint).orElseThrow().requester(),
+                "each request gets a requester of its own to mark recorded, never a shared one");
 
         custody.certificates().delete(instance.id(), adapter.name(), heardCertificate.id().toString(), TESTER);
         assertTrue(custody.certificates().identifyRecent(heardFingerprint).isEmpty(), "a removal announced here "
