@@ -15,7 +15,8 @@ jit_warmup=${BENCH_JIT_WARMUP:-10}
 connections=${BENCH_CONNECTIONS:-16}
 find_java
 maven_options
-ensure_packages "/usr/bin/softhsm2-util:softhsm2" "python3-kmip.pie.client:python3-pykmip" "openssl:openssl" "mvn:maven"
+ensure_packages "/usr/bin/softhsm2-util:softhsm2" "python3-kmip.pie.client:python3-pykmip" "openssl:openssl" "mvn:maven" \
+  "pgrep:procps"
 build_if_needed
 cd "$REPO_ROOT"
 work=$(mktemp -d)

@@ -9,7 +9,7 @@ set -euo pipefail
 minutes=${SOAK_MINUTES:-10}
 find_java
 maven_options
-ensure_packages "/usr/bin/softhsm2-util:softhsm2" "mvn:maven"
+ensure_packages "/usr/bin/softhsm2-util:softhsm2" "/usr/bin/python3:python3" "mvn:maven" "pgrep:procps"
 build_if_needed
 work=$(mktemp -d)
 appliance_pid=
