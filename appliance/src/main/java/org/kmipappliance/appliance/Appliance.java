@@ -106,7 +106,8 @@ public final class Appliance implements AutoCloseable {
             ServerIdentity kmipIdentity = certificates.identity(ServerCertificates.KMIP);
             KmipServer kmip = KmipServer.start(KmipServerConfig.defaults(config.kmip().host(), config.kmip().port(),
                     kmipIdentity.key(), kmipIdentity.chain()).withLimits(config.kmip().maxConnections(),
-                    config.kmipListener().maxConnectionsPerSource()), custody,
+                    config.kmipListener().maxConnectionsPerSource())
+                    .withTlsEngine(config.kmipListener().tlsEngine()), custody,
                     new RequestProcessor(custody, Clock.systemUTC()));
             opened.push(kmip);
             certificates.presentWith(ServerCertificates.KMIP, kmip::replaceIdentity);

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.kmipappliance.hsm.RootKeyPolicy;
+import org.kmipappliance.kmip.server.KmipServerConfig;
 
 /**
  * The appliance's configuration: one YAML file, every key optional, checked as a whole against {@link Settings}
@@ -40,8 +42,8 @@ public record ApplianceConfig(KmipListener kmipListener, RestListener restListen
         }
     }
 
-    /** The KMIP listener, and how many connections one client address may hold. */
-    public record KmipListener(Listener listener, int maxConnectionsPerSource) {
+    /** The KMIP listener, how many connections one client address may hold, and whose TLS serves it. */
+    public record KmipListener(Listener listener, int maxConnectionsPerSource, KmipServerConfig.TlsEngine tlsEngine) {
     }
 
     /** The REST listener, and who may read /metrics: "token" (an API token's holders) or "open". */
@@ -147,7 +149,9 @@ public record ApplianceConfig(KmipListener kmipListener, RestListener restListen
         return new ApplianceConfig(
                 new KmipListener(new Listener((String) file.get("kmip.host"), (int) file.get("kmip.port"),
                         (int) file.get("kmip.max-connections"), kmipCertificate),
-                        (int) file.get("kmip.max-connections-per-source")),
+                        (int) file.get("kmip.max-connections-per-source"),
+                        KmipServerConfig.TlsEngine.valueOf(((String) file.get("kmip.tls-engine"))
+                                .toUpperCase(Locale.ROOT))),
                 new RestListener(new Listener((String) file.get("rest.host"), (int) file.get("rest.port"),
                         (int) file.get("rest.max-connections"), restCertificate),
                         (String) file.get("rest.metrics-access")),
@@ -243,8 +247,9 @@ public record ApplianceConfig(KmipListener kmipListener, RestListener restListen
     /** The same configuration with both listeners moved. */
     public ApplianceConfig withListeners(String host, int kmipPort, int restPort) {
         return new ApplianceConfig(new KmipListener(kmip().moved(host, kmipPort),
-                kmipListener.maxConnectionsPerSource()), new RestListener(rest().moved(host, restPort),
-                restListener.metricsAccess()), hsm, database, tls, rootKeys, log);
+                kmipListener.maxConnectionsPerSource(), kmipListener.tlsEngine()),
+                new RestListener(rest().moved(host, restPort), restListener.metricsAccess()), hsm, database, tls,
+                rootKeys, log);
     }
 
     /** The KMIP listener's address, limit and certificate. */

@@ -39,7 +39,9 @@ final class Settings {
                     null, "KMIP connections open at once; beyond, the oldest still in its TLS handshake is dropped"),
             new Setting("kmip.max-connections-per-source", integer(1, 100_000, ""),
                     KmipServerConfig.DEFAULT_MAX_CONNECTIONS_PER_SOURCE, null,
-                    "the same, for the connections of one client address")),
+                    "the same, for the connections of one client address"),
+            new Setting("kmip.tls-engine", choice("boringssl", "jdk"), "boringssl", null,
+                    "whose TLS serves KMIP: BoringSSL (bundled; the JDK's if it cannot load), or the JDK's only")),
             certificateFiles("kmip"), List.of(
             new Setting("rest.host", bindAddress(), "0.0.0.0", null,
                     "address the REST listener (Key Protect's API over HTTPS) binds"),

@@ -221,6 +221,7 @@ class ConfigurationTest {
         changes.put("rest.max-connections", new Change("", "rest: {max-connections: 5}"));
         changes.put("kmip.max-connections-per-source", new Change("", "kmip: {max-connections-per-source: 5}"));
         changes.put("rest.metrics-access", new Change("", "rest: {metrics-access: open}"));
+        changes.put("kmip.tls-engine", new Change("", "kmip: {tls-engine: jdk}"));
         changes.put("root-keys.max-per-instance", new Change("", "root-keys: {max-per-instance: 10}"));
         changes.put("hsm.library", new Change("", hsm + "}"));
         changes.put("hsm.token-label", new Change(hsm + "}", hsm + ", token-label: prod}"));

@@ -30,8 +30,14 @@ import org.kmipappliance.hsm.pki.PemCertificates;
 final class KmipConnectionHandler extends SimpleChannelInboundHandler<Object> {
     private static final System.Logger LOG = System.getLogger(KmipConnectionHandler.class.getName());
 
+    /** The alert as the JDK words it ("Received fatal alert: unknown_ca") and as BoringSSL (TLSV1_ALERT_UNKNOWN_CA). */
     private static final Pattern CLIENT_REJECTS_OUR_CERTIFICATE = Pattern.compile(
-            "Received fatal alert: (certificate_unknown|bad_certificate|unknown_ca)");
+            "(Received fatal alert: |ALERT_)(certificate_unknown|bad_certificate|unknown_ca)",
+            Pattern.CASE_INSENSITIVE);
+
+    /** No certificate from the client: the JDK (TLS 1.3) and BoringSSL refuse before asking the trust manager. */
+    private static final Pattern CLIENT_SENT_NO_CERTIFICATE = Pattern.compile(
+            "Empty client certificate chain|PEER_DID_NOT_RETURN_A_CERTIFICATE");
 
     /** Requests a client may pipeline before we stop reading from it. */
     static final int MAX_QUEUED_REQUESTS = 8;
@@ -98,8 +104,8 @@ final class KmipConnectionHandler extends SimpleChannelInboundHandler<Object> {
                 if (CLIENT_REJECTS_OUR_CERTIFICATE.matcher(cause.getMessage()).find()) {
                     return "client_rejected_server_certificate";
                 }
-                if (cause.getMessage().contains("Empty client certificate chain")) {
-                    return "no_certificate"; // TLS 1.3: the JDK refuses before asking the trust manager
+                if (CLIENT_SENT_NO_CERTIFICATE.matcher(cause.getMessage()).find()) {
+                    return "no_certificate";
                 }
             }
         }

@@ -10,11 +10,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AttributeKey;
 import java.net.InetAddress;
@@ -31,10 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLException;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.metrics.Metrics;
-import org.kmipappliance.hsm.pki.TlsPolicy;
 
 /**
  * The KMIP listener: TLS with a required, pinned client certificate, then TTLV frames. Event-loop threads only
@@ -64,13 +59,13 @@ public final class KmipServer implements AutoCloseable {
     private final Consumer<Collection<String>> closeRemoved;
     private final KeyCustody custody;
     private final AtomicReference<SslContext> tls;
-    private final PinnedClientTrustManager pinning;
+    private final ServerTls serverTls;
 
     private KmipServer(EventLoopGroup acceptor, EventLoopGroup workers, ExecutorService virtualThreads,
                        Channel listener, ConnectionAdmission admission, ConnectionsByCertificate connections,
-                       KeyCustody custody, AtomicReference<SslContext> tls, PinnedClientTrustManager pinning) {
+                       KeyCustody custody, AtomicReference<SslContext> tls, ServerTls serverTls) {
         this.tls = tls;
-        this.pinning = pinning;
+        this.serverTls = serverTls;
         this.admission = admission;
         this.closeRemoved = connections::closeAll;
         this.custody = custody;
@@ -86,8 +81,9 @@ public final class KmipServer implements AutoCloseable {
                 .isPresent();
         PinnedClientTrustManager pinning = new PinnedClientTrustManager(isRegistered, custody.audit());
         // New connections take the context current when they arrive, so a renewed certificate needs no restart.
-        AtomicReference<SslContext> tls = new AtomicReference<>(serverTls(config.serverKey(), config.serverChain(),
-                pinning));
+        ServerTls serverTls = new ServerTls(config.tlsEngine(), pinning);
+        AtomicReference<SslContext> tls = new AtomicReference<>(serverTls.context(config.serverKey(),
+                config.serverChain()));
         EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
         ExecutorService virtualThreads = Executors.newThreadPerTaskExecutor(
@@ -155,13 +151,15 @@ public final class KmipServer implements AutoCloseable {
                     .syncUninterruptibly()
                     .channel();
             KmipServer server = new KmipServer(acceptor, workers, virtualThreads, listener, admission,
-                    connections, custody, tls, pinning);
+                    connections, custody, tls, serverTls);
             metrics.gauge("kmip_appliance_kmip_connections_open", "KMIP connections open now", admission::open);
             metrics.gauge("kmip_appliance_kmip_connections_handshaking", "KMIP connections open now that have not "
                     + "finished their TLS handshake", admission::handshaking);
             metrics.gauge("kmip_appliance_kmip_connections_max", "KMIP connections that may be open at "
                     + "once (kmip.max-connections)", config::maxConnections);
-            LOG.log(System.Logger.Level.INFO, "KMIP listening on {0}:{1,number,#}", config.host(), server.port());
+            LOG.log(System.Logger.Level.INFO, "KMIP listening on {0}:{1,number,#} (TLS by {2})", config.host(),
+                    server.port(), serverTls.engine() == KmipServerConfig.TlsEngine.BORINGSSL ? "BoringSSL"
+                            : "the JDK");
             return server;
         } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
             acceptor.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -173,27 +171,17 @@ public final class KmipServer implements AutoCloseable {
         }
     }
 
-    private static SslContext serverTls(PrivateKey key, List<X509Certificate> chain,
-                                        PinnedClientTrustManager pinning) {
-        try {
-            return SslContextBuilder.forServer(key, chain)
-                    .sslProvider(SslProvider.JDK)
-                    .protocols(TlsPolicy.PROTOCOLS)
-                    .ciphers(TlsPolicy.CIPHER_SUITES)
-                    .clientAuth(ClientAuth.REQUIRE)
-                    .trustManager(pinning)
-                    .build();
-        } catch (SSLException e) {
-            throw new IllegalStateException("cannot set up TLS for the KMIP listener: " + e.getMessage(), e);
-        }
-    }
-
     /**
      * Presents {@code chain} and its {@code key} to every connection from now on (a renewed or replaced
      * certificate); connections already open keep theirs.
      */
     public void replaceIdentity(PrivateKey key, List<X509Certificate> chain) {
-        tls.set(serverTls(key, chain, pinning));
+        tls.set(serverTls.context(key, chain));
+    }
+
+    /** Whose TLS serves: BoringSSL unless configured otherwise or its library could not load. */
+    public KmipServerConfig.TlsEngine tlsEngine() {
+        return serverTls.engine();
     }
 
     public int port() {

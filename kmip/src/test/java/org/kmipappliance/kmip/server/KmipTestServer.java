@@ -1,11 +1,13 @@
 package org.kmipappliance.kmip.server;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.DoublePredicate;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import org.kmipappliance.hsm.Instance;
@@ -16,6 +18,7 @@ import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.TlsContexts;
 import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.testing.PrometheusText;
 import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
@@ -60,6 +63,19 @@ final class KmipTestServer implements AutoCloseable {
 
     KmipClient connect(SSLContext tls, ProtocolVersion version) throws IOException {
         return KmipClient.connect(tls, "localhost", server.port(), version, TIMEOUT);
+    }
+
+    PrometheusText metrics() {
+        return PrometheusText.parse(custody.metrics().render());
+    }
+
+    /** Some series are counted on the server's side after the client has given up (a failed handshake): wait. */
+    void awaitMetric(String series, DoublePredicate expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!expected.test(metrics().valueOrZero(series)) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(expected.test(metrics().valueOrZero(series)), series + " is " + metrics().valueOrZero(series));
     }
 
     @Override
