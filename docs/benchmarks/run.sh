@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures, in one go on this machine: the HSM's ceiling (seal and open per second through the appliance's HSM path,
 # no KMIP, TLS or database), this appliance, and PyKMIP's server (Debian's pykmip-server on a fresh SQLite database),
-# the last two under the same kmip-bench runs; writes docs/benchmarks/results.md. Every process it starts it stops.
+# the last two under the same kmip-bench runs, and new TLS connections per second to both (handshakes.py);
+# writes docs/benchmarks/results.md. Every process it starts it stops.
 #   docs/benchmarks/run.sh                       10 s per figure, 16 connections
 #   BENCH_SECONDS=30 BENCH_CONNECTIONS=32 docs/benchmarks/run.sh
 set -euo pipefail
@@ -72,6 +73,19 @@ for op in "${operations[@]}"; do
   bench appliance "$op" "$work/appliance/demo/client.pem" "$work/appliance/demo/client-key.pem" \
     "$work/appliance/pki/ca.pem" "$kmip_port" --cpu-of "appliance=$appliance_jvm" --cpu-of "postgresql=$postmaster"
 done
+handshakes() { # NAME PORT CERT KEY CA [--cpu-of NAME=PID ...]: new connections per second, full and resumed
+  local name=$1 port=$2 cert=$3 key=$4 ca=$5; shift 5
+  for mode in resume no-resume; do
+    say "run.sh: $name, new connections ($mode) ..."
+    python3 docs/benchmarks/handshakes.py --port "$port" --cert "$cert" --key "$key" --ca "$ca" --seconds "$seconds" \
+      --"$mode" --json "$@" > "$work/$name-handshakes-$mode.json" || true
+  done
+}
+say "run.sh: warming the appliance's JIT up on new connections ..."
+python3 docs/benchmarks/handshakes.py --port "$kmip_port" --cert "$work/appliance/demo/client.pem" \
+  --key "$work/appliance/demo/client-key.pem" --ca "$work/appliance/pki/ca.pem" --seconds "$jit_warmup" > /dev/null || true
+handshakes appliance "$kmip_port" "$work/appliance/demo/client.pem" "$work/appliance/demo/client-key.pem" \
+  "$work/appliance/pki/ca.pem" --cpu-of "appliance=$appliance_jvm" --cpu-of "postgresql=$postmaster"
 kill "$appliance_pid"; wait "$appliance_pid" 2>/dev/null || true
 
 say "run.sh: PyKMIP's server (pykmip-server, SQLite) ..."
@@ -110,6 +124,8 @@ for op in "${operations[@]}"; do
   bench pykmip "$op" "$pki/bench-client.pem" "$pki/bench-client-key.pem" "$pki/ca.pem" "$pykmip_port" \
     --cpu-of "pykmip=$pykmip_pid"
 done
+handshakes pykmip "$pykmip_port" "$pki/bench-client.pem" "$pki/bench-client-key.pem" "$pki/ca.pem" \
+  --cpu-of "pykmip=$pykmip_pid"
 kill "$pykmip_pid"; wait "$pykmip_pid" 2>/dev/null || true
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -164,6 +180,24 @@ for op in ["create", "get", "getattr", "locate", "mixed", "vcenter"]:
 print("\nvcenter counts one life of a key (8 requests) as one operation. A PyKMIP figure with errors means its "
       "server refused some of the workload's requests (PyKMIP 0.10 has no Add Attribute, for one); no multiple is "
       "given for it. \"None answered\": no request of that workload was answered within the measured seconds.")
+print("\nNew mutual-TLS connections per second (docs/benchmarks/handshakes.py: OpenSSL as the client, 4 processes; "
+      "each connection runs its handshake, one Discover Versions answered with Success, and closes), with the "
+      "servers' CPU per connection in ms. The appliance serves TLS with BoringSSL; PyKMIP with Python's OpenSSL.\n")
+print("| handshake | appliance conn/s | p50 ms | p99 ms | appliance CPU | PostgreSQL CPU | PyKMIP conn/s | p50 ms | "
+      "p99 ms | PyKMIP CPU | appliance / PyKMIP |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for mode, label in [("resume", "resumed (vCenter's reconnect)"), ("no-resume", "full")]:
+    a, p = load(f"appliance-handshakes-{mode}"), load(f"pykmip-handshakes-{mode}")
+    def cells(r, *sides):
+        if r is None:
+            return ["failed", "", ""] + [""] * len(sides)
+        note = f" ({r['errors']} errors)" if r["errors"] else ""
+        cpu = r.get("cpu_ms_per_connection", {})
+        return ([f"{r['connections_per_second']:.0f}{note}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}"]
+                + [f"{cpu[side]:.3f}" if cpu.get(side) is not None else "" for side in sides])
+    multiple = (f"{a['connections_per_second'] / p['connections_per_second']:.1f}x"
+                if a and p and p["connections_per_second"] > 0 and not p["errors"] else "")
+    print("| " + " | ".join([label] + cells(a, "appliance", "postgresql") + cells(p, "pykmip") + [multiple]) + " |")
 PYTHON
 say "run.sh: wrote docs/benchmarks/results.md"
 cat docs/benchmarks/results.md
