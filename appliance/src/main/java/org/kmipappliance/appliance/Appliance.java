@@ -26,6 +26,7 @@ import org.kmipappliance.kmip.server.KmipServer;
 import org.kmipappliance.kmip.server.KmipServerConfig;
 import org.kmipappliance.kmip.server.RequestProcessor;
 import org.kmipappliance.rest.HealthChecks;
+import org.kmipappliance.rest.KmipOnboarding;
 import org.kmipappliance.rest.RestServer;
 import org.kmipappliance.rest.RestServerConfig;
 
@@ -118,7 +119,9 @@ public final class Appliance implements AutoCloseable {
                     config.restListener().metricsAccess().toUpperCase(Locale.ROOT))), restIdentity.key(),
                     restIdentity.chain(), custody,
                     new HealthChecks(() -> Map.of("kmip", kmip.isListening(), "certificates",
-                            certificates.allValid()), certificates::warnings));
+                            certificates.allValid()), certificates::warnings),
+                    new KmipOnboarding(pki.authority(),
+                            () -> certificates.identity(ServerCertificates.KMIP).chain()));
             opened.push(rest);
             certificates.presentWith(ServerCertificates.REST, rest::replaceIdentity);
             certificates.checkEvery(CERTIFICATE_CHECK_INTERVAL);

@@ -7,8 +7,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.PemFiles;
@@ -39,7 +45,7 @@ final class ApplianceClient {
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }
 
-    private java.security.cert.X509Certificate serverCa() {
+    private X509Certificate serverCa() {
         return PemFiles.readCertificate(appliance.state().resolve("pki/ca.pem"));
     }
 
@@ -90,6 +96,35 @@ final class ApplianceClient {
     KmipClient kmip(CertificateAuthority.Issued identity) throws IOException {
         return KmipClient.connect(TlsContexts.create(identity, serverCa()), "127.0.0.1", appliance.kmipPort(),
                 ProtocolVersion.V1_4, Duration.ofSeconds(30));
+    }
+
+    /** The chain a listener presents, read during a handshake that need not succeed (KMIP wants a client). */
+    static List<X509Certificate> presentedChain(int port) throws Exception {
+        List<X509Certificate> seen = new ArrayList<>();
+        TrustManager capture = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                seen.addAll(List.of(chain));
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        };
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {capture}, null);
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            socket.startHandshake();
+        } catch (IOException e) {
+            // the KMIP listener refuses a client without a registered certificate, after showing its own
+        }
+        return seen;
     }
 
     /** The ids of every live object the client's adapter has, by a Locate with no criteria. */

@@ -28,14 +28,11 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kmipappliance.hsm.metrics.Metrics;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
+import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.hsm.pki.TlsContexts;
 import org.kmipappliance.hsm.testing.PrometheusText;
@@ -51,33 +48,9 @@ class ServerCertificatesTest {
     @TempDir
     Path directory;
 
-    /** The certificate a listener presents, read during a handshake that need not succeed (KMIP wants a client). */
+    /** The certificate a listener presents. */
     private static X509Certificate presented(int port) throws Exception {
-        List<X509Certificate> seen = new ArrayList<>();
-        TrustManager capture = new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                seen.add(chain[0]);
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {capture}, null);
-        try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
-            socket.setSoTimeout(5000);
-            socket.startHandshake();
-        } catch (IOException e) {
-            // the KMIP listener refuses a client without a registered certificate, after showing its own
-        }
-        return seen.getFirst();
+        return ApplianceClient.presentedChain(port).getFirst();
     }
 
     /** Both listeners on loopback, with {@code kmip} and {@code rest} added to their keys (", pkcs12-file: ..."). */
@@ -118,6 +91,17 @@ class ServerCertificatesTest {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    /** The KMIP server chain as the REST API gives it to a KMIP manager (the Manager token of the first start). */
+    private static List<X509Certificate> downloadedKmipChain(HttpClient http, ApplianceProcess appliance)
+            throws Exception {
+        String body = http.send(HttpRequest.newBuilder(URI.create("https://localhost:" + appliance.restPort()
+                        + "/api/v2/appliance/kmip_server_chain"))
+                .header("authorization", "Bearer " + appliance.admin().token())
+                .header("bluemix-instance", appliance.admin().instance()).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return PemCertificates.parseChain(JSON.readTree(body).at("/resources/0/certificate_chain").asText());
+    }
+
     @Test
     void operatorsCertificates_areServed_andReplacedFilesAreTakenUpWithoutARestart() throws Exception {
         OperatorFiles kmipFiles = OperatorFiles.write(directory.resolve("etc"), "kmip", List.of("localhost"),
@@ -154,6 +138,8 @@ class ServerCertificatesTest {
             replace(renewed.chain(), kmipFiles.chain());
             replace(renewed.key(), kmipFiles.key());
             reloadUntilPresented(appliance, appliance.kmipPort(), renewed.certificate());
+            assertEquals(ApplianceClient.presentedChain(appliance.kmipPort()), downloadedKmipChain(http, appliance),
+                    "the chain offered for download is the one the KMIP handshake presents, after a replacement too");
             assertEquals(1, PrometheusText.parse(metrics(http, appliance)).value(
                     "kmip_appliance_tls_certificate_changes_total{listener=\"kmip\",cause=\"reloaded\"}"));
             assertEquals("[]", JSON.readTree(get(http, appliance.restPort(), "/health")).at("/warnings").toString(),

@@ -22,12 +22,14 @@ public final class KeyProtectApi {
      * beyond custody's own (the KMIP listener, when it runs).
      */
     static Routes routes(HttpRouting.Builder routing, KeyCustody custody, HealthChecks health,
-                         RestServerConfig.MetricsAccess metricsAccess) {
+                         RestServerConfig.MetricsAccess metricsAccess, KmipOnboarding onboarding) {
         Routes routes = new Routes();
         routing.addFilter(new ApiAuthentication(custody, routes));
         routes.register(routing, "/api/v2/keys", new RootKeysService(custody)::routes);
-        routes.register(routing, "/api/v2/kmip_adapters", new KmipAdaptersService(custody)::routes);
+        routes.register(routing, "/api/v2/kmip_adapters", new KmipAdaptersService(custody, onboarding)::routes);
         routes.register(routing, "/api/v2/appliance/api_tokens", new ApiTokensService(custody)::routes);
+        routes.register(routing, "/api/v2/appliance/kmip_server_chain",
+                new KmipServerChainService(onboarding)::routes);
         routes.register(routing, "/", new ObservabilityService(custody, health, metricsAccess)::routes);
         routing.error(ApiError.class, (req, res, error) -> ErrorEnvelope.send(req, res, error))
                 .error(HsmException.class, (req, res, error) -> {

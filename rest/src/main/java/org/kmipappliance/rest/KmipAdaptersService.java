@@ -2,9 +2,12 @@ package org.kmipappliance.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -16,6 +19,11 @@ import org.kmipappliance.hsm.KmipAdapter;
 import org.kmipappliance.hsm.KmipObject;
 import org.kmipappliance.hsm.ObjectState;
 import org.kmipappliance.hsm.Page;
+import org.kmipappliance.hsm.pki.CertificateAuthority;
+import org.kmipappliance.hsm.pki.CertificateSigningRequest;
+import org.kmipappliance.hsm.pki.ClientKeyType;
+import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.pki.PemFiles;
 
 /**
  * /api/v2/kmip_adapters and its certificates and kmip_objects. Shapes follow Key Protect field by field
@@ -29,10 +37,16 @@ final class KmipAdaptersService {
     private static final Set<ObjectState> DEFAULT_OBJECT_STATES = EnumSet.of(ObjectState.PRE_ACTIVE,
             ObjectState.ACTIVE, ObjectState.DEACTIVATED, ObjectState.COMPROMISED);
 
-    private final KeyCustody custody;
+    /** Issued and signed client certificates: two years unless asked otherwise, ten at most. */
+    static final int DEFAULT_VALIDITY_DAYS = 730;
+    static final int MAX_VALIDITY_DAYS = 3650;
 
-    KmipAdaptersService(KeyCustody custody) {
+    private final KeyCustody custody;
+    private final KmipOnboarding onboarding;
+
+    KmipAdaptersService(KeyCustody custody, KmipOnboarding onboarding) {
         this.custody = custody;
+        this.onboarding = onboarding;
     }
 
     void routes(Routes.Mount routes) {
@@ -41,6 +55,8 @@ final class KmipAdaptersService {
                 .get("/{adapter}", this::getAdapter)
                 .delete("/{adapter}", this::deleteAdapter)
                 .post("/{adapter}/certificates", this::addCertificate)
+                .post("/{adapter}/certificates/issue", this::issueCertificate)
+                .post("/{adapter}/certificates/sign", this::signCertificate)
                 .get("/{adapter}/certificates", this::listCertificates)
                 .get("/{adapter}/certificates/{certificate}", this::getCertificate)
                 .delete("/{adapter}/certificates/{certificate}", this::deleteCertificate)
@@ -159,6 +175,100 @@ final class KmipAdaptersService {
                 principal.instanceId(), adapter, Json.optionalText(resource, "name", context), pem,
                 ApiAuthentication.requester(req)));
         Json.sendCollection(res, Status.CREATED_201, CERTIFICATE_TYPE, List.of(toJson(certificate, true)), null);
+    }
+
+    /**
+     * vCenter's "KMS issues the certificate and key": a new key and a client certificate for it, registered to the
+     * adapter and answered once. The private key exists only in this response; the appliance keeps no copy.
+     */
+    private void issueCertificate(ServerRequest req, ServerResponse res) {
+        String context = "KMIP client certificate could not be issued";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        JsonNode resource = Json.singleResource(req, context);
+        KmipAdapter adapter = adapterOf(req, principal, context);
+        ClientKeyType keyType = keyTypeOf(resource, context);
+        Duration validity = validityOf(resource, context);
+        String commonName = Json.optionalText(resource, "common_name", context);
+        if (commonName == null) {
+            commonName = "kmip-client-" + adapter.name();
+        } else if (commonName.isBlank() || commonName.length() > 64
+                || commonName.chars().anyMatch(Character::isISOControl)) {
+            throw ApiError.invalidField(context, "common_name", "'common_name' must be 1 to 64 characters without "
+                    + "control characters");
+        }
+        CertificateAuthority.Issued issued = onboarding.clientAuthority().issueClient(commonName, keyType, validity);
+        ClientCertificate registered = register(req, principal, adapter, resource, issued.certificate(), context);
+        ObjectNode json = onboardingJson(registered);
+        json.put("key_type", keyType.apiName());
+        json.put("private_key", PemFiles.privateKeyPem(issued.privateKey()));
+        res.header(HeaderNames.CACHE_CONTROL, "no-store");
+        Json.sendCollection(res, Status.CREATED_201, CERTIFICATE_TYPE, List.of(json), null);
+    }
+
+    /** vCenter's "sign a CSR": the request's key and subject certified by the appliance's CA, and registered. */
+    private void signCertificate(ServerRequest req, ServerResponse res) {
+        String context = "KMIP client certificate could not be signed";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
+        JsonNode resource = Json.singleResource(req, context);
+        KmipAdapter adapter = adapterOf(req, principal, context);
+        String csrPem = Json.optionalText(resource, "csr", context);
+        if (csrPem == null) {
+            throw ApiError.invalidField(context, "csr", "'csr' must hold a PKCS#10 certificate signing request in "
+                    + "PEM");
+        }
+        CertificateSigningRequest csr;
+        try {
+            csr = CertificateSigningRequest.parse(csrPem);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidField(context, "csr", e.getMessage());
+        }
+        Duration validity = validityOf(resource, context);
+        X509Certificate signed = onboarding.clientAuthority().signClient(csr, validity);
+        ClientCertificate registered = register(req, principal, adapter, resource, signed, context);
+        Json.sendCollection(res, Status.CREATED_201, CERTIFICATE_TYPE, List.of(onboardingJson(registered)), null);
+    }
+
+    private ClientCertificate register(ServerRequest req, ApiPrincipal principal, KmipAdapter adapter,
+                                       JsonNode resource, X509Certificate certificate, String context) {
+        String name = Json.optionalText(resource, "name", context);
+        return CustodyCall.in(context, () -> custody.certificates().add(principal.instanceId(),
+                adapter.id().toString(), name, PemCertificates.toPem(certificate), ApiAuthentication.requester(req)));
+    }
+
+    /**
+     * A registered certificate with what its client needs beside it: the CA that issued it, and the chain the KMIP
+     * listener presents (its last certificate is what the client must trust: vCenter's "Make vCenter trust KMS").
+     */
+    private ObjectNode onboardingJson(ClientCertificate registered) {
+        ObjectNode json = toJson(registered, true);
+        json.put("ca_certificate", PemCertificates.toPem(onboarding.clientAuthority().certificate()));
+        json.put("kmip_server_chain", KmipServerChainService.pem(onboarding.kmipServerChain().get()));
+        return json;
+    }
+
+    private static ClientKeyType keyTypeOf(JsonNode resource, String context) {
+        String name = Json.optionalText(resource, "key_type", context);
+        if (name == null) {
+            return ClientKeyType.RSA_2048;
+        }
+        try {
+            return ClientKeyType.ofApiName(name);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidField(context, "key_type", "'key_type' " + e.getMessage());
+        }
+    }
+
+    private static Duration validityOf(JsonNode resource, String context) {
+        JsonNode days = resource.get("validity_days");
+        if (days == null || days.isNull()) {
+            return Duration.ofDays(DEFAULT_VALIDITY_DAYS);
+        }
+        if (!days.canConvertToInt() || !days.isIntegralNumber() || days.asInt() < 1
+                || days.asInt() > MAX_VALIDITY_DAYS) {
+            throw ApiError.invalidField(context, "validity_days", "'validity_days' must be a whole number from 1 to "
+                    + MAX_VALIDITY_DAYS);
+        }
+        return Duration.ofDays(days.asInt());
     }
 
     private void listCertificates(ServerRequest req, ServerResponse res) {

@@ -33,8 +33,8 @@ public final class RestServer implements AutoCloseable {
 
     /** The listener on its defaults, with custody's own health checks only. */
     public static RestServer start(String host, int port, PrivateKey key, List<X509Certificate> chain,
-                                   KeyCustody custody) {
-        return start(RestServerConfig.defaults(host, port), key, chain, custody, HealthChecks.none());
+                                   KeyCustody custody, KmipOnboarding onboarding) {
+        return start(RestServerConfig.defaults(host, port), key, chain, custody, HealthChecks.none(), onboarding);
     }
 
     /**
@@ -42,7 +42,7 @@ public final class RestServer implements AutoCloseable {
      * address cannot be bound.
      */
     public static RestServer start(RestServerConfig config, PrivateKey key, List<X509Certificate> chain,
-                                   KeyCustody custody, HealthChecks health) {
+                                   KeyCustody custody, HealthChecks health, KmipOnboarding onboarding) {
         String host = config.host();
         int port = config.port();
         refuseUnbindableAddress(host, port);
@@ -66,7 +66,7 @@ public final class RestServer implements AutoCloseable {
                 })
                 .tls(tls(key, chain, config.readTimeout()))
                 .routing(routing -> routes.set(KeyProtectApi.routes(routing, custody, health,
-                        config.metricsAccess())))
+                        config.metricsAccess(), onboarding)))
                 .build()
                 .start();
         } catch (RuntimeException e) {

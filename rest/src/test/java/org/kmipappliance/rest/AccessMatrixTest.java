@@ -78,6 +78,8 @@ class AccessMatrixTest {
             new Endpoint("GET", "/api/v2/kmip_adapters/" + NO_ADAPTER, null, KMIP),
             new Endpoint("DELETE", "/api/v2/kmip_adapters/" + NO_ADAPTER, null, KMIP),
             new Endpoint("POST", "/api/v2/kmip_adapters/" + NO_ADAPTER + "/certificates", ENVELOPE, KMIP),
+            new Endpoint("POST", "/api/v2/kmip_adapters/" + NO_ADAPTER + "/certificates/issue", ENVELOPE, KMIP),
+            new Endpoint("POST", "/api/v2/kmip_adapters/" + NO_ADAPTER + "/certificates/sign", ENVELOPE, KMIP),
             new Endpoint("GET", "/api/v2/kmip_adapters/" + NO_ADAPTER + "/certificates", null, KMIP),
             new Endpoint("GET", "/api/v2/kmip_adapters/" + NO_ADAPTER + "/certificates/c", null, KMIP),
             new Endpoint("DELETE", "/api/v2/kmip_adapters/" + NO_ADAPTER + "/certificates/c", null, KMIP),
@@ -86,6 +88,7 @@ class AccessMatrixTest {
                     KMIP),
             new Endpoint("DELETE", "/api/v2/kmip_adapters/" + NO_ADAPTER + "/kmip_objects/" + UUID.randomUUID(), null,
                     KMIP),
+            new Endpoint("GET", "/api/v2/appliance/kmip_server_chain", null, KMIP),
             new Endpoint("POST", "/api/v2/appliance/api_tokens", ENVELOPE, MANAGER),
             new Endpoint("GET", "/api/v2/appliance/api_tokens", null, MANAGER),
             new Endpoint("DELETE", "/api/v2/appliance/api_tokens/" + UUID.randomUUID(), null, MANAGER));
@@ -120,7 +123,8 @@ class AccessMatrixTest {
         custody.access().revokeToken(instance.id(), toRevoke.id(), TESTER);
         revoked = toRevoke.secret();
         CertificateAuthority.Issued identity = TestCertificates.localhostServer();
-        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
+        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody,
+                TestOnboarding.presenting(identity));
         http = HttpClient.newBuilder().sslContext(TlsContexts.create(null, TestCertificates.authority().certificate()))
                 .build();
     }

@@ -70,7 +70,8 @@ class IbmSdkCompatibilityTest {
         instance = custody.access().createInstance("sdk", TESTER);
         String token = custody.access().issueToken(instance.id(), "sdk", EnumSet.of(Role.MANAGER), null, TESTER).secret();
         CertificateAuthority.Issued identity = TestCertificates.localhostServer();
-        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
+        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody,
+                TestOnboarding.presenting(identity));
         api = IbmKeyProtectApi.newInstance(new BearerTokenAuthenticator(token));
         api.setServiceUrl("https://localhost:" + server.port());
         KeyStore trusted = KeyStore.getInstance("PKCS12");

@@ -1,5 +1,6 @@
 package org.kmipappliance.rest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,12 +13,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,13 +39,14 @@ import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.RootKeyPolicy;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
+import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.hsm.pki.TlsContexts;
 import org.kmipappliance.hsm.store.CustodyDatabase;
-import org.kmipappliance.hsm.testing.TestCertificates;
-import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.store.jooq.Tables;
 import org.kmipappliance.hsm.store.jooq.tables.records.AuditEventsRecord;
 import org.kmipappliance.hsm.testing.ControlledHsm;
+import org.kmipappliance.hsm.testing.TestCertificates;
+import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
 
 /** The REST tier over real HTTPS, against a real custody module. */
@@ -61,7 +70,8 @@ class KeyProtectApiTest {
         managerToken = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER).secret();
         readerToken = custody.access().issueToken(instance.id(), "reader", EnumSet.of(Role.READER), null, TESTER).secret();
         CertificateAuthority.Issued identity = TestCertificates.localhostServer();
-        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
+        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody,
+                TestOnboarding.presenting(identity));
         http = HttpClient.newBuilder()
                 .sslContext(TlsContexts.create(null, TestCertificates.authority().certificate()))
                 .connectTimeout(Duration.ofSeconds(10))
@@ -351,6 +361,125 @@ class KeyProtectApiTest {
                 "{\"certificate\":\"-----BEGIN CERTIFICATE-----\\nnot base64!\\n-----END CERTIFICATE-----\"}"));
         assertEquals(400, invalid.status());
         assertEquals("INVALID_FIELD_ERR", errorCode(invalid));
+    }
+
+    @Test
+    void issuedCertificates_areRegistered_andTheirKeyIsAnsweredOnceAndKeptNowhere() throws Exception {
+        String crk = createRootKey("issue-root");
+        String adapter = createAdapter("onboard-issue", crk).get("id").asText();
+        String path = "/api/v2/kmip_adapters/onboard-issue/certificates/issue";
+        Reply issued = asManager("POST", path, envelope("application/json", "{\"name\":\"vcenter-issued\"}"));
+        assertEquals(201, issued.status(), issued.raw().body());
+        assertEquals("no-store", issued.raw().headers().firstValue("cache-control").orElse(""),
+                "a response with a private key is never cached");
+        JsonNode resource = issued.body().at("/resources/0");
+        assertEquals("RSA-2048", resource.get("key_type").asText(), "RSA-2048 unless asked: every vCenter reads it");
+        X509Certificate certificate = PemCertificates.parse(resource.get("certificate").asText());
+        PrivateKey key = PemFiles.parsePrivateKey(resource.get("private_key").asText());
+        assertKeyOf(certificate, key);
+        certificate.verify(TestCertificates.authority().certificate().getPublicKey());
+        assertEquals(PemCertificates.toPem(TestCertificates.authority().certificate()),
+                resource.get("ca_certificate").asText());
+        assertTrue(resource.get("kmip_server_chain").asText().endsWith(
+                PemCertificates.toPem(TestCertificates.authority().certificate())), "the chain ends at what the "
+                + "client must trust");
+        assertEquals(List.of("1.3.6.1.5.5.7.3.2"), certificate.getExtendedKeyUsage(), "TLS client only");
+        assertEquals("CN=kmip-client-onboard-issue", certificate.getSubjectX500Principal().getName());
+        assertEquals(adapter, custody.certificates().identify(PemCertificates.sha256Fingerprint(certificate))
+                .orElseThrow().adapterId().toString(), "registered to the adapter at once");
+        Reply fetched = asManager("GET", "/api/v2/kmip_adapters/onboard-issue/certificates/vcenter-issued", null);
+        assertFalse(fetched.body().at("/resources/0").has("private_key"), "the key is answered once, never again");
+        String keyText = Base64.getEncoder().encodeToString(key.getEncoded());
+        String stored = database.dsl().fetch("select * from kmip_client_certificates").formatCSV()
+                + database.dsl().fetch("select * from audit_events").formatCSV();
+        assertFalse(stored.contains(keyText.substring(120, 160)), "no copy of the key in the database (a part of it "
+                + "past the PKCS#8 header every RSA-2048 key shares)");
+
+        Reply ec = asManager("POST", path, envelope("application/json", "{\"key_type\":\"ec-p256\","
+                + "\"common_name\":\"a, O=evil\",\"validity_days\":1}"));
+        assertEquals(201, ec.status(), ec.raw().body());
+        X509Certificate ecCertificate = PemCertificates.parse(ec.body().at("/resources/0/certificate").asText());
+        assertKeyOf(ecCertificate, PemFiles.parsePrivateKey(ec.body().at("/resources/0/private_key").asText()));
+        assertEquals("CN=a\\, O\\=evil", ecCertificate.getSubjectX500Principal().getName(),
+                "a common name stays one attribute whatever it holds");
+        assertTrue(ecCertificate.getNotAfter().toInstant().isBefore(Instant.now().plus(Duration.ofDays(2))));
+
+        for (String bad : List.of("{\"key_type\":\"DSA-1024\"}", "{\"validity_days\":0}",
+                "{\"validity_days\":3651}", "{\"validity_days\":\"ten\"}", "{\"common_name\":\"\"}")) {
+            Reply refused = asManager("POST", path, envelope("application/json", bad));
+            assertEquals(400, refused.status(), bad);
+            assertEquals("INVALID_FIELD_ERR", errorCode(refused), bad);
+        }
+        assertTrue(asManager("POST", path, envelope("application/json", "{\"key_type\":\"DSA-1024\"}")).body()
+                .at("/resources/0/reasons/0/message").asText().contains("RSA-2048, RSA-3072, RSA-4096, EC-P256"));
+        Reply asReader = call("POST", path, envelope("application/json", "{}"), readerToken,
+                instance.id().toString());
+        assertEquals(401, asReader.status(), "a role without KMIP management is refused as Key Protect refuses it");
+        assertEquals(404, asManager("POST", "/api/v2/kmip_adapters/no-such/certificates/issue",
+                envelope("application/json", "{}")).status());
+    }
+
+    @Test
+    void csrs_areSignedForTheirOwnKey_andBadOnesAreRefusedWithTheReason() throws Exception {
+        createAdapter("onboard-csr", createRootKey("csr-root"));
+        String path = "/api/v2/kmip_adapters/onboard-csr/certificates/sign";
+        KeyPair vcenter = TestCertificates.keyPair("RSA", 2048);
+        String csr = TestCertificates.csr("CN=vcenter.example.com, O=Example", vcenter);
+        Reply signed = asManager("POST", path, envelope("application/json", "{\"csr\":" + JSON.writeValueAsString(csr)
+                + ",\"name\":\"vcenter-csr\"}"));
+        assertEquals(201, signed.status(), signed.raw().body());
+        JsonNode resource = signed.body().at("/resources/0");
+        assertFalse(resource.has("private_key"), "the requester keeps its key");
+        X509Certificate certificate = PemCertificates.parse(resource.get("certificate").asText());
+        assertEquals(vcenter.getPublic(), certificate.getPublicKey());
+        assertArrayEquals(new X500Name("CN=vcenter.example.com, O=Example").getEncoded(),
+                certificate.getSubjectX500Principal().getEncoded(), "the request's subject, as it encoded it");
+        certificate.verify(TestCertificates.authority().certificate().getPublicKey());
+        assertTrue(custody.certificates().identify(PemCertificates.sha256Fingerprint(certificate)).isPresent());
+
+        String weak = TestCertificates.csr("CN=weak", TestCertificates.keyPair("RSA", 1024));
+        String forged = TestCertificates.csr("CN=forged", vcenter.getPublic(),
+                TestCertificates.keyPair("RSA", 2048).getPrivate());
+        String two = csr + TestCertificates.csr("CN=second", TestCertificates.keyPair("EC", 256));
+        List<List<String>> refusals = List.of(
+                List.of("{}", "'csr' must hold a PKCS#10"),
+                List.of("{\"csr\":\"hello\"}", "must be one PKCS#10 request in PEM"),
+                List.of("{\"csr\":" + JSON.writeValueAsString(weak) + "}", "1024 bits; 2048 or more are required"),
+                List.of("{\"csr\":" + JSON.writeValueAsString(forged) + "}", "does not verify with the key it carries"),
+                List.of("{\"csr\":" + JSON.writeValueAsString(two) + "}", "give one CSR at a time"));
+        for (List<String> refusal : refusals) {
+            Reply refused = asManager("POST", path, envelope("application/json", refusal.get(0)));
+            assertEquals(400, refused.status(), refusal.get(1));
+            assertEquals("INVALID_FIELD_ERR", errorCode(refused));
+            assertTrue(refused.body().at("/resources/0/reasons/0/message").asText().contains(refusal.get(1)),
+                    refused.raw().body());
+        }
+    }
+
+    @Test
+    void theKmipServerChain_isServedToKmipManagers() throws Exception {
+        Reply chain = asManager("GET", "/api/v2/appliance/kmip_server_chain", null);
+        assertEquals(200, chain.status(), chain.raw().body());
+        JsonNode resource = chain.body().at("/resources/0");
+        assertEquals(2, resource.get("certificates").size());
+        assertEquals(PemCertificates.colonSeparated(PemCertificates.sha256Fingerprint(TestCertificates.authority()
+                .certificate())), resource.at("/certificates/1/sha256_fingerprint").asText());
+        assertTrue(resource.get("certificate_chain").asText().endsWith(PemCertificates.toPem(
+                TestCertificates.authority().certificate())));
+        assertEquals(401, call("GET", "/api/v2/appliance/kmip_server_chain", null, readerToken,
+                instance.id().toString()).status());
+    }
+
+    private static void assertKeyOf(X509Certificate certificate, PrivateKey key) throws Exception {
+        String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(new byte[] {1, 2, 3});
+        byte[] signature = signer.sign();
+        Signature verifier = Signature.getInstance(algorithm);
+        verifier.initVerify(certificate.getPublicKey());
+        verifier.update(new byte[] {1, 2, 3});
+        assertTrue(verifier.verify(signature), "the private key is the certificate's");
     }
 
     @Test

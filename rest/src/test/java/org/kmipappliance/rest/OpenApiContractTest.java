@@ -98,7 +98,7 @@ class OpenApiContractTest {
         CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start(RestServerConfig.defaults("127.0.0.1", 0), identity.privateKey(),
                 List.of(identity.certificate()), custody, new HealthChecks(() -> Map.of("kmip", kmipListening.get()),
-                        () -> List.of("a warning for the operator")));
+                        () -> List.of("a warning for the operator")), TestOnboarding.presenting(identity));
         http = HttpClient.newBuilder().sslContext(TlsContexts.create(null, TestCertificates.authority()
                 .certificate())).connectTimeout(Duration.ofSeconds(10)).build();
     }
@@ -310,6 +310,17 @@ class OpenApiContractTest {
         expect(404, "GET", "/api/v2/kmip_adapters/no-such-adapter/certificates", null);
         expect(200, "GET", "/api/v2/kmip_adapters/" + adapter + "/certificates/contract-cert", null);
         expect(404, "GET", "/api/v2/kmip_adapters/" + adapter + "/certificates/no-such-cert", null);
+        expect(201, "POST", "/api/v2/kmip_adapters/" + adapter + "/certificates/issue", envelope(
+                "{\"name\":\"contract-issued\",\"key_type\":\"EC-P256\",\"validity_days\":30}"));
+        expect(400, "POST", "/api/v2/kmip_adapters/" + adapter + "/certificates/issue", envelope(
+                "{\"key_type\":\"DSA\"}"));
+        expect(404, "POST", "/api/v2/kmip_adapters/no-such-adapter/certificates/issue", envelope("{}"));
+        expect(201, "POST", "/api/v2/kmip_adapters/" + adapter + "/certificates/sign", envelope("{\"csr\":"
+                + JSON.writeValueAsString(TestCertificates.csr("CN=contract", TestCertificates.keyPair("EC", 256)))
+                + "}"));
+        expect(400, "POST", "/api/v2/kmip_adapters/" + adapter + "/certificates/sign", envelope(
+                "{\"csr\":\"not a request\"}"));
+        expect(200, "GET", "/api/v2/appliance/kmip_server_chain", null);
 
         TestTenant tenant = TestTenant.create(custody, instance, "contract-objects");
         String objectsPath = "/api/v2/kmip_adapters/" + tenant.adapter().id() + "/kmip_objects";

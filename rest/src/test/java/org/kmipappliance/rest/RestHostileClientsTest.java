@@ -67,7 +67,7 @@ class RestHostileClientsTest {
         CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         server = RestServer.start(new RestServerConfig("127.0.0.1", 0, RestServerConfig.DEFAULT_MAX_CONNECTIONS,
                 READ_TIMEOUT, RestServerConfig.MetricsAccess.TOKEN), identity.privateKey(),
-                List.of(identity.certificate()), custody, HealthChecks.none());
+                List.of(identity.certificate()), custody, HealthChecks.none(), TestOnboarding.presenting(identity));
         tls = TlsContexts.create(null, TestCertificates.authority().certificate());
     }
 
@@ -357,7 +357,7 @@ class RestHostileClientsTest {
     void aListenerThatStoppedAccepting_isNoticed() {
         CertificateAuthority.Issued identity = TestCertificates.localhostServer();
         RestServer doomed = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()),
-                custody);
+                custody, TestOnboarding.presenting(identity));
         assertTrue(doomed.isAccepting());
         doomed.close();
         assertFalse(doomed.isAccepting());

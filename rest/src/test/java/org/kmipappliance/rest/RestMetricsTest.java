@@ -53,7 +53,8 @@ class RestMetricsTest {
         token = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
         CertificateAuthority.Issued identity = TestCertificates.localhostServer();
-        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody);
+        server = RestServer.start("127.0.0.1", 0, identity.privateKey(), List.of(identity.certificate()), custody,
+                TestOnboarding.presenting(identity));
         http = HttpClient.newBuilder()
                 .sslContext(TlsContexts.create(null, TestCertificates.authority().certificate()))
                 .connectTimeout(Duration.ofSeconds(10)).build();

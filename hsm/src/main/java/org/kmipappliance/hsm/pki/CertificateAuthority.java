@@ -6,6 +6,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -14,6 +15,8 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -55,7 +58,7 @@ public final class CertificateAuthority {
     public static CertificateAuthority create(String commonName, Duration validity) {
         KeyPair keys = newKeyPair();
         Instant now = Instant.now();
-        X500Name subject = new X500Name("CN=" + commonName);
+        X500Name subject = commonName(commonName);
         try {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(subject, serial(),
                     Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), subject,
@@ -103,6 +106,28 @@ public final class CertificateAuthority {
         return issue(commonName, KeyPurposeId.id_kp_clientAuth, null, notBefore, notAfter);
     }
 
+    /**
+     * A TLS client certificate and a new key of {@code keyType} made for it here: vSphere's "KMS issues the
+     * certificate and key" trust mode. The caller hands the key over once and keeps no copy.
+     */
+    public Issued issueClient(String commonName, ClientKeyType keyType, Duration validity) {
+        KeyPair keys = keyType.generate(RANDOM);
+        Instant now = Instant.now();
+        X509Certificate certificate = certify(commonName(commonName), keys.getPublic(),
+                KeyPurposeId.id_kp_clientAuth, null, now.minus(Duration.ofMinutes(5)), now.plus(validity));
+        return new Issued(certificate, keys.getPrivate());
+    }
+
+    /**
+     * A TLS client certificate for the subject and key of a request whose signature has been checked (vSphere's
+     * "sign a CSR" trust mode): the requester keeps its private key.
+     */
+    public X509Certificate signClient(CertificateSigningRequest request, Duration validity) {
+        Instant now = Instant.now();
+        return certify(request.subject(), request.publicKey(), KeyPurposeId.id_kp_clientAuth, null,
+                now.minus(Duration.ofMinutes(5)), now.plus(validity));
+    }
+
     private Issued issue(String commonName, KeyPurposeId purpose, GeneralNames subjectAlternativeNames,
                          Duration validity) {
         Instant now = Instant.now();
@@ -113,22 +138,33 @@ public final class CertificateAuthority {
     private Issued issue(String commonName, KeyPurposeId purpose, GeneralNames subjectAlternativeNames,
                          Instant notBefore, Instant notAfter) {
         KeyPair keys = newKeyPair();
+        return new Issued(certify(commonName(commonName), keys.getPublic(), purpose,
+                subjectAlternativeNames, notBefore, notAfter), keys.getPrivate());
+    }
+
+    private X509Certificate certify(X500Name subject, PublicKey subjectKey, KeyPurposeId purpose,
+                                    GeneralNames subjectAlternativeNames, Instant notBefore, Instant notAfter) {
         try {
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(notBefore), Date.from(notAfter), new X500Name("CN=" + commonName), keys.getPublic());
+                    Date.from(notBefore), Date.from(notAfter), subject, subjectKey);
             JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.keyUsage, true,
-                    new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
+            // RSA: keyEncipherment beside digitalSignature, as CAs commonly set it; some TLS stacks expect it.
+            int usage = subjectKey.getAlgorithm().equals("RSA")
+                    ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
+                    : KeyUsage.digitalSignature | KeyUsage.keyAgreement;
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
             builder.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose));
+            builder.addExtension(Extension.subjectKeyIdentifier, false,
+                    extensions.createSubjectKeyIdentifier(subjectKey));
             builder.addExtension(Extension.authorityKeyIdentifier, false,
                     extensions.createAuthorityKeyIdentifier(certificate));
             if (subjectAlternativeNames != null) {
                 builder.addExtension(Extension.subjectAlternativeName, false, subjectAlternativeNames);
             }
-            return new Issued(sign(builder, privateKey), keys.getPrivate());
+            return sign(builder, privateKey);
         } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot issue a certificate for " + commonName + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot issue a certificate for " + subject + ": " + e.getMessage(), e);
         }
     }
 
@@ -150,6 +186,11 @@ public final class CertificateAuthority {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JDK cannot generate P-256 keys", e);
         }
+    }
+
+    /** A subject of one common name, whatever characters it holds: "a, O=b" stays one CN, never two attributes. */
+    private static X500Name commonName(String commonName) {
+        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, commonName).build();
     }
 
     private static BigInteger serial() {

@@ -8,8 +8,10 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,6 +22,10 @@ public final class PemCertificates {
 
     private static final Pattern SINGLE_PEM = Pattern.compile(
             "\\A\\s*-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\\r\\n]+)-----END CERTIFICATE-----\\s*\\z");
+
+    private static final int MAX_CHAIN_LENGTH = 10;
+    private static final Pattern PEM_BLOCK = Pattern.compile(
+            "-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\r\\n]+-----END CERTIFICATE-----");
 
     private PemCertificates() {
     }
@@ -49,6 +55,34 @@ public final class PemCertificates {
         } catch (IllegalArgumentException | CertificateException e) {
             throw new IllegalArgumentException("the certificate is not a valid X.509 certificate: " + e.getMessage());
         }
+    }
+
+    /**
+     * Parses a chain: one or more PEM certificates one after another (the server's first), at most ten.
+     *
+     * @throws IllegalArgumentException with a message fit for the caller when it is not one
+     */
+    public static List<X509Certificate> parseChain(String pem) {
+        if (pem == null || pem.length() > MAX_CHAIN_LENGTH * MAX_PEM_CHARS) {
+            throw new IllegalArgumentException("a certificate chain must be 1 to " + MAX_CHAIN_LENGTH
+                    + " PEM certificates");
+        }
+        List<X509Certificate> chain = new ArrayList<>();
+        Matcher block = PEM_BLOCK.matcher(pem);
+        int end = 0;
+        while (block.find()) {
+            if (!pem.substring(end, block.start()).isBlank()) {
+                throw new IllegalArgumentException("a certificate chain holds only PEM certificates, one after "
+                        + "another");
+            }
+            chain.add(parse(block.group()));
+            end = block.end();
+        }
+        if (chain.isEmpty() || chain.size() > MAX_CHAIN_LENGTH || !pem.substring(end).isBlank()) {
+            throw new IllegalArgumentException("a certificate chain must be 1 to " + MAX_CHAIN_LENGTH
+                    + " PEM certificates, one after another");
+        }
+        return List.copyOf(chain);
     }
 
     public static String toPem(X509Certificate certificate) {

@@ -38,26 +38,45 @@ public final class PemFiles {
     }
 
     public static void writePrivateKey(Path file, PrivateKey key) {
+        PrivateFiles.write(file, privateKeyPem(key));
+    }
+
+    /** An unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), what OpenSSL, vCenter and PyKMIP read. */
+    public static String privateKeyPem(PrivateKey key) {
         try {
             StringWriter text = new StringWriter();
             try (JcaPEMWriter writer = new JcaPEMWriter(text)) {
                 writer.writeObject(new JcaPKCS8Generator(key, null));
             }
-            PrivateFiles.write(file, text.toString());
+            return text.toString();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw new IllegalStateException("cannot encode a private key as PKCS#8", e);
         }
     }
 
     public static PrivateKey readPrivateKey(Path file) {
-        try (PEMParser parser = new PEMParser(new StringReader(Files.readString(file, StandardCharsets.US_ASCII)))) {
-            Object parsed = parser.readObject();
-            if (!(parsed instanceof PrivateKeyInfo info)) {
-                throw new IllegalStateException(file + " does not hold an unencrypted PKCS#8 private key");
+        try {
+            return parsePrivateKey(Files.readString(file, StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(file + " " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * An unencrypted PKCS#8 private key in PEM.
+     *
+     * @throws IllegalArgumentException ("does not hold ...") when the text is something else
+     */
+    public static PrivateKey parsePrivateKey(String pem) {
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            if (!(parser.readObject() instanceof PrivateKeyInfo info)) {
+                throw new IllegalArgumentException("does not hold an unencrypted PKCS#8 private key");
             }
             return new JcaPEMKeyConverter().getPrivateKey(info);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
+            throw new IllegalArgumentException("does not hold an unencrypted PKCS#8 private key", e);
         }
     }
 }

@@ -1,7 +1,20 @@
 package org.kmipappliance.hsm.testing;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
 
@@ -27,5 +40,37 @@ public final class TestCertificates {
 
     public static String clientPem(String commonName) {
         return PemCertificates.toPem(client(commonName).certificate());
+    }
+
+    /** A new key pair: "RSA" of {@code size} bits, or "EC" on the NIST curve of that size. */
+    public static KeyPair keyPair(String algorithm, int size) {
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm);
+            generator.initialize(size);
+            return generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A PKCS#10 request in PEM for {@code subject} and its own key, as vCenter generates one. */
+    public static String csr(String subject, KeyPair keys) {
+        return csr(subject, keys.getPublic(), keys.getPrivate());
+    }
+
+    /** A PKCS#10 request for {@code subject} carrying {@code key}, signed by {@code signer} (a forgery if not its). */
+    public static String csr(String subject, PublicKey key, PrivateKey signer) {
+        String algorithm = signer.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+        try {
+            PKCS10CertificationRequest request = new JcaPKCS10CertificationRequestBuilder(new X500Name(subject), key)
+                    .build(new JcaContentSignerBuilder(algorithm).build(signer));
+            StringWriter pem = new StringWriter();
+            try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
+                writer.writeObject(request);
+            }
+            return pem.toString();
+        } catch (OperatorCreationException | IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
