@@ -1,8 +1,13 @@
 package org.kmipappliance.kmip.server;
 
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCertificateException;
+import io.netty.internal.tcnative.CertificateVerifier;
 import java.net.Socket;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -60,7 +65,8 @@ final class PinnedClientTrustManager extends X509ExtendedTrustManager {
 
     private void check(X509Certificate[] chain, String peer) throws CertificateException {
         if (chain == null || chain.length == 0) {
-            throw new Refused("no_certificate", "the client sent no certificate", null);
+            throw alerting(new Refused("no_certificate", "the client sent no certificate", null),
+                    () -> CertificateVerifier.X509_V_ERR_CERT_REJECTED);
         }
         X509Certificate leaf = chain[0];
         String fingerprint = PemCertificates.sha256Fingerprint(leaf);
@@ -68,14 +74,29 @@ final class PinnedClientTrustManager extends X509ExtendedTrustManager {
             leaf.checkValidity();
         } catch (CertificateException e) {
             refused(peer, fingerprint, leaf, "has expired or is not valid yet (" + e.getMessage() + ")");
-            throw new Refused("expired_certificate", "client certificate has expired or is not valid yet", e);
+            throw alerting(new Refused("expired_certificate", "client certificate has expired or is not valid yet", e),
+                    () -> e instanceof CertificateNotYetValidException
+                            ? CertificateVerifier.X509_V_ERR_CERT_NOT_YET_VALID
+                            : CertificateVerifier.X509_V_ERR_CERT_HAS_EXPIRED);
         }
         if (!isRegistered.test(fingerprint)) {
-            refused(peer, fingerprint, leaf, "is not registered to any adapter; register it with POST "
-                    + "/api/v2/kmip_adapters/<adapter>/certificates");
-            throw new Refused("unregistered_certificate", "client certificate is not registered to any KMIP adapter",
-                    null);
+            refused(peer, fingerprint, leaf, "is not registered to any adapter; register it with kmipctl "
+                    + "cert-create ADAPTER -c @FILE (POST /api/v2/kmip_adapters/ADAPTER/certificates)");
+            throw alerting(new Refused("unregistered_certificate", "client certificate is not registered to any KMIP "
+                    + "adapter", null), () -> CertificateVerifier.X509_V_ERR_CERT_REJECTED);
         }
+    }
+
+    /**
+     * The refusal as the TLS implementation should see it. BoringSSL turns the X.509 verification error of an
+     * {@link OpenSslCertificateException} into the alert the client reads (bad_certificate, certificate_expired;
+     * for any other exception, internal_error), and its library defines the numbers, so they are read only where it
+     * has loaded; the JDK's TLS takes the refusal as it is. Either way the refusal stays in the cause chain, where
+     * the handshake's failure is counted by its reason.
+     */
+    private static CertificateException alerting(Refused refused, IntSupplier verificationError) {
+        return OpenSsl.isAvailable() ? new OpenSslCertificateException(refused.getMessage(), refused,
+                verificationError.getAsInt()) : refused;
     }
 
     /** Recorded as an unidentified caller's event: bounded in number, escaped, with what the operator can do. */

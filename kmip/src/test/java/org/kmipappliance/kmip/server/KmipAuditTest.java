@@ -113,7 +113,8 @@ class KmipAuditTest {
             assertEquals("kmip.handshake", refused.getAction());
             assertEquals("refused", refused.getOutcome());
             assertTrue(refused.getPeer().startsWith("127.0.0.1:"), refused.getPeer());
-            assertTrue(refused.getDetail().contains("is not registered to any adapter"), refused.getDetail());
+            assertTrue(refused.getDetail().contains("is not registered to any adapter; register it with kmipctl "
+                    + "cert-create"), refused.getDetail());
             assertFalse(refused.getDetail().contains("\n"));
             assertFalse(logs.text().lines().anyMatch(line -> line.startsWith("INFO: org.kmipappliance.audit kmip.get success")),
                     "no forged line:\n" + logs.text());

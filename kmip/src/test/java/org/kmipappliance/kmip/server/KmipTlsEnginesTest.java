@@ -2,9 +2,11 @@ package org.kmipappliance.kmip.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLContext;
@@ -40,8 +42,17 @@ class KmipTlsEnginesTest {
             TlsProbes.assertWeakOffersRefused(registered.getSocketFactory(), fixture.server.port());
             TlsProbes.assertRenegotiationRefused(registered.getSocketFactory(), fixture.server.port(), new byte[8]);
 
-            assertRefusedAndCounted(fixture, "unregistered_certificate",
-                    TlsContexts.create(TestCertificates.client("stranger"), TestCertificates.authority().certificate()));
+            // What the client reads names the problem (BoringSSL would say internal_error if not told which).
+            String unregistered = assertRefusedAndCounted(fixture, "unregistered_certificate", TlsContexts.create(
+                    TestCertificates.client("stranger"), TestCertificates.authority().certificate()));
+            assertTrue(unregistered.contains(engine == TlsEngine.BORINGSSL ? "bad_certificate" : "certificate_unknown"),
+                    unregistered);
+            CertificateAuthority.Issued expiredCertificate = TestCertificates.authority().issueClient("expired",
+                    Instant.now().minus(Duration.ofDays(2)), Instant.now().minus(Duration.ofDays(1)));
+            String expired = assertRefusedAndCounted(fixture, "expired_certificate",
+                    TlsContexts.create(expiredCertificate, TestCertificates.authority().certificate()));
+            assertTrue(expired.contains(engine == TlsEngine.BORINGSSL ? "certificate_expired" : "certificate_unknown"),
+                    expired);
             assertRefusedAndCounted(fixture, "no_certificate",
                     TlsContexts.create(null, TestCertificates.authority().certificate()));
             // A client that does not trust the appliance's certificate, as vCenter before it is given the CA.
@@ -56,15 +67,17 @@ class KmipTlsEnginesTest {
         }
     }
 
-    private static void assertRefusedAndCounted(KmipTestServer fixture, String reason, SSLContext tls)
+    /** The client's handshake fails, the server counts it under {@code reason}; the alert the client read. */
+    private static String assertRefusedAndCounted(KmipTestServer fixture, String reason, SSLContext tls)
             throws InterruptedException {
         String series = FAILED + reason + "\"}";
         double before = fixture.metrics().valueOrZero(series);
-        assertThrows(IOException.class, () -> {
+        IOException refused = assertThrows(IOException.class, () -> {
             try (KmipClient client = fixture.connect(tls, ProtocolVersion.V1_4)) {
                 client.discoverVersions(List.of());
             }
         }, reason);
         fixture.awaitMetric(series, count -> count == before + 1);
+        return refused.getMessage();
     }
 }
