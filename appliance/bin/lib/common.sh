@@ -98,4 +98,6 @@ build_if_needed() {
   # The jars only: the RPM (packaging/bin/build-rpm) is not needed to run from the source tree.
   (cd "$REPO_ROOT" && mvn -B -q -Dstyle.color=never -DskipTests -Dexec.skip=true package -pl packaging -am) || {
     say "The build failed; see the Maven output above."; exit 1; }
+  # Maven leaves a jar whose classes did not change as it was; the marker must be newer than the sources built.
+  touch "$marker"
 }

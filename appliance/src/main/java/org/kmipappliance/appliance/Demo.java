@@ -30,6 +30,8 @@ final class Demo {
     static final String ROOT_KEY = "demo-root-key";
     static final String ADAPTER = "demo-adapter";
     static final String CLIENT_CERTIFICATE = "demo-client";
+    /** The demo's admin API token, alone in its file: what kmipctl login --token-file reads. */
+    static final String API_TOKEN_FILE = "admin-api-token";
 
     /** Where the demo's files are and how to reach the appliance. */
     record Setup(Instance instance, String apiToken, KmipAdapter adapter, Path directory, Path pykmipConfig,
@@ -51,7 +53,7 @@ final class Demo {
         Path directory = PrivateFiles.directory(appliance.stateDirectory().resolve("demo"));
         Instance instance = custody.access().findInstanceByName(INSTANCE)
                 .orElseGet(() -> custody.access().createInstance(INSTANCE, DEMO));
-        String token = apiToken(custody, instance, directory.resolve("admin-api-token"));
+        String token = apiToken(custody, instance, directory.resolve(API_TOKEN_FILE));
         RootKey rootKey = custody.rootKeys().list(instance.id(), 200, 0).items().stream()
                 .filter(key -> key.name().equals(ROOT_KEY)).findFirst()
                 .orElseGet(() -> custody.rootKeys().create(instance.id(), ROOT_KEY, "root key of the demo adapter",

@@ -409,10 +409,16 @@ public final class Main implements Runnable {
                 List the adapter's KMIP objects over REST:
                   curl --cacert %s -H 'authorization: Bearer %s' -H 'bluemix-instance: %s' %s/api/v2/kmip_adapters/%s/kmip_objects
 
+                Or with kmipctl (appliance/bin/kmipctl in a source checkout; docs/kmipctl.md):
+                  kmipctl login --url %s --cacert %s --instance %s --token-file %s
+                  kmipctl objects %s
+
                 Press Ctrl-C to stop.
                 """, millis, appliance.stateDirectory(), host, appliance.kmipPort(), appliance.caCertificateFile(), rest,
                 setup.instance().id(), setup.apiToken(), setup.adapter().name(), setup.directory(), setup.script(),
-                appliance.caCertificateFile(), setup.apiToken(), setup.instance().id(), rest, setup.adapter().name());
+                appliance.caCertificateFile(), setup.apiToken(), setup.instance().id(), rest, setup.adapter().name(),
+                rest, appliance.caCertificateFile(), setup.instance().id(), setup.directory().resolve(
+                        Demo.API_TOKEN_FILE), setup.adapter().name());
         out.flush();
     }
 }

@@ -97,12 +97,19 @@ final class ApplianceProcess implements AutoCloseable {
 
     /** The same for another program of the distribution ({@code main}'s main method), such as a benchmark. */
     static Finished run(Path state, Class<?> main, List<String> arguments) throws Exception {
+        return run(state, main, arguments, Map.of());
+    }
+
+    /** The same with more in its environment. */
+    static Finished run(Path state, Class<?> main, List<String> arguments, Map<String, String> environment)
+            throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 main.getName()));
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("SOFTHSM2_CONF", SoftHsmToken.configFile(state.resolve("softhsm")).toString());
+        builder.environment().putAll(environment);
         Process process = builder.start();
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
             try {

@@ -27,7 +27,9 @@ import org.kmipappliance.hsm.pki.PemFiles;
 import org.kmipappliance.hsm.pki.TlsContexts;
 import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.kmip.client.KmipClient;
+import org.kmipappliance.kmip.client.PyKmipConfig;
 import org.kmipappliance.kmip.message.ProtocolVersion;
+import org.kmipappliance.kmip.testing.PyKmip;
 
 /**
  * vCenter's ways of setting up trust, end to end against an appliance in its own process: the KMIP server chain
@@ -71,6 +73,16 @@ class KmipOnboardingTest {
                 keyId = kmip.createAesKey(256, 12);
                 assertEquals(32, kmip.getKeyMaterial(keyId).length);
             }
+
+            // The same files serve PyKMIP (OpenSSL), as they would vCenter: certificate, key, and the CA to trust.
+            Path files = Files.createDirectories(directory.resolve("issued"));
+            Files.writeString(files.resolve("client.pem"), issued.get("certificate").asText());
+            Files.writeString(files.resolve("client-key.pem"), issued.get("private_key").asText());
+            PemFiles.writeCertificate(files.resolve("ca.pem"), trusted);
+            PyKmipConfig.write(files.resolve("pykmip.conf"), "127.0.0.1", appliance.kmipPort(),
+                    files.resolve("client.pem"), files.resolve("client-key.pem"), files.resolve("ca.pem"), true);
+            PyKmip.Run pykmip = PyKmip.run(files.resolve("pykmip.conf"), "1.2", "lifecycle", "issued-to-pykmip");
+            assertEquals(0, pykmip.exitCode(), pykmip.stderr());
 
             // "New Certificate Signing Request": vCenter keeps its key; the signed certificate opens the same adapter.
             KeyPair vcenterKey = TestCertificates.keyPair("EC", 256);

@@ -87,6 +87,8 @@ class InstalledPackageTest {
                 "drwx------ kmip-appliance kmip-appliance  /var/lib/kmip-appliance",
                 "-rwxr-xr-x root root  /usr/share/kmip-appliance/bin/kmip-appliance",
                 "lrwxrwxrwx root root  /usr/bin/kmip-appliance",
+                "lrwxrwxrwx root root  /usr/bin/kmipctl",
+                "-rw-r--r-- root root  /usr/share/bash-completion/completions/kmipctl",
                 "-rw-r--r-- root root  /usr/lib/systemd/system/kmip-appliance.service",
                 "-rw-r--r-- root root  /usr/lib/sysusers.d/kmip-appliance.conf",
                 "-rw-r--r-- root root  /usr/lib/tmpfiles.d/kmip-appliance.conf")) {
@@ -156,6 +158,16 @@ class InstalledPackageTest {
             TlsProbes.assertRenegotiationRefused(anonymous.getSocketFactory(), appliance.restPort(),
                     "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             TlsProbes.assertRenegotiationRefused(registered.getSocketFactory(), appliance.kmipPort(), new byte[8]);
+            // The installed kmipctl (the same launcher, by another name) logs in with the first start's token file.
+            String kmipctl = root.resolve("usr/bin/kmipctl").toString();
+            String profile = "XDG_CONFIG_HOME=" + scratch.resolve("kmipctl-config");
+            String login = run("env", profile, kmipctl, "login", "--url", "https://localhost:" + appliance.restPort(),
+                    "--cacert", state.resolve("pki/ca.pem").toString(), "--token-file",
+                    state.resolve("initial-admin-api-token").toString());
+            assertTrue(login.contains("saved to"), login);
+            String adapters = run("env", profile, kmipctl, "adapters");
+            assertTrue(adapters.lines().anyMatch(line -> line.startsWith("installed ")), adapters);
+            assertTrue(Files.isRegularFile(root.resolve("usr/share/bash-completion/completions/kmipctl")));
             String listening = run(launcher.toString(), "await-ready", "--config", portsOf(config, appliance)
                     .toString(), "--timeout", "10");
             assertTrue(listening.contains("ready"), listening);

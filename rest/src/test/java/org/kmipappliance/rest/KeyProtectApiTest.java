@@ -15,7 +15,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
 import java.security.PrivateKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -376,7 +375,7 @@ class KeyProtectApiTest {
         assertEquals("RSA-2048", resource.get("key_type").asText(), "RSA-2048 unless asked: every vCenter reads it");
         X509Certificate certificate = PemCertificates.parse(resource.get("certificate").asText());
         PrivateKey key = PemFiles.parsePrivateKey(resource.get("private_key").asText());
-        assertKeyOf(certificate, key);
+        assertTrue(TestCertificates.isKeyOf(certificate, key), "the key is the certificate's");
         certificate.verify(TestCertificates.authority().certificate().getPublicKey());
         assertEquals(PemCertificates.toPem(TestCertificates.authority().certificate()),
                 resource.get("ca_certificate").asText());
@@ -399,7 +398,8 @@ class KeyProtectApiTest {
                 + "\"common_name\":\"a, O=evil\",\"validity_days\":1}"));
         assertEquals(201, ec.status(), ec.raw().body());
         X509Certificate ecCertificate = PemCertificates.parse(ec.body().at("/resources/0/certificate").asText());
-        assertKeyOf(ecCertificate, PemFiles.parsePrivateKey(ec.body().at("/resources/0/private_key").asText()));
+        assertTrue(TestCertificates.isKeyOf(ecCertificate, PemFiles.parsePrivateKey(ec.body()
+                .at("/resources/0/private_key").asText())), "the key is the certificate's");
         assertEquals("CN=a\\, O\\=evil", ecCertificate.getSubjectX500Principal().getName(),
                 "a common name stays one attribute whatever it holds");
         assertTrue(ecCertificate.getNotAfter().toInstant().isBefore(Instant.now().plus(Duration.ofDays(2))));
@@ -470,17 +470,6 @@ class KeyProtectApiTest {
                 instance.id().toString()).status());
     }
 
-    private static void assertKeyOf(X509Certificate certificate, PrivateKey key) throws Exception {
-        String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
-        Signature signer = Signature.getInstance(algorithm);
-        signer.initSign(key);
-        signer.update(new byte[] {1, 2, 3});
-        byte[] signature = signer.sign();
-        Signature verifier = Signature.getInstance(algorithm);
-        verifier.initVerify(certificate.getPublicKey());
-        verifier.update(new byte[] {1, 2, 3});
-        assertTrue(verifier.verify(signature), "the private key is the certificate's");
-    }
 
     @Test
     void kmipObjects_areListedWithTheContractsFieldsAndNoKeyMaterial() throws Exception {

@@ -7,6 +7,8 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -40,6 +42,23 @@ public final class TestCertificates {
 
     public static String clientPem(String commonName) {
         return PemCertificates.toPem(client(commonName).certificate());
+    }
+
+    /** Whether {@code key} is the private key of {@code certificate}: it signs what the certificate's key verifies. */
+    public static boolean isKeyOf(X509Certificate certificate, PrivateKey key) {
+        String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
+        try {
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(new byte[] {7});
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(new byte[] {7});
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     /** A new key pair: "RSA" of {@code size} bits, or "EC" on the NIST curve of that size. */
