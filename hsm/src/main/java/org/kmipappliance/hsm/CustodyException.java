@@ -46,6 +46,10 @@ public final class CustodyException extends RuntimeException {
         TOO_MANY_INSTANCES,
         /** The object holds as many client attributes as it may. */
         ATTRIBUTE_LIMIT_REACHED,
+        /** The object has no instance of the attribute at all. */
+        ATTRIBUTE_NOT_SET,
+        /** The object has the attribute, but no instance at the index given. */
+        ATTRIBUTE_INDEX_NOT_FOUND,
         /** The instance holds as many root keys as it may. */
         ROOT_KEY_LIMIT_REACHED,
         /** The instance holds as many live API tokens as it may. */

@@ -389,6 +389,62 @@ public final class KmipObjects {
     }
 
     /**
+     * Gives instance {@code attribute.index()} of a client attribute a new value. Only an existing instance can be
+     * changed: an attribute the object does not have must first be added.
+     */
+    public void modifyAttribute(KmipCaller caller, UUID objectId, ObjectAttribute attribute) {
+        dsl.transaction(tx -> {
+            DSLContext t = tx.dsl();
+            if (attribute.uniqueKey() != null) {
+                lockAdapter(t, caller.adapterId());
+            }
+            KmipObjectsRecord object = load(t, caller, objectId, true);
+            requireInstance(t, objectId, attribute.name(), attribute.index());
+            requireUniqueValue(t, caller.adapterId(), attribute, objectId);
+            t.update(KMIP_OBJECT_ATTRIBUTES)
+                    .set(KMIP_OBJECT_ATTRIBUTES.VALUE, attribute.value())
+                    .set(KMIP_OBJECT_ATTRIBUTES.VALUE_SHA256, sha256Hex(attribute.value()))
+                    .set(KMIP_OBJECT_ATTRIBUTES.UNIQUE_KEY, attribute.uniqueKey())
+                    .where(instance(objectId, attribute.name(), attribute.index())).execute();
+            touchObject.execute(t, Timestamps.now(clock), caller.certificateId(), caller.subject(), object.getId());
+            audit.recordChange(t, caller.requester(), "kmip.modify_attribute", objectId.toString(),
+                    attribute.name() + " #" + attribute.index());
+        });
+    }
+
+    /** Deletes instance {@code index} of a client attribute and returns it as it was. */
+    public ObjectAttribute deleteAttribute(KmipCaller caller, UUID objectId, String name, int index) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            KmipObjectsRecord object = load(t, caller, objectId, true);
+            ObjectAttribute deleted = requireInstance(t, objectId, name, index);
+            t.deleteFrom(KMIP_OBJECT_ATTRIBUTES).where(instance(objectId, name, index)).execute();
+            touchObject.execute(t, Timestamps.now(clock), caller.certificateId(), caller.subject(), object.getId());
+            audit.recordChange(t, caller.requester(), "kmip.delete_attribute", objectId.toString(),
+                    name + " #" + index);
+            return deleted;
+        });
+    }
+
+    private static Condition instance(UUID objectId, String name, int index) {
+        return KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(objectId).and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(name))
+                .and(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX.eq(index));
+    }
+
+    /** The instance, or why there is none: no instance of the name at all, or none at that index. */
+    private static ObjectAttribute requireInstance(DSLContext context, UUID objectId, String name, int index) {
+        return context.selectFrom(KMIP_OBJECT_ATTRIBUTES).where(instance(objectId, name, index)).fetchOptional()
+                .map(row -> new ObjectAttribute(row.getName(), row.getAttributeIndex(), row.getValue(),
+                        row.getUniqueKey()))
+                .orElseThrow(() -> context.fetchExists(KMIP_OBJECT_ATTRIBUTES, KMIP_OBJECT_ATTRIBUTES.OBJECT_ID
+                        .eq(objectId).and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(name)))
+                        ? new CustodyException(CustodyException.Failure.ATTRIBUTE_INDEX_NOT_FOUND, name, "object "
+                                + objectId + " has no instance " + index + " of " + name)
+                        : new CustodyException(CustodyException.Failure.ATTRIBUTE_NOT_SET, name, "object "
+                                + objectId + " has no " + name + "; add it first"));
+    }
+
+    /**
      * Applies a lifecycle event (KMIP 1.4 section 3.22) and returns the object as it is afterwards. Destroy erases
      * the sealed material; the metadata stays.
      *
@@ -688,6 +744,12 @@ public final class KmipObjects {
     }
 
     private static void requireUniqueValue(DSLContext context, UUID adapterId, ObjectAttribute attribute) {
+        requireUniqueValue(context, adapterId, attribute, null);
+    }
+
+    /** The same, where the object {@code changing} (null: none) may keep a value it already has. */
+    private static void requireUniqueValue(DSLContext context, UUID adapterId, ObjectAttribute attribute,
+                                           UUID changing) {
         if (attribute.uniqueKey() == null) {
             return;
         }
@@ -696,6 +758,7 @@ public final class KmipObjects {
                 .where(KMIP_OBJECT_ATTRIBUTES.ADAPTER_ID.eq(adapterId)
                         .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(attribute.name()))
                         .and(KMIP_OBJECT_ATTRIBUTES.UNIQUE_KEY.eq(attribute.uniqueKey()))
+                        .and(changing == null ? DSL.noCondition() : KMIP_OBJECTS.ID.ne(changing))
                         .and(KMIP_OBJECTS.STATE.notIn(DESTROYED_STATES))));
         if (taken) {
             throw valueTaken(attribute);

@@ -123,6 +123,9 @@ final class ErrorEnvelope {
             case INVALID_FIELD, UNSUPPORTED_ALGORITHM -> ApiError.invalidField(context, e.field(), e.getMessage());
             case ATTRIBUTE_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "KMIP_OBJECT_ATTRIBUTE_LIMIT_ERR",
                     context, e.getMessage(), null, null);
+            // Attributes change over KMIP only; REST never names one, so these cannot arise from a REST call.
+            case ATTRIBUTE_NOT_SET, ATTRIBUTE_INDEX_NOT_FOUND -> new ApiError(Status.NOT_FOUND_404,
+                    "KMIP_OBJECT_ATTRIBUTE_NOT_FOUND_ERR", context, e.getMessage(), "field", e.field());
             case ROOT_KEY_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "KEY_LIMIT_ERR", context,
                     e.getMessage(), null, null);
             case TOKEN_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "API_TOKEN_LIMIT_ERR", context,

@@ -12,6 +12,7 @@ import java.math.BigInteger;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -348,6 +349,118 @@ class KmipOperationsTest {
                     failure(() -> addAttribute(kmip, id, attribute("Name", name(taken)))), "Name of another object");
             assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> addAttribute(kmip, UUID.randomUUID().toString(),
                     attribute("x-a", text("b")))));
+        }
+    }
+
+    // ---- Get Attribute List, Modify Attribute, Delete Attribute -----------------------------------------------
+
+    private static List<String> attributeNames(KmipClient kmip, String id) throws Exception {
+        Ttlv.Structure answer = kmip.call(Operation.GET_ATTRIBUTE_LIST, payload(uid(id)));
+        assertEquals(id, ((Ttlv.TextStringItem) answer.first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value());
+        return answer.all(Tag.ATTRIBUTE_NAME).stream().map(name -> ((Ttlv.TextStringItem) name).value()).toList();
+    }
+
+    private static Ttlv.Structure modifyAttribute(KmipClient kmip, String id, Ttlv.Structure attribute)
+            throws Exception {
+        return kmip.call(Operation.MODIFY_ATTRIBUTE, payload(uid(id), attribute));
+    }
+
+    private static Ttlv.Structure deleteAttribute(KmipClient kmip, String id, String name, Integer index)
+            throws Exception {
+        List<Ttlv> fields = new ArrayList<>(List.of(uid(id), new Ttlv.TextStringItem(Tag.ATTRIBUTE_NAME, name)));
+        if (index != null) {
+            fields.add(new Ttlv.IntegerItem(Tag.ATTRIBUTE_INDEX, index));
+        }
+        return kmip.call(Operation.DELETE_ATTRIBUTE, new Ttlv.Structure(Tag.REQUEST_PAYLOAD, fields));
+    }
+
+    private static Ttlv.Structure indexed(String name, int index, Ttlv value) {
+        return Ttlv.Structure.of(Tag.ATTRIBUTE, new Ttlv.TextStringItem(Tag.ATTRIBUTE_NAME, name),
+                new Ttlv.IntegerItem(Tag.ATTRIBUTE_INDEX, index), value);
+    }
+
+    @Test
+    void getAttributeList_namesEachAttributeOnce_asTheVersionDefinesThem() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip, attribute("Object Group", text("g1")), attribute("Object Group", text("g2")));
+            addAttribute(kmip, id, attribute("x-Vendor", text("VMware, Inc.")));
+            List<String> names = attributeNames(kmip, id);
+            assertEquals(names.size(), new HashSet<>(names).size(), "each name once: " + names);
+            assertTrue(names.containsAll(List.of("Unique Identifier", "Object Type", "Cryptographic Algorithm",
+                    "Cryptographic Length", "Cryptographic Usage Mask", "State", "Initial Date", "Digest",
+                    "Object Group", "x-Vendor", "Fresh", "Sensitive")), names.toString());
+            assertFalse(names.contains("Activation Date"), "a Pre-Active key has none: " + names);
+            assertEquals(new HashSet<>(names), attributes(kmip, id).keySet(), "what Get Attributes would answer");
+        }
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_1)) {
+            List<String> names = attributeNames(kmip, create(kmip));
+            assertTrue(names.contains("Fresh") && !names.contains("Sensitive")
+                    && !names.contains("Original Creation Date"), "1.1 defines Fresh, not the later ones: " + names);
+        }
+    }
+
+    @Test
+    void modifyAttribute_changesOneExistingInstance() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            addAttribute(kmip, id, attribute("x-Vendor", text("first")));
+            addAttribute(kmip, id, attribute("x-Vendor", text("second")));
+            Ttlv.Structure answer = modifyAttribute(kmip, id, attribute("x-Vendor", text("first, modified")));
+            assertEquals(attribute("x-Vendor", text("first, modified")), answer.first(Tag.ATTRIBUTE).orElseThrow(),
+                    "index 0 unless named, and not written");
+            modifyAttribute(kmip, id, indexed("x-Vendor", 1, text("second, modified")));
+            assertEquals(List.of(text("first, modified"), text("second, modified")),
+                    attributes(kmip, id, "x-Vendor").get("x-Vendor"));
+            String name = "modified-" + UUID.randomUUID();
+            addAttribute(kmip, id, attribute("Name", name("before-" + name)));
+            modifyAttribute(kmip, id, attribute("Name", name(name)));
+            assertEquals(List.of(id), locate(kmip, attribute("Name", name(name))), "Locate finds the new Name");
+            assertEquals(List.of(), locate(kmip, attribute("Name", name("before-" + name))), "and not the old");
+            modifyAttribute(kmip, id, attribute("Name", name(name))); // its own Name again is no conflict
+
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> modifyAttribute(kmip, id,
+                    attribute("x-never-added", text("v")))), "an attribute must be added first");
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> modifyAttribute(kmip, id,
+                    indexed("x-Vendor", 7, text("v")))), "no such instance");
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> modifyAttribute(kmip, id,
+                    attribute("Cryptographic Length", integer(128)))), "fixed at creation");
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> modifyAttribute(kmip, id,
+                    attribute("State", enumeration(2)))), "the server's");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> modifyAttribute(kmip, id,
+                    attribute("x-Vendor", Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE, Ttlv.Structure.of(Tag.NAME,
+                            text("nested")))))), "a custom value with a nested structure");
+            String other = "other-" + UUID.randomUUID();
+            create(kmip, attribute("Name", name(other)));
+            assertEquals(ResultReason.ILLEGAL_OPERATION, failure(() -> modifyAttribute(kmip, id,
+                    attribute("Name", name(other)))), "another object's Name");
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> modifyAttribute(kmip,
+                    UUID.randomUUID().toString(), attribute("x-Vendor", text("v")))));
+        }
+    }
+
+    @Test
+    void deleteAttribute_removesOneInstance_andAnswersIt() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip, attribute("Object Group", text("g1")), attribute("Object Group", text("g2")));
+            Ttlv.Structure deleted = deleteAttribute(kmip, id, "Object Group", 1);
+            assertEquals(indexed("Object Group", 1, text("g2")), deleted.first(Tag.ATTRIBUTE).orElseThrow());
+            assertEquals(List.of(text("g1")), attributes(kmip, id, "Object Group").get("Object Group"));
+            assertEquals(attribute("Object Group", text("g1")), deleteAttribute(kmip, id, "Object Group", null)
+                    .first(Tag.ATTRIBUTE).orElseThrow(), "index 0 unless named");
+            assertFalse(attributeNames(kmip, id).contains("Object Group"));
+            String name = "deleted-" + UUID.randomUUID();
+            addAttribute(kmip, id, attribute("Name", name(name)));
+            deleteAttribute(kmip, id, "Name", null);
+            assertEquals(List.of(), locate(kmip, attribute("Name", name(name))));
+            create(kmip, attribute("Name", name(name))); // the Name is free again
+
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> deleteAttribute(kmip, id, "x-never", null)));
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> deleteAttribute(kmip, id, "Object Group", 5)));
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> deleteAttribute(kmip, id, "No Such", null)));
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> deleteAttribute(kmip, id, "State", null)));
+            assertEquals(ResultReason.PERMISSION_DENIED,
+                    failure(() -> deleteAttribute(kmip, id, "Cryptographic Usage Mask", null)), "required");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> deleteAttribute(kmip, id, "x-a", -1)));
         }
     }
 

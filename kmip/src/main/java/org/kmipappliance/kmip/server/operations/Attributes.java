@@ -140,6 +140,34 @@ final class Attributes {
                 .map(attribute -> attribute(name, attribute.index(), decode(attribute))).toList();
     }
 
+    /** The Attribute Index a request names, 0 when it names none (KMIP 1.4 sections 4.15 and 4.16). */
+    static int index(Integer requested) throws KmipException {
+        if (requested == null) {
+            return 0;
+        }
+        if (requested < 0) {
+            throw new KmipException(ResultReason.INVALID_FIELD, "an Attribute Index is 0 or more, not " + requested);
+        }
+        return requested;
+    }
+
+    /**
+     * Whether a client may delete instances of {@code name}: its custom attributes and the client attributes of the
+     * catalogue; the server's, and those fixed at creation, are refused (Permission Denied).
+     *
+     * @throws KmipException Item Not Found for a name no object can have in {@code version}
+     */
+    static boolean clientOwned(String name, ProtocolVersion version) throws KmipException {
+        if (KmipAttribute.isClientCustom(name)) {
+            return true;
+        }
+        if (name.startsWith(KmipAttribute.SERVER_CUSTOM_PREFIX)) {
+            return false;
+        }
+        return KmipAttribute.named(name, version).orElseThrow(() -> new KmipException(ResultReason.ITEM_NOT_FOUND,
+                "no attribute named '" + name + "' in KMIP " + version)).stored();
+    }
+
     /** Reads an Attribute structure of a request into its name and value; an index is returned too. */
     record Requested(String name, Integer index, Ttlv value) {
     }

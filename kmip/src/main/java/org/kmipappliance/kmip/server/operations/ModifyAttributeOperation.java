@@ -1,0 +1,60 @@
+package org.kmipappliance.kmip.server.operations;
+
+import java.util.UUID;
+import org.kmipappliance.hsm.CustodyException;
+import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.ObjectAttribute;
+import org.kmipappliance.kmip.message.KmipException;
+import org.kmipappliance.kmip.message.Operation;
+import org.kmipappliance.kmip.message.ResultReason;
+import org.kmipappliance.kmip.message.StructureReader;
+import org.kmipappliance.kmip.message.Tag;
+import org.kmipappliance.kmip.server.BatchContext;
+import org.kmipappliance.kmip.server.KmipOperation;
+import org.kmipappliance.kmip.ttlv.Ttlv;
+
+/**
+ * Modify Attribute (KMIP 1.4 section 4.15): a new value for one existing instance of a client attribute (index 0
+ * unless the request names one). Attributes the server sets or that were fixed at creation are read-only here;
+ * Activation Date among them, which this server changes only through Activate (an Activation Date to come is
+ * issue 13's time-driven transitions).
+ *
+ * <p>Errors (table 342): unknown id: Item Not Found; an attribute the object does not have, or an unknown one:
+ * Invalid Field; no instance at that index: Item Not Found; read-only: Permission Denied; a Name another object
+ * has: Illegal Operation.
+ */
+public final class ModifyAttributeOperation implements KmipOperation {
+    private final KeyCustody custody;
+
+    public ModifyAttributeOperation(KeyCustody custody) {
+        this.custody = custody;
+    }
+
+    @Override
+    public Operation operation() {
+        return Operation.MODIFY_ATTRIBUTE;
+    }
+
+    @Override
+    public Ttlv.Structure execute(Ttlv.Structure payload, BatchContext context) throws KmipException {
+        StructureReader reader = StructureReader.ofPayload(payload, "Modify Attribute");
+        UUID id = context.resolveObjectId(reader.optionalText(Tag.UNIQUE_IDENTIFIER, "Unique Identifier")
+                .orElse(null));
+        Attributes.Requested requested = Attributes.read(reader.requiredStructure(Tag.ATTRIBUTE, "Attribute"));
+        int index = Attributes.index(requested.index());
+        ObjectAttribute attribute = Attributes.toStored(requested.name(), requested.value(), index,
+                context.version());
+        try {
+            custody.objects().modifyAttribute(context.caller(), id, attribute);
+        } catch (CustodyException e) {
+            switch (e.failure()) {
+                case ATTRIBUTE_NOT_SET -> throw new KmipException(ResultReason.INVALID_FIELD, e.getMessage());
+                case ATTRIBUTE_VALUE_TAKEN -> throw new KmipException(ResultReason.ILLEGAL_OPERATION,
+                        e.getMessage());
+                default -> throw e;
+            }
+        }
+        return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD, new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id.toString()),
+                Attributes.attribute(requested.name(), index, requested.value()));
+    }
+}
