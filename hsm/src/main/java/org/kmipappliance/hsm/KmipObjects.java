@@ -42,6 +42,14 @@ import org.kmipappliance.hsm.store.jooq.tables.records.KmipObjectsRecord;
 public final class KmipObjects {
     /** The algorithm name stored for AES keys. */
     public static final String AES = "AES";
+    /** The algorithm name stored for Triple DES keys (KMIP 3DES). */
+    public static final String TRIPLE_DES = "3DES";
+    /**
+     * Triple DES key lengths, in the bits that matter, to the bytes that hold them with DES parity: three keys
+     * (168), and two keys (112), which KMIP's optional symmetric-key profile asks for though NIST SP 800-131A no
+     * longer allows it for encryption (docs/kmip.md).
+     */
+    private static final Map<Integer, Integer> TRIPLE_DES_BYTES = Map.of(168, 24, 112, 16);
     /**
      * Most instances of one attribute on one object. Bounds what a client can store per object; KMIP answers
      * more with Index Out of Bounds.
@@ -144,15 +152,25 @@ public final class KmipObjects {
                 .orderBy(KMIP_OBJECT_ATTRIBUTES.NAME, KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX));
     }
 
-    /** Generates an AES key in the HSM, seals it under the adapter's root key and records it. */
+    /**
+     * Generates an AES or Triple DES key from the HSM's random bytes, seals it under the adapter's root key and
+     * records it.
+     */
     public KmipObject createSymmetricKey(KmipCaller caller, NewSymmetricKey request) {
-        if (!AES.equals(request.algorithm())) {
+        if (AES.equals(request.algorithm())) {
+            if (!AES_KEY_LENGTHS.contains(request.lengthBits())) {
+                throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Cryptographic Length",
+                        "an AES key is 128, 192 or 256 bits long, not " + request.lengthBits());
+            }
+        } else if (TRIPLE_DES.equals(request.algorithm())) {
+            if (!TRIPLE_DES_BYTES.containsKey(request.lengthBits())) {
+                throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Cryptographic Length",
+                        "a Triple DES key is 168 (three keys) or 112 bits long (two keys), not "
+                                + request.lengthBits());
+            }
+        } else {
             throw new CustodyException(CustodyException.Failure.UNSUPPORTED_ALGORITHM, "Cryptographic Algorithm",
-                    "only AES symmetric keys can be created");
-        }
-        if (!AES_KEY_LENGTHS.contains(request.lengthBits())) {
-            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Cryptographic Length",
-                    "an AES key is 128, 192 or 256 bits long, not " + request.lengthBits());
+                    "only AES and Triple DES keys can be created");
         }
         UUID adapterId = caller.adapterId();
         Sealing sealing = sealingOfAdapter.fetchOptional(dsl, row -> new Sealing(row.getObject(1, UUID.class),
@@ -183,7 +201,7 @@ public final class KmipObjects {
         row.setUpdatedAt(now);
         row.setUpdatedByCertId(caller.certificateId());
         row.setUpdatedBy(caller.subject());
-        try (SecretBytes material = hsm.generateDataKey(request.lengthBits())) {
+        try (SecretBytes material = generateMaterial(request)) {
             row.setDigestSha256(sha256(material.reveal()));
             byte[] sealedFirst = hsm.seal(sealing.hsmLabel(), associatedData(id, sealing.rootKeyId(),
                     sealing.version()), material);
@@ -262,8 +280,8 @@ public final class KmipObjects {
             insertAttribute.executeBatch(t, attributes);
         }
         audit.recordChanges(t, accepted.stream().map(create -> new AuditLog.Change(create.caller.requester(),
-                "kmip.create", create.row.getId().toString(), "AES-" + create.request.lengthBits()
-                        + " sealed under root key " + create.row.getRootKeyId() + " version "
+                "kmip.create", create.row.getId().toString(), create.request.algorithm() + "-"
+                        + create.request.lengthBits() + " sealed under root key " + create.row.getRootKeyId() + " version "
                         + create.row.getRootKeyVersion())).toList());
     }
 
@@ -322,6 +340,24 @@ public final class KmipObjects {
     }
 
     private record RootKeyLock(RootKeyState state, int currentVersion) {
+    }
+
+    /**
+     * The key's bytes, drawn from the HSM's generator: a Triple DES key is 24 or 16 bytes with each byte's low bit
+     * set for odd parity, as DES keys are written (the bit carries nothing secret; PKCS#11 tokens and JCE providers
+     * expect it set).
+     */
+    private SecretBytes generateMaterial(NewSymmetricKey request) {
+        if (!TRIPLE_DES.equals(request.algorithm())) {
+            return hsm.generateDataKey(request.lengthBits());
+        }
+        SecretBytes material = hsm.generateDataKey(TRIPLE_DES_BYTES.get(request.lengthBits()) * 8);
+        byte[] bytes = material.reveal();
+        for (int i = 0; i < bytes.length; i++) {
+            int high = bytes[i] & 0xFE;
+            bytes[i] = (byte) (Integer.bitCount(high) % 2 == 0 ? high | 1 : high);
+        }
+        return material;
     }
 
     /** Creates an AES key with no client attributes. */

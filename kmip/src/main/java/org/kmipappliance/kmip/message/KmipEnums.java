@@ -4,6 +4,8 @@ package org.kmipappliance.kmip.message;
 public final class KmipEnums {
     /** Object Type: Symmetric Key. */
     public static final int OBJECT_TYPE_SYMMETRIC_KEY = 0x02;
+    /** Cryptographic Algorithm: 3DES. */
+    public static final int ALGORITHM_TRIPLE_DES = 0x02;
     /** Cryptographic Algorithm: AES. */
     public static final int ALGORITHM_AES = 0x03;
     /** Key Format Type: Raw. */

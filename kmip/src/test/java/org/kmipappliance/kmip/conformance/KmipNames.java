@@ -42,7 +42,7 @@ final class KmipNames {
                 "ReKeyKeyPair", 0x1D, "DiscoverVersions", 0x1E);
         Map<String, Integer> objectTypes = values("Certificate", 1, "SymmetricKey", 2, "PublicKey", 3,
                 "PrivateKey", 4, "SplitKey", 5, "Template", 6, "SecretData", 7, "OpaqueObject", 8, "PGPKey", 9);
-        Map<String, Integer> algorithms = values("DES", 1, "3DES", 2, "AES", 3, "RSA", 4, "DSA", 5, "ECDSA", 6,
+        Map<String, Integer> algorithms = values("DES", 1, "DES3", 2, "AES", 3, "RSA", 4, "DSA", 5, "ECDSA", 6,
                 "HMAC_SHA1", 7, "HMAC_SHA256", 9);
         Map<String, Integer> states = values("PreActive", 1, "Active", 2, "Deactivated", 3, "Compromised", 4,
                 "Destroyed", 5, "DestroyedCompromised", 6);

@@ -31,15 +31,9 @@ import org.kmipappliance.kmip.ttlv.TtlvEncoder;
 class OasisConformanceTest {
     /** Cases out of scope, with the reason (shared/conformance/README.md). */
     static final Map<String, String> SKIPPED = Map.ofEntries(
-            Map.entry("SKFF-M-4", "needs 3DES keys"),
-            Map.entry("SKFF-M-8", "needs 3DES keys"),
-            Map.entry("SKFF-M-12", "needs 3DES keys"),
             Map.entry("SKFF-O-1", "needs SKIPJACK keys"),
             Map.entry("SKFF-O-2", "needs SKIPJACK keys"),
             Map.entry("SKFF-O-3", "needs SKIPJACK keys"),
-            Map.entry("SKFF-O-4", "needs 3DES keys"),
-            Map.entry("SKFF-O-5", "needs 3DES keys"),
-            Map.entry("SKFF-O-6", "needs 3DES keys"),
             Map.entry("TL-M-1", "needs Register and Check"),
             Map.entry("TL-M-3", "locates the keys TL-M-1 registers (needs Register)"),
             Map.entry("AX-M-1", "needs the Undo batch error continuation option"),
@@ -91,6 +85,10 @@ class OasisConformanceTest {
         Assumptions.assumeFalse(SKIPPED.containsKey(caseName), () -> "skipped: " + SKIPPED.get(caseName));
         RESULTS.put(name, "FAILED");
         OasisVector vector = OasisVector.read(file);
+        if (caseName.equals("SKFF-O-6")) {
+            vector.tolerating("Object Group", "attribute 'Object Group' is listed by the reference server, which "
+                    + "gave the key a group the client never asked for; this server sets only what clients set");
+        }
         try (KmipClient kmip = fixture.connectNewAdapter(ProtocolVersion.V1_4)) {
             int step = 0;
             for (OasisVector.Exchange exchange : vector.exchanges()) {

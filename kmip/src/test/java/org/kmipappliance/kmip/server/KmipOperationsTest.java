@@ -256,6 +256,48 @@ class KmipOperationsTest {
     }
 
     @Test
+    void create_tripleDes_threeOrTwoKeys_withDesParity() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_1)) {
+            String id = ((Ttlv.TextStringItem) kmip.call(Operation.CREATE, payload(
+                    new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 2), new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE, List.of(
+                            attribute("Cryptographic Algorithm", enumeration(KmipEnums.ALGORITHM_TRIPLE_DES)),
+                            attribute("Cryptographic Length", integer(168)),
+                            attribute("Cryptographic Usage Mask", integer(12))))))
+                    .first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value();
+            byte[] material = kmip.getKeyMaterial(id);
+            assertEquals(24, material.length, "three DES keys of 8 bytes");
+            for (byte b : material) {
+                assertEquals(1, Integer.bitCount(b & 0xFF) % 2, "every byte has odd parity");
+            }
+            assertEquals(List.of(enumeration(KmipEnums.ALGORITHM_TRIPLE_DES)),
+                    attributes(kmip, id, "Cryptographic Algorithm").get("Cryptographic Algorithm"));
+            assertEquals(List.of(integer(168)), attributes(kmip, id, "Cryptographic Length")
+                    .get("Cryptographic Length"));
+            assertTrue(locate(kmip, attribute("Cryptographic Algorithm", enumeration(KmipEnums.ALGORITHM_TRIPLE_DES)))
+                    .contains(id));
+            assertFalse(locate(kmip, attribute("Cryptographic Algorithm", enumeration(KmipEnums.ALGORITHM_AES)))
+                    .contains(id));
+            String twoKey = ((Ttlv.TextStringItem) kmip.call(Operation.CREATE, payload(
+                    new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 2), new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE, List.of(
+                            attribute("Cryptographic Algorithm", enumeration(KmipEnums.ALGORITHM_TRIPLE_DES)),
+                            attribute("Cryptographic Length", integer(112)),
+                            attribute("Cryptographic Usage Mask", integer(12))))))
+                    .first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value();
+            assertEquals(16, kmip.getKeyMaterial(twoKey).length, "two DES keys, as the optional profile asks");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> kmip.call(Operation.CREATE, payload(
+                    new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 2), new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE, List.of(
+                            attribute("Cryptographic Algorithm", enumeration(KmipEnums.ALGORITHM_TRIPLE_DES)),
+                            attribute("Cryptographic Length", integer(192)),
+                            attribute("Cryptographic Usage Mask", integer(12))))))), "192 counts the parity bits");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> kmip.call(Operation.CREATE, payload(
+                    new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 2), new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE, List.of(
+                            attribute("Cryptographic Algorithm", enumeration(0x01)),
+                            attribute("Cryptographic Length", integer(56)),
+                            attribute("Cryptographic Usage Mask", integer(12))))))), "single DES");
+        }
+    }
+
+    @Test
     void create_withAPastActivationDate_isActive() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
             Instant hourAgo = Instant.now().minusSeconds(3600).truncatedTo(ChronoUnit.SECONDS);

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipObject;
-import org.kmipappliance.hsm.KmipObjects;
 import org.kmipappliance.hsm.NewSymmetricKey;
 import org.kmipappliance.hsm.ObjectAttribute;
 import org.kmipappliance.kmip.message.KmipEnums;
@@ -88,16 +87,15 @@ public final class CreateOperation implements KmipOperation {
             }
             stored.add(Attributes.toStored(attribute.name(), attribute.value(), index, context.version()));
         }
-        Ttlv algorithm = required(fixed, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM);
-        if (((Ttlv.EnumerationItem) algorithm).value() != KmipEnums.ALGORITHM_AES) {
-            throw new KmipException(ResultReason.INVALID_FIELD, "this server creates AES keys only");
-        }
+        String algorithm = KeyAlgorithms.stored(((Ttlv.EnumerationItem) required(fixed,
+                KmipAttribute.CRYPTOGRAPHIC_ALGORITHM)).value()).orElseThrow(() -> new KmipException(
+                ResultReason.INVALID_FIELD, "this server creates AES and 3DES keys only"));
         int length = ((Ttlv.IntegerItem) required(fixed, KmipAttribute.CRYPTOGRAPHIC_LENGTH)).value();
         int usageMask = ((Ttlv.IntegerItem) required(fixed, KmipAttribute.CRYPTOGRAPHIC_USAGE_MASK)).value();
         Ttlv activation = fixed.get(KmipAttribute.ACTIVATION_DATE);
         Instant activationDate = activation == null ? null : ((Ttlv.DateTimeItem) activation).instant();
         KmipObject created = custody.objects().createSymmetricKey(context.caller(),
-                new NewSymmetricKey(KmipObjects.AES, length, usageMask, activationDate, stored));
+                new NewSymmetricKey(algorithm, length, usageMask, activationDate, stored));
         String uniqueIdentifier = created.id().toString();
         context.setIdPlaceholder(uniqueIdentifier);
         context.setTarget(uniqueIdentifier);

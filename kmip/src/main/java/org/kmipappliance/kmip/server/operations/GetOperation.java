@@ -66,7 +66,7 @@ public final class GetOperation implements KmipOperation {
             Ttlv.Structure keyBlock = Ttlv.Structure.of(Tag.KEY_BLOCK,
                     new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, format),
                     Ttlv.Structure.of(Tag.KEY_VALUE, keyMaterial),
-                    new Ttlv.EnumerationItem(Tag.CRYPTOGRAPHIC_ALGORITHM, KmipEnums.ALGORITHM_AES),
+                    new Ttlv.EnumerationItem(Tag.CRYPTOGRAPHIC_ALGORITHM, KeyAlgorithms.kmip(object.algorithm())),
                     new Ttlv.IntegerItem(Tag.CRYPTOGRAPHIC_LENGTH, object.lengthBits()));
             return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD,
                     new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY),

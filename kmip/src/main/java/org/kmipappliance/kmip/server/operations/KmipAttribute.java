@@ -26,7 +26,7 @@ public enum KmipAttribute {
     OBJECT_TYPE("Object Type", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.SERVER,
             object -> enumeration(object.objectType())),
     CRYPTOGRAPHIC_ALGORITHM("Cryptographic Algorithm", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.AT_CREATE,
-            object -> enumeration(KmipEnums.ALGORITHM_AES)),
+            object -> enumeration(KeyAlgorithms.kmip(object.algorithm()))),
     CRYPTOGRAPHIC_LENGTH("Cryptographic Length", ProtocolVersion.V1_0, ItemType.INTEGER, Owner.AT_CREATE,
             object -> integer(object.lengthBits())),
     CRYPTOGRAPHIC_PARAMETERS("Cryptographic Parameters", ProtocolVersion.V1_0, ItemType.STRUCTURE,

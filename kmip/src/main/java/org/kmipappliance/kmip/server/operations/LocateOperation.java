@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.kmipappliance.hsm.KeyCustody;
-import org.kmipappliance.hsm.KmipObjects;
 import org.kmipappliance.hsm.LocateQuery;
 import org.kmipappliance.hsm.ObjectState;
 import org.kmipappliance.hsm.Page;
@@ -153,8 +152,8 @@ public final class LocateOperation implements KmipOperation {
                 switch (single.getKey()) {
                     case UNIQUE_IDENTIFIER -> id = parseId(((Ttlv.TextStringItem) value).value());
                     case OBJECT_TYPE -> objectType = ((Ttlv.EnumerationItem) value).value();
-                    case CRYPTOGRAPHIC_ALGORITHM -> algorithm = ((Ttlv.EnumerationItem) value).value()
-                            == KmipEnums.ALGORITHM_AES ? KmipObjects.AES : "unsupported";
+                    case CRYPTOGRAPHIC_ALGORITHM -> algorithm = KeyAlgorithms.stored(((Ttlv.EnumerationItem) value)
+                            .value()).orElse("unsupported");
                     case CRYPTOGRAPHIC_LENGTH -> length = ((Ttlv.IntegerItem) value).value();
                     case CRYPTOGRAPHIC_USAGE_MASK -> usage = ((Ttlv.IntegerItem) value).value();
                     case STATE -> state = parseState(((Ttlv.EnumerationItem) value).value());
