@@ -34,10 +34,15 @@ class OasisConformanceTest {
             Map.entry("SKFF-O-1", "needs SKIPJACK keys"),
             Map.entry("SKFF-O-2", "needs SKIPJACK keys"),
             Map.entry("SKFF-O-3", "needs SKIPJACK keys"),
-            Map.entry("TL-M-1", "needs Register and Check"),
-            Map.entry("TL-M-3", "locates the keys TL-M-1 registers (needs Register)"),
+            Map.entry("TL-M-1", "expects Query to list Register and Check, which this server does not do yet"),
             Map.entry("AX-M-1", "needs the Undo batch error continuation option"),
             Map.entry("AX-M-2", "needs key wrapping on Get"));
+
+    /**
+     * Cases that continue another's conversation on the same server, as the tape library profile runs them: TL-M-3
+     * locates the key TL-M-2 made. The earlier case is replayed first, on the same adapter and connection.
+     */
+    static final Map<String, String> CONTINUES = Map.of("TL-M-3", "TL-M-2");
 
     private static KmipTestServerAccess fixture;
     /** Case and result, printed when the run ends: the conformance table. */
@@ -55,6 +60,17 @@ class OasisConformanceTest {
         RESULTS.forEach((name, result) -> table.append(name).append(" | ").append(result).append('\n'));
         System.out.print(table);
         Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "oasis-conformance.txt"), table);
+    }
+
+    private static void replay(KmipClient kmip, OasisVector vector, Path file) throws Exception {
+        int step = 0;
+        for (OasisVector.Exchange exchange : vector.exchanges()) {
+            step++;
+            byte[] answer = kmip.exchangeRaw(TtlvEncoder.encode(vector.toTtlv(exchange.request())));
+            Ttlv actual = TtlvDecoder.decode(answer);
+            List<String> differences = vector.compare(exchange.response(), actual);
+            assertEquals(List.of(), differences, file.getFileName() + " step " + step);
+        }
     }
 
     /** The vectors, copied into the test resources from shared/conformance so any clone can run them. */
@@ -90,16 +106,17 @@ class OasisConformanceTest {
                     + "gave the key a group the client never asked for; this server sets only what clients set");
         }
         try (KmipClient kmip = fixture.connectNewAdapter(ProtocolVersion.V1_4)) {
-            int step = 0;
-            for (OasisVector.Exchange exchange : vector.exchanges()) {
-                step++;
-                byte[] answer = kmip.exchangeRaw(TtlvEncoder.encode(vector.toTtlv(exchange.request())));
-                Ttlv actual = TtlvDecoder.decode(answer);
-                List<String> differences = vector.compare(exchange.response(), actual);
-                assertEquals(List.of(), differences, file.getFileName() + " step " + step);
+            if (CONTINUES.containsKey(caseName)) {
+                Path earlier = file.resolveSibling(file.getFileName().toString().replace(caseName,
+                        CONTINUES.get(caseName)));
+                replay(kmip, OasisVector.read(earlier), earlier);
             }
+            replay(kmip, vector, file);
         }
-        List<String> notes = vector.notes().stream().distinct().toList();
+        List<String> notes = new ArrayList<>(vector.notes().stream().distinct().toList());
+        if (CONTINUES.containsKey(caseName)) {
+            notes.addFirst("after " + CONTINUES.get(caseName) + " on the same adapter");
+        }
         RESULTS.put(name, notes.isEmpty() ? "passed" : "passed (" + String.join("; ", notes) + ")");
     }
 }
