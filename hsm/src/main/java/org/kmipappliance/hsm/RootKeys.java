@@ -306,8 +306,11 @@ public final class RootKeys {
             OffsetDateTime now = Timestamps.now(clock);
             if (!delay.isZero() && row.getStateChangedAt() != null
                     && row.getStateChangedAt().plus(delay).isAfter(now)) {
+                // What is left of the delay, rounded up: "wait 0 seconds" would be a lie.
+                long remaining = (Duration.between(now, row.getStateChangedAt().plus(delay)).toMillis() + 999) / 1000;
                 throw new CustodyException(CustodyException.Failure.ROOT_KEY_ENABLE_TOO_SOON,
-                        "The key was updated recently: please wait " + delay.toSeconds() + " seconds and try again");
+                        "The key was updated recently: please wait " + remaining + " more second"
+                                + (remaining == 1 ? "" : "s") + " and try again");
             }
             row.setState((short) to.code());
             row.setStateChangedAt(now);

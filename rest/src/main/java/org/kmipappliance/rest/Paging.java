@@ -39,7 +39,10 @@ record Paging(int limit, int offset, boolean totalCount) {
         Set<S> states = EnumSet.noneOf(type);
         for (String code : value.get().split(",")) {
             try {
-                states.add(ofCode.apply(Integer.parseInt(code.strip())));
+                S state = ofCode.apply(Integer.parseInt(code.strip()));
+                if (state != null) { // a valid state that nothing here is ever in
+                    states.add(state);
+                }
             } catch (IllegalArgumentException e) {
                 throw ApiError.invalidQueryParameter(context, "state",
                         "The query_param 'state' must be: a comma-separated list of " + allowed);

@@ -22,6 +22,10 @@ import org.kmipappliance.hsm.RootKeyState;
 /** /api/v2/keys: root keys, generated in the HSM. Standard (extractable) and imported keys are not offered. */
 final class RootKeysService {
     static final String KEY_TYPE = "application/vnd.ibm.kms.key+json";
+    /** The header of Key Protect's key count (HEAD /api/v2/keys), set on list answers. */
+    static final String KEY_TOTAL = "Key-Total";
+    /** Key Protect's Pre-activation state: a filter value only. */
+    private static final int PRE_ACTIVATION = 0;
 
     private static final Set<Role> MANAGERS = Set.of(
             Role.MANAGER);
@@ -78,11 +82,15 @@ final class RootKeysService {
         String context = "Keys could not be listed";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         Paging paging = Paging.of(req, 200, 5000, context);
-        Set<RootKeyState> states = Paging.states(req, context, RootKeyState.class, RootKeyState::ofCode,
+        // Key Protect's 0 (Pre-activation) is a valid filter; keys made here are Active from the start.
+        Set<RootKeyState> states = Paging.states(req, context, RootKeyState.class,
+                code -> code == PRE_ACTIVATION ? null : RootKeyState.ofCode(code),
                 EnumSet.of(RootKeyState.ACTIVE, RootKeyState.SUSPENDED, RootKeyState.DEACTIVATED),
-                "1, 2, 3 and 5");
-        Page<RootKey> page = custody.rootKeys().list(principal.instanceId(), states, paging.limit(),
-                paging.offset());
+                "0, 1, 2, 3 and 5");
+        Page<RootKey> page = states.isEmpty() ? new Page<>(List.of(), 0)
+                : custody.rootKeys().list(principal.instanceId(), states, paging.limit(), paging.offset());
+        // HEAD /api/v2/keys is Key Protect's count: the same filters, the number in Key-Total.
+        res.header(KEY_TOTAL, Long.toString(page.total()));
         Json.sendCollection(res, Status.OK_200, KEY_TYPE, page.items().stream().map(RootKeysService::toJson).toList(),
                 paging.totalCount() ? page.total() : null);
     }

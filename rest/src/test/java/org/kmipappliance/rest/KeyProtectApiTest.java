@@ -223,6 +223,9 @@ class KeyProtectApiTest {
         Reply early = asManager("POST", "/api/v2/keys/" + id + "/actions/enable", "{}");
         assertEquals(409, early.status());
         assertEquals("REQ_TOO_EARLY_ERR", errorCode(early), "enable only 30 seconds after disable");
+        String wait = early.body().at("/resources/0/reasons/0/message").asText();
+        assertTrue(wait.matches("The key was updated recently: please wait ([1-9]|[12][0-9]|30) more seconds? and try "
+                + "again"), "what is left of the 30 seconds: " + wait);
         assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("POST", "/api/v2/keys/" + id
                 + "/actions/wrap", "{}")));
 
@@ -247,6 +250,16 @@ class KeyProtectApiTest {
         Reply listed = asManager("GET", "/api/v2/keys?state=5", null);
         assertTrue(listed.raw().body().contains(id), "deleted keys are listed with state=5");
         assertFalse(asManager("GET", "/api/v2/keys", null).raw().body().contains(id), "and not by default");
+
+        // Key Protect's count: HEAD with the list's filters answers Key-Total; 0 (Pre-activation) is a valid filter.
+        long all = asManager("GET", "/api/v2/keys?state=0,1,2,3,5&limit=5000", null).body().get("resources").size();
+        Reply count = asManager("HEAD", "/api/v2/keys?state=0,1,2,3,5", null);
+        assertEquals(200, count.status());
+        assertEquals(Long.toString(all), count.raw().headers().firstValue("key-total").orElseThrow());
+        assertEquals("0", asManager("HEAD", "/api/v2/keys?state=0", null).raw().headers().firstValue("key-total")
+                .orElseThrow(), "no key here is ever Pre-activation");
+        assertEquals(0, asManager("GET", "/api/v2/keys?state=0", null).body().get("resources").size());
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/keys?state=4", null)));
     }
 
     @Test
@@ -360,6 +373,11 @@ class KeyProtectApiTest {
                 "{\"certificate\":\"-----BEGIN CERTIFICATE-----\\nnot base64!\\n-----END CERTIFICATE-----\"}"));
         assertEquals(400, invalid.status());
         assertEquals("INVALID_FIELD_ERR", errorCode(invalid));
+        Reply notDer = asManager("POST", "/api/v2/kmip_adapters/certs-b/certificates", envelope("application/json",
+                "{\"certificate\":\"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\"}"));
+        assertEquals("INVALID_FIELD_ERR", errorCode(notDer));
+        String reason = notDer.body().at("/resources/0/reasons/0/message").asText();
+        assertTrue(reason.contains("does not hold a valid X.509 certificate") && !reason.contains("java."), reason);
     }
 
     @Test

@@ -52,8 +52,12 @@ public final class PemCertificates {
             byte[] der = Base64.getMimeDecoder().decode(matcher.group(1));
             return (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(der));
-        } catch (IllegalArgumentException | CertificateException e) {
-            throw new IllegalArgumentException("the certificate is not a valid X.509 certificate: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the certificate's PEM is not valid base64");
+        } catch (CertificateException e) {
+            // The JDK's reasons name its own classes ("java.io.IOException: Empty input"): not for an API's client.
+            throw new IllegalArgumentException("the certificate's PEM does not hold a valid X.509 certificate; "
+                    + "export the certificate again, in PEM");
         }
     }
 
