@@ -10,10 +10,12 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.kmipappliance.hsm.ApiPrincipal;
 import org.kmipappliance.hsm.ClientCertificate;
+import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipAdapter;
 import org.kmipappliance.hsm.KmipObject;
@@ -81,9 +83,12 @@ final class KmipAdaptersService {
         String context = "KMIP adapters could not be listed";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KMIP_MANAGEMENT);
         Paging paging = Paging.of(req, 100, 200, context);
-        UUID crkFilter = req.query().first("crk_id").map(value -> parseUuid(value, context, "crk_id")).orElse(null);
-        Page<KmipAdapter> page = custody.adapters().list(principal.instanceId(), paging.limit(), paging.offset(),
-                crkFilter);
+        Optional<String> crk = req.query().first("crk_id").map(String::strip).filter(value -> !value.isEmpty());
+        // By id or alias, as adapter creation takes it; a key that does not exist has no adapters.
+        Optional<UUID> crkFilter = crk.flatMap(value -> rootKeyNamed(principal, value));
+        Page<KmipAdapter> page = crk.isPresent() && crkFilter.isEmpty() ? new Page<>(List.of(), 0)
+                : custody.adapters().list(principal.instanceId(), paging.limit(), paging.offset(),
+                crkFilter.orElse(null));
         Json.sendCollection(res, Status.OK_200, ADAPTER_TYPE,
                 page.items().stream().map(KmipAdaptersService::toJson).toList(),
                 paging.totalCount() ? page.total() : null);
@@ -306,12 +311,14 @@ final class KmipAdaptersService {
                 paging.totalCount() ? page.total() : null);
     }
 
-    private static UUID parseUuid(String value, String context, String parameter) {
+    private Optional<UUID> rootKeyNamed(ApiPrincipal principal, String idOrAlias) {
         try {
-            return UUID.fromString(value);
-        } catch (IllegalArgumentException e) {
-            throw ApiError.invalidQueryParameter(context, parameter, "The query_param '" + parameter
-                    + "' must be: a key id");
+            return Optional.of(custody.rootKeys().get(principal.instanceId(), idOrAlias).id());
+        } catch (CustodyException e) {
+            if (e.failure() == CustodyException.Failure.ROOT_KEY_NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.kmipappliance.hsm.Page;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.RootKey;
 import org.kmipappliance.hsm.RootKeyState;
+import org.kmipappliance.hsm.RootKeys;
 
 /** /api/v2/keys: root keys, generated in the HSM. Standard (extractable) and imported keys are not offered. */
 final class RootKeysService {
@@ -153,14 +155,18 @@ final class RootKeysService {
         String context = "Key versions could not be retrieved";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         String id = req.path().pathParameters().get("id");
-        List<ObjectNode> versions = CustodyCall.in(context, () -> custody.rootKeys()
-                .versions(principal.instanceId(), id)).stream().map(version -> {
-                    ObjectNode json = Json.object();
-                    json.put("id", versionId(version.rootKeyId(), version.version()).toString());
-                    json.put("creationDate", Json.time(version.createdAt()));
-                    return json;
-                }).toList();
-        Json.sendCollection(res, Status.OK_200, "application/vnd.ibm.kms.key.version+json", versions, null);
+        Paging paging = Paging.of(req, 200, 5000, context);
+        List<RootKeys.RootKeyVersion> all = CustodyCall.in(context, () -> custody.rootKeys().versions(principal.instanceId(),
+                id));
+        // A key has a version per rotation: few enough to page here rather than in the database.
+        List<ObjectNode> versions = all.stream().skip(paging.offset()).limit(paging.limit()).map(version -> {
+            ObjectNode json = Json.object();
+            json.put("id", versionId(version.rootKeyId(), version.version()).toString());
+            json.put("creationDate", Json.time(version.createdAt()));
+            return json;
+        }).toList();
+        Json.sendCollection(res, Status.OK_200, "application/vnd.ibm.kms.key.version+json", versions,
+                paging.totalCount() ? (long) all.size() : null);
     }
 
     private void addAlias(ServerRequest req, ServerResponse res) {
@@ -172,7 +178,7 @@ final class RootKeysService {
         ObjectNode json = Json.object();
         json.put("keyId", key.id().toString());
         json.put("alias", alias);
-        json.put("creationDate", Json.time(Instant.now()));
+        json.put("creationDate", Json.time(Instant.now().truncatedTo(ChronoUnit.MILLIS)));
         json.put("createdBy", principal.subject());
         Json.sendCollection(res, Status.CREATED_201, "application/vnd.ibm.kms.key_alias+json",
                 List.of(json), null);
@@ -238,7 +244,8 @@ final class RootKeysService {
         json.put("algorithmMode", "GCM");
         ObjectNode version = json.putObject("keyVersion");
         version.put("id", versionId(key.id(), key.currentVersion()).toString());
-        version.put("creationDate", Json.time(key.updatedAt()));
+        // The current version was made when the key was last rotated, or with the key.
+        version.put("creationDate", Json.time(key.lastRotatedAt() != null ? key.lastRotatedAt() : key.createdAt()));
         json.putObject("dualAuthDelete").put("enabled", false);
         json.put("deleted", key.state() == RootKeyState.DESTROYED);
         return json;

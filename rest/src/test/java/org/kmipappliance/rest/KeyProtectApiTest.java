@@ -204,6 +204,12 @@ class KeyProtectApiTest {
         Reply key = asManager("GET", "/api/v2/keys/" + id + "/metadata", null);
         assertTrue(key.body().at("/resources/0").has("lastRotateDate"));
         assertEquals(versions.body().at("/resources/0/id"), key.body().at("/resources/0/keyVersion/id"));
+        assertEquals(versions.body().at("/resources/0/creationDate"),
+                key.body().at("/resources/0/keyVersion/creationDate"), "when the current version was made");
+        Reply older = asManager("GET", "/api/v2/keys/" + id + "/versions?limit=1&offset=1&totalCount=true", null);
+        assertEquals(1, older.body().get("resources").size(), "versions are paged");
+        assertEquals(versions.body().at("/resources/1/id"), older.body().at("/resources/0/id"));
+        assertEquals(2, older.body().at("/metadata/totalCount").asInt());
         long deadline = System.nanoTime() + 30_000_000_000L;
         JsonNode progress = asManager("GET", "/api/v2/keys/" + id + "/rewrap", null).body().at("/resources/0");
         while (!progress.get("state").asText().equals("finished") && System.nanoTime() < deadline) {
@@ -343,6 +349,12 @@ class KeyProtectApiTest {
         Reply list = asManager("GET", "/api/v2/kmip_adapters?limit=0&totalCount=true&crk_id=" + crk, null);
         assertEquals(1, list.body().at("/metadata/collectionTotal").asInt());
         assertEquals(1, list.body().at("/metadata/totalCount").asInt());
+        assertEquals(201, asManager("POST", "/api/v2/keys/" + crk + "/aliases/vsphere-prod-crk", null).status());
+        assertEquals(1, asManager("GET", "/api/v2/kmip_adapters?crk_id=vsphere-prod-crk", null).body()
+                .get("resources").size(), "the filter takes an alias, as adapter creation does");
+        Reply none = asManager("GET", "/api/v2/kmip_adapters?crk_id=no-such-key", null);
+        assertEquals(200, none.status(), "a key that does not exist has no adapters");
+        assertEquals(0, none.body().get("resources").size());
     }
 
     @Test
