@@ -1,6 +1,6 @@
 """An independent KMIP client for the end-to-end tests: Debian's PyKMIP, run as its own process.
 
-Usage: pykmip_client.py CONFIG_FILE VERSION create-get | get UID | lifecycle NAME
+Usage: pykmip_client.py CONFIG_FILE VERSION create-get | get UID | lifecycle NAME | register-get NAME
 Prints one JSON object on stdout; exits non-zero with the error on stderr when the server refuses.
 """
 import json
@@ -10,6 +10,7 @@ import warnings
 warnings.simplefilter("ignore")
 from kmip import enums  # noqa: E402
 from kmip.core.factories.attributes import AttributeFactory  # noqa: E402
+from kmip.pie import objects  # noqa: E402
 from kmip.pie.client import ProxyKmipClient  # noqa: E402
 
 VERSIONS = {"1.0": enums.KMIPVersion.KMIP_1_0, "1.1": enums.KMIPVersion.KMIP_1_1,
@@ -74,6 +75,15 @@ def main():
             print(json.dumps({"uid": uid, "material": first.hex(), "again": second.hex()}))
         elif command == "lifecycle":
             print(json.dumps(lifecycle(client, sys.argv[4])))
+        elif command == "register-get":
+            material = bytes(range(32))
+            key = objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, material, name=sys.argv[4],
+                                       masks=[enums.CryptographicUsageMask.ENCRYPT,
+                                              enums.CryptographicUsageMask.DECRYPT])
+            uid = client.register(key)
+            fetched = client.get(uid)
+            print(json.dumps({"uid": uid, "same": fetched.value == material,
+                              "attribute_names": sorted(client.get_attribute_list(uid))}))
         elif command == "get":
             print(json.dumps({"uid": sys.argv[4], "material": client.get(sys.argv[4]).value.hex()}))
         else:

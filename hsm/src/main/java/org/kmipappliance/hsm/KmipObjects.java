@@ -157,6 +157,30 @@ public final class KmipObjects {
      * records it.
      */
     public KmipObject createSymmetricKey(KmipCaller caller, NewSymmetricKey request) {
+        requireMakeable(request);
+        try (SecretBytes material = generateMaterial(request)) {
+            return store(caller, request, material, "kmip.create");
+        }
+    }
+
+    /**
+     * Seals key material a client supplied (KMIP Register) under the adapter's root key and records it, as a
+     * generated key is; the material must be as long as the algorithm and length say. The caller keeps and wipes
+     * {@code material}.
+     */
+    public KmipObject registerSymmetricKey(KmipCaller caller, NewSymmetricKey request, SecretBytes material) {
+        requireMakeable(request);
+        int expected = TRIPLE_DES.equals(request.algorithm()) ? TRIPLE_DES_BYTES.get(request.lengthBits())
+                : request.lengthBits() / 8;
+        if (material.length() != expected) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Key Material", "the Key Material is "
+                    + material.length() + " bytes; a " + request.lengthBits() + "-bit " + request.algorithm()
+                    + " key is " + expected);
+        }
+        return store(caller, request, material, "kmip.register");
+    }
+
+    private static void requireMakeable(NewSymmetricKey request) {
         if (AES.equals(request.algorithm())) {
             if (!AES_KEY_LENGTHS.contains(request.lengthBits())) {
                 throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Cryptographic Length",
@@ -170,8 +194,12 @@ public final class KmipObjects {
             }
         } else {
             throw new CustodyException(CustodyException.Failure.UNSUPPORTED_ALGORITHM, "Cryptographic Algorithm",
-                    "only AES and Triple DES keys can be created");
+                    "only AES and Triple DES keys are kept");
         }
+    }
+
+    /** Seals {@code material} and records the object, in a group commit with concurrent Creates. */
+    private KmipObject store(KmipCaller caller, NewSymmetricKey request, SecretBytes material, String action) {
         UUID adapterId = caller.adapterId();
         Sealing sealing = sealingOfAdapter.fetchOptional(dsl, row -> new Sealing(row.getObject(1, UUID.class),
                         RootKeyState.ofCode(row.getShort(2)), row.getInt(3), row.getString(4)),
@@ -201,17 +229,15 @@ public final class KmipObjects {
         row.setUpdatedAt(now);
         row.setUpdatedByCertId(caller.certificateId());
         row.setUpdatedBy(caller.subject());
-        try (SecretBytes material = generateMaterial(request)) {
-            row.setDigestSha256(sha256(material.reveal()));
-            byte[] sealedFirst = hsm.seal(sealing.hsmLabel(), associatedData(id, sealing.rootKeyId(),
-                    sealing.version()), material);
-            PendingCreate create = new PendingCreate(caller, request, row, material);
-            row.setSealedMaterial(sealedFirst);
-            row.setRootKeyVersion(sealing.version());
-            creates.submit(create);
-            if (create.refusal != null) {
-                throw create.refusal;
-            }
+        row.setDigestSha256(sha256(material.reveal()));
+        byte[] sealedFirst = hsm.seal(sealing.hsmLabel(), associatedData(id, sealing.rootKeyId(),
+                sealing.version()), material);
+        PendingCreate create = new PendingCreate(caller, request, row, material, action);
+        row.setSealedMaterial(sealedFirst);
+        row.setRootKeyVersion(sealing.version());
+        creates.submit(create);
+        if (create.refusal != null) {
+            throw create.refusal;
         }
         return toObject(row);
     }
@@ -280,7 +306,7 @@ public final class KmipObjects {
             insertAttribute.executeBatch(t, attributes);
         }
         audit.recordChanges(t, accepted.stream().map(create -> new AuditLog.Change(create.caller.requester(),
-                "kmip.create", create.row.getId().toString(), create.request.algorithm() + "-"
+                create.action, create.row.getId().toString(), create.request.algorithm() + "-"
                         + create.request.lengthBits() + " sealed under root key " + create.row.getRootKeyId() + " version "
                         + create.row.getRootKeyVersion())).toList());
     }
@@ -324,14 +350,18 @@ public final class KmipObjects {
         final KmipObjectsRecord row;
         /** Open until the commit: a rotation under the Create seals it again. */
         final SecretBytes material;
+        /** The audit action: kmip.create for a generated key, kmip.register for a supplied one. */
+        final String action;
         /** Why this Create alone was not committed; null once it is. */
         volatile RuntimeException refusal;
 
-        PendingCreate(KmipCaller caller, NewSymmetricKey request, KmipObjectsRecord row, SecretBytes material) {
+        PendingCreate(KmipCaller caller, NewSymmetricKey request, KmipObjectsRecord row, SecretBytes material,
+                      String action) {
             this.caller = caller;
             this.request = request;
             this.row = row;
             this.material = material;
+            this.action = action;
         }
 
         boolean claimsUniqueValues() {

@@ -30,6 +30,7 @@ public final class Tag {
     public static final int KEY_FORMAT_TYPE = 0x420042;
     public static final int KEY_MATERIAL = 0x420043;
     public static final int KEY_VALUE = 0x420045;
+    public static final int KEY_WRAPPING_DATA = 0x420046;
     public static final int KEY_WRAPPING_SPECIFICATION = 0x420047;
     public static final int MAXIMUM_RESPONSE_SIZE = 0x420050;
     public static final int MESSAGE_EXTENSION = 0x420051;

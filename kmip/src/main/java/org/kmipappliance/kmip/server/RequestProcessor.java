@@ -37,6 +37,7 @@ import org.kmipappliance.kmip.server.operations.LifecycleOperation;
 import org.kmipappliance.kmip.server.operations.LocateOperation;
 import org.kmipappliance.kmip.server.operations.ModifyAttributeOperation;
 import org.kmipappliance.kmip.server.operations.QueryOperation;
+import org.kmipappliance.kmip.server.operations.RegisterOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 import org.kmipappliance.kmip.ttlv.TtlvDecoder;
 import org.kmipappliance.kmip.ttlv.TtlvEncoder;
@@ -77,6 +78,7 @@ public final class RequestProcessor {
         this.clock = clock;
         register(new DiscoverVersionsOperation());
         register(new CreateOperation(custody));
+        register(new RegisterOperation(custody));
         register(new GetOperation(custody));
         register(new GetAttributesOperation(custody));
         register(new GetAttributeListOperation(custody));

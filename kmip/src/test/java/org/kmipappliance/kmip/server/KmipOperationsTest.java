@@ -1,5 +1,6 @@
 package org.kmipappliance.kmip.server;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,10 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.math.BigInteger;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -294,6 +297,78 @@ class KmipOperationsTest {
                             attribute("Cryptographic Algorithm", enumeration(0x01)),
                             attribute("Cryptographic Length", integer(56)),
                             attribute("Cryptographic Usage Mask", integer(12))))))), "single DES");
+        }
+    }
+
+    // ---- Register ----------------------------------------------------------------------------------------------
+
+    private static Ttlv.Structure symmetricKey(int format, int algorithm, int length, byte[] material) {
+        Ttlv keyMaterial = format == KmipEnums.KEY_FORMAT_RAW ? new Ttlv.ByteStringItem(Tag.KEY_MATERIAL, material)
+                : Ttlv.Structure.of(Tag.KEY_MATERIAL, new Ttlv.ByteStringItem(Tag.KEY, material));
+        return Ttlv.Structure.of(Tag.SYMMETRIC_KEY, Ttlv.Structure.of(Tag.KEY_BLOCK,
+                new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, format), Ttlv.Structure.of(Tag.KEY_VALUE, keyMaterial),
+                new Ttlv.EnumerationItem(Tag.CRYPTOGRAPHIC_ALGORITHM, algorithm),
+                new Ttlv.IntegerItem(Tag.CRYPTOGRAPHIC_LENGTH, length)));
+    }
+
+    private static String register(KmipClient kmip, Ttlv.Structure key, Ttlv.Structure... attributes)
+            throws Exception {
+        List<Ttlv> template = new ArrayList<>(List.of(attribute("Cryptographic Usage Mask", integer(12))));
+        template.addAll(List.of(attributes));
+        return ((Ttlv.TextStringItem) kmip.call(Operation.REGISTER, payload(
+                new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY),
+                new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE, template), key))
+                .first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value();
+    }
+
+    @Test
+    void register_sealsTheClientsKey_andGetAnswersItBack() throws Exception {
+        byte[] aes = new byte[32];
+        new SecureRandom().nextBytes(aes);
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String name = "registered-" + UUID.randomUUID();
+            String id = register(kmip, symmetricKey(KmipEnums.KEY_FORMAT_RAW, KmipEnums.ALGORITHM_AES, 256,
+                    aes.clone()), attribute("Name", name(name)));
+            assertArrayEquals(aes, kmip.getKeyMaterial(id));
+            assertEquals(1, state(kmip, id), "Pre-Active, as a created key");
+            assertEquals(List.of(id), locate(kmip, attribute("Name", name(name))));
+            assertEquals(List.of(integer(256)), attributes(kmip, id, "Cryptographic Length")
+                    .get("Cryptographic Length"));
+            String stored = fixture.database.dsl().fetch("select * from kmip_objects where id = '" + id + "'")
+                    .formatCSV() + fixture.database.dsl().fetch("select * from audit_events").formatCSV();
+            assertFalse(stored.contains(HexFormat.of().formatHex(aes)), "never in clear in the database");
+
+            byte[] des3 = new byte[24];
+            new SecureRandom().nextBytes(des3);
+            String transparent = register(kmip, symmetricKey(KmipEnums.KEY_FORMAT_TRANSPARENT_SYMMETRIC,
+                    KmipEnums.ALGORITHM_TRIPLE_DES, 168, des3.clone()),
+                    attribute("Cryptographic Algorithm", enumeration(KmipEnums.ALGORITHM_TRIPLE_DES)));
+            assertArrayEquals(des3, kmip.getKeyMaterial(transparent), "the bytes as given, parity included");
+
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> register(kmip, symmetricKey(
+                    KmipEnums.KEY_FORMAT_RAW, KmipEnums.ALGORITHM_AES, 256, new byte[16]))),
+                    "16 bytes are not 256 bits");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> register(kmip, symmetricKey(
+                    KmipEnums.KEY_FORMAT_RAW, KmipEnums.ALGORITHM_AES, 128, new byte[16]),
+                    attribute("Cryptographic Length", integer(256)))), "the template and the Key Block disagree");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> register(kmip, symmetricKey(
+                    KmipEnums.KEY_FORMAT_RAW, 0x01, 64, new byte[8]))), "single DES");
+            assertEquals(ResultReason.KEY_FORMAT_TYPE_NOT_SUPPORTED, failure(() -> register(kmip, symmetricKey(
+                    0x02, KmipEnums.ALGORITHM_AES, 128, new byte[16]))), "Opaque format");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> register(kmip, symmetricKey(
+                    KmipEnums.KEY_FORMAT_RAW, KmipEnums.ALGORITHM_AES, 128, new byte[16]),
+                    attribute("Name", name(name)))), "a Name already used");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> kmip.call(Operation.REGISTER, payload(
+                    new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 7), new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE,
+                            List.of())))), "Secret Data: not yet (issue 13)");
+            Ttlv.Structure wrapped = Ttlv.Structure.of(Tag.SYMMETRIC_KEY, Ttlv.Structure.of(Tag.KEY_BLOCK,
+                    new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, KmipEnums.KEY_FORMAT_RAW),
+                    new Ttlv.ByteStringItem(Tag.KEY_VALUE, new byte[40]),
+                    new Ttlv.EnumerationItem(Tag.CRYPTOGRAPHIC_ALGORITHM, KmipEnums.ALGORITHM_AES),
+                    new Ttlv.IntegerItem(Tag.CRYPTOGRAPHIC_LENGTH, 256),
+                    Ttlv.Structure.of(Tag.KEY_WRAPPING_DATA, new Ttlv.EnumerationItem(0x42009E, 1))));
+            assertEquals(ResultReason.FEATURE_NOT_SUPPORTED, failure(() -> register(kmip, wrapped)));
+            assertEquals(5, kmip.discoverVersions(List.of()).size(), "the connection survives");
         }
     }
 

@@ -59,6 +59,19 @@ class PyKmipInteropTest {
 
     @ParameterizedTest(name = "KMIP {0}")
     @ValueSource(strings = {"1.2", "1.4"})
+    void register_thenGet_andTheAttributeList_fromPyKmip(String version) throws Exception {
+        String name = "pykmip-registered-" + UUID.randomUUID();
+        PyKmip.Run run = PyKmip.run(config, version, "register-get", name);
+        assertEquals(0, run.exitCode(), run.stderr());
+        JsonNode seen = JSON.readTree(run.stdout());
+        assertTrue(seen.get("same").asBoolean(), "Get answers the bytes PyKMIP registered");
+        assertTrue(strings(seen.get("attribute_names")).containsAll(List.of("Cryptographic Algorithm",
+                "Cryptographic Length", "Cryptographic Usage Mask", "Name", "State", "Unique Identifier")),
+                seen.toString());
+    }
+
+    @ParameterizedTest(name = "KMIP {0}")
+    @ValueSource(strings = {"1.2", "1.4"})
     void everyOperation_fromPyKmip(String version) throws Exception {
         String name = "pykmip-" + UUID.randomUUID();
         PyKmip.Run run = PyKmip.run(config, version, "lifecycle", name);
