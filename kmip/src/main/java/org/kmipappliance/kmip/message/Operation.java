@@ -7,6 +7,7 @@ public enum Operation {
     CREATE(0x01),
     REGISTER(0x03),
     LOCATE(0x08),
+    CHECK(0x09),
     GET(0x0A),
     GET_ATTRIBUTES(0x0B),
     GET_ATTRIBUTE_LIST(0x0C),
@@ -17,6 +18,8 @@ public enum Operation {
     REVOKE(0x13),
     DESTROY(0x14),
     QUERY(0x18),
+    CANCEL(0x19),
+    POLL(0x1A),
     DISCOVER_VERSIONS(0x1E);
 
     private final int code;

@@ -20,6 +20,10 @@ public final class Tag {
     public static final int CREDENTIAL_TYPE = 0x420024;
     public static final int CREDENTIAL_VALUE = 0x420025;
     public static final int CRITICALITY_INDICATOR = 0x420026;
+    public static final int ASYNCHRONOUS_CORRELATION_VALUE = 0x420006;
+    public static final int CANCELLATION_RESULT = 0x420012;
+    public static final int LEASE_TIME = 0x420049;
+    public static final int USAGE_LIMITS_COUNT = 0x420096;
     public static final int CRYPTOGRAPHIC_ALGORITHM = 0x420028;
     public static final int CRYPTOGRAPHIC_LENGTH = 0x42002A;
     public static final int CRYPTOGRAPHIC_PARAMETERS = 0x42002B;

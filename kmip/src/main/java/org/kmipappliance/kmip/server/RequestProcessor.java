@@ -27,8 +27,10 @@ import org.kmipappliance.kmip.message.ResponseBatchItem;
 import org.kmipappliance.kmip.message.ResponseMessage;
 import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.server.operations.AddAttributeOperation;
-import org.kmipappliance.kmip.server.operations.DeleteAttributeOperation;
+import org.kmipappliance.kmip.server.operations.AsynchronousOperations;
+import org.kmipappliance.kmip.server.operations.CheckOperation;
 import org.kmipappliance.kmip.server.operations.CreateOperation;
+import org.kmipappliance.kmip.server.operations.DeleteAttributeOperation;
 import org.kmipappliance.kmip.server.operations.DiscoverVersionsOperation;
 import org.kmipappliance.kmip.server.operations.GetAttributeListOperation;
 import org.kmipappliance.kmip.server.operations.GetAttributesOperation;
@@ -89,6 +91,9 @@ public final class RequestProcessor {
         register(LifecycleOperation.revoke(custody));
         register(LifecycleOperation.destroy(custody));
         register(new LocateOperation(custody));
+        register(new CheckOperation(custody));
+        register(AsynchronousOperations.poll());
+        register(AsynchronousOperations.cancel());
         register(new QueryOperation(operations::keySet));
     }
 

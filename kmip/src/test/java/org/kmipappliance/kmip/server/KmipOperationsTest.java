@@ -789,6 +789,53 @@ class KmipOperationsTest {
         }
     }
 
+    @Test
+    void check_allowsTheObjectsUsages_andEmptiesThePlaceholderOnARefusal() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String tag = UUID.randomUUID().toString();
+            String id = create(kmip, attribute("x-tag", text(tag))); // usage mask 12: Encrypt | Decrypt
+            ResponseMessage allowed = kmip.send(new RequestMessage(new RequestHeader(ProtocolVersion.V1_4, null,
+                    null, false, KmipEnums.BATCH_STOP, true, null, 3), List.of(
+                    RequestBatchItem.of(Operation.LOCATE, new byte[] {1}, payload(attribute("x-tag", text(tag)))),
+                    RequestBatchItem.of(Operation.CHECK, new byte[] {2}, payload(new Ttlv.IntegerItem(
+                            Tag.CRYPTOGRAPHIC_USAGE_MASK, 4), new Ttlv.LongIntegerItem(Tag.USAGE_LIMITS_COUNT, 10))),
+                    RequestBatchItem.of(Operation.GET, new byte[] {3}, payload()))));
+            assertEquals(List.of(ResultStatus.SUCCESS, ResultStatus.SUCCESS, ResultStatus.SUCCESS),
+                    allowed.items().stream().map(item -> item.status()).toList());
+            assertEquals(id, ((Ttlv.TextStringItem) allowed.items().get(1).payload().first(Tag.UNIQUE_IDENTIFIER)
+                    .orElseThrow()).value());
+
+            ResponseMessage refused = kmip.send(new RequestMessage(new RequestHeader(ProtocolVersion.V1_4, null,
+                    null, false, KmipEnums.BATCH_CONTINUE, true, null, 3), List.of(
+                    RequestBatchItem.of(Operation.LOCATE, new byte[] {1}, payload(attribute("x-tag", text(tag)))),
+                    RequestBatchItem.of(Operation.CHECK, new byte[] {2}, payload(new Ttlv.IntegerItem(
+                            Tag.CRYPTOGRAPHIC_USAGE_MASK, 1))),
+                    RequestBatchItem.of(Operation.GET, new byte[] {3}, payload()))));
+            assertEquals(ResultReason.PERMISSION_DENIED, refused.items().get(1).reason(), "Sign (1) is not allowed");
+            assertTrue(refused.items().get(1).message().contains("0x1"), refused.items().get(1).message());
+            assertEquals(ResultReason.MISSING_DATA, refused.items().get(2).reason(),
+                    "the refused Check emptied the ID Placeholder, so Get has no object");
+
+            kmip.call(Operation.DESTROY, payload(uid(id)));
+            assertEquals(ResultReason.ILLEGAL_OPERATION, failure(() -> kmip.call(Operation.CHECK, payload(uid(id)))));
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> kmip.call(Operation.CHECK,
+                    payload(uid(UUID.randomUUID().toString())))));
+        }
+    }
+
+    @Test
+    void pollAndCancel_findNothingPending_inAServerWithoutAsynchronousOperations() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            Ttlv correlation = new Ttlv.ByteStringItem(Tag.ASYNCHRONOUS_CORRELATION_VALUE, new byte[] {1, 2, 3});
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> kmip.call(Operation.POLL, payload(correlation))));
+            Ttlv.Structure canceled = kmip.call(Operation.CANCEL, payload(correlation));
+            assertEquals(correlation, canceled.first(Tag.ASYNCHRONOUS_CORRELATION_VALUE).orElseThrow());
+            assertEquals(new Ttlv.EnumerationItem(Tag.CANCELLATION_RESULT, 5),
+                    canceled.first(Tag.CANCELLATION_RESULT).orElseThrow(), "Unavailable");
+            assertEquals(ResultReason.INVALID_MESSAGE, failure(() -> kmip.call(Operation.CANCEL, payload())));
+        }
+    }
+
     // ---- Query, message rules, audit ---------------------------------------------------------------------------
 
     @Test

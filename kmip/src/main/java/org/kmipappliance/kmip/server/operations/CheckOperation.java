@@ -1,0 +1,62 @@
+package org.kmipappliance.kmip.server.operations;
+
+import java.util.UUID;
+import org.kmipappliance.hsm.KeyCustody;
+import org.kmipappliance.hsm.KmipObject;
+import org.kmipappliance.hsm.ObjectState;
+import org.kmipappliance.kmip.message.KmipException;
+import org.kmipappliance.kmip.message.Operation;
+import org.kmipappliance.kmip.message.ResultReason;
+import org.kmipappliance.kmip.message.StructureReader;
+import org.kmipappliance.kmip.message.Tag;
+import org.kmipappliance.kmip.server.BatchContext;
+import org.kmipappliance.kmip.server.KmipOperation;
+import org.kmipappliance.kmip.ttlv.ItemType;
+import org.kmipappliance.kmip.ttlv.Ttlv;
+
+/**
+ * Check (KMIP 1.4 section 4.10): whether the client may use the object as it says it will, before it asks for it
+ * (usually Locate, Check, Get in one batch). This server's policy is the object's Cryptographic Usage Mask: every
+ * bit the client names must be set on the object. It keeps no usage limits and grants no leases, so a Usage Limits
+ * Count or Lease Time asks for nothing this server restricts.
+ *
+ * <p>Errors (table 337): unknown id: Item Not Found; a destroyed object: Illegal Operation; a usage the object's
+ * mask does not allow: Permission Denied, the ID Placeholder emptied so that a batched Get that follows finds no
+ * object, and the Result Message naming the refused bits.
+ */
+public final class CheckOperation implements KmipOperation {
+    private final KeyCustody custody;
+
+    public CheckOperation(KeyCustody custody) {
+        this.custody = custody;
+    }
+
+    @Override
+    public Operation operation() {
+        return Operation.CHECK;
+    }
+
+    @Override
+    public Ttlv.Structure execute(Ttlv.Structure payload, BatchContext context) throws KmipException {
+        StructureReader reader = StructureReader.ofPayload(payload, "Check");
+        UUID id = context.resolveObjectId(reader.optionalText(Tag.UNIQUE_IDENTIFIER, "Unique Identifier")
+                .orElse(null));
+        Integer usage = reader.optionalInteger(Tag.CRYPTOGRAPHIC_USAGE_MASK, "Cryptographic Usage Mask").orElse(null);
+        reader.optional(Tag.USAGE_LIMITS_COUNT, ItemType.LONG_INTEGER, "Usage Limits Count");
+        reader.optional(Tag.LEASE_TIME, ItemType.INTERVAL, "Lease Time");
+        KmipObject object = custody.objects().get(context.caller(), id);
+        if (object.state() == ObjectState.DESTROYED || object.state() == ObjectState.DESTROYED_COMPROMISED) {
+            context.setIdPlaceholder(null);
+            throw new KmipException(ResultReason.ILLEGAL_OPERATION, "object " + id + " is destroyed; only its "
+                    + "attributes remain");
+        }
+        if (usage != null && (usage & ~object.usageMask()) != 0) {
+            context.setIdPlaceholder(null);
+            throw new KmipException(ResultReason.PERMISSION_DENIED, String.format("Cryptographic Usage Mask 0x%x "
+                    + "is refused: the object allows 0x%x, not 0x%x", usage, object.usageMask(),
+                    usage & ~object.usageMask()));
+        }
+        context.setIdPlaceholder(id.toString());
+        return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD, new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id.toString()));
+    }
+}
