@@ -7,6 +7,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -133,6 +134,7 @@ public final class ClientCertificates {
                 throw new CustodyException(CustodyException.Failure.CERTIFICATE_ALREADY_REGISTERED, "certificate",
                         "this certificate is already registered to an adapter");
             }
+            touchAdapter(tx.dsl(), adapter.id(), row.getCreatedAt(), requester);
             audit.recordChange(tx.dsl(), requester, "kmip_certificate.create", row.getId().toString(),
                     "SHA-256 " + fingerprint + " for adapter " + adapter.id());
             return toCertificate(row);
@@ -162,12 +164,19 @@ public final class ClientCertificates {
                         "certificate " + idOrName + " is not registered to adapter " + adapterIdOrName));
     }
 
+    /** A certificate added or removed changes its adapter, as Key Protect's updated_at and updated_by show. */
+    private static void touchAdapter(DSLContext context, UUID adapterId, OffsetDateTime at, Requester requester) {
+        context.update(KMIP_ADAPTERS).set(KMIP_ADAPTERS.UPDATED_AT, at)
+                .set(KMIP_ADAPTERS.UPDATED_BY, requester.actor()).where(KMIP_ADAPTERS.ID.eq(adapterId)).execute();
+    }
+
     /** Deletes a certificate; returns its fingerprint so open KMIP connections that use it can be closed. */
     public String delete(UUID instanceId, String adapterIdOrName, String idOrName, Requester requester) {
         ClientCertificate certificate = get(instanceId, adapterIdOrName, idOrName);
         dsl.transaction(tx -> {
             tx.dsl().deleteFrom(KMIP_CLIENT_CERTIFICATES).where(KMIP_CLIENT_CERTIFICATES.ID.eq(certificate.id()))
                     .execute();
+            touchAdapter(tx.dsl(), certificate.adapterId(), Timestamps.now(clock), requester);
             audit.recordChange(tx.dsl(), requester, "kmip_certificate.delete", certificate.id().toString(),
                     "SHA-256 " + certificate.sha256Fingerprint());
             removals.announce(tx.dsl(), List.of(certificate.sha256Fingerprint()));

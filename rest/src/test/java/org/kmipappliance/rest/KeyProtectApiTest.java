@@ -365,9 +365,14 @@ class KeyProtectApiTest {
         String pem = TestCertificates.clientPem("vcenter");
         String body = envelope("application/vnd.ibm.kms.kmip_client_certificate+json",
                 "{\"certificate\":" + JSON.writeValueAsString(pem) + ",\"name\":\"vcenter-cert\"}");
+        JsonNode before = asManager("GET", "/api/v2/kmip_adapters/certs-a", null).body().at("/resources/0");
         Reply added = asManager("POST", "/api/v2/kmip_adapters/" + adapter + "/certificates", body);
         assertEquals(201, added.status(), added.raw().body());
         assertEquals("vcenter-cert", added.body().at("/resources/0/name").asText());
+        JsonNode after = asManager("GET", "/api/v2/kmip_adapters/certs-a", null).body().at("/resources/0");
+        assertTrue(Instant.parse(after.get("updated_at").asText()).isAfter(Instant.parse(before.get("updated_at")
+                .asText())), "a certificate added changes its adapter");
+        assertEquals(added.body().at("/resources/0/created_by").asText(), after.get("updated_by").asText());
 
         Reply list = asManager("GET", "/api/v2/kmip_adapters/certs-a/certificates", null);
         assertEquals(1, list.body().get("resources").size());
@@ -390,6 +395,12 @@ class KeyProtectApiTest {
         assertEquals("INVALID_FIELD_ERR", errorCode(notDer));
         String reason = notDer.body().at("/resources/0/reasons/0/message").asText();
         assertTrue(reason.contains("does not hold a valid X.509 certificate") && !reason.contains("java."), reason);
+
+        assertEquals(204, asManager("DELETE", "/api/v2/kmip_adapters/certs-a/certificates/vcenter-cert", null)
+                .status());
+        JsonNode afterDelete = asManager("GET", "/api/v2/kmip_adapters/certs-a", null).body().at("/resources/0");
+        assertTrue(Instant.parse(afterDelete.get("updated_at").asText()).isAfter(Instant.parse(after.get(
+                "updated_at").asText())), "and so does one removed");
     }
 
     @Test
