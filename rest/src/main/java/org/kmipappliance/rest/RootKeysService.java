@@ -26,6 +26,7 @@ final class RootKeysService {
     static final String KEY_TYPE = "application/vnd.ibm.kms.key+json";
     /** The header of Key Protect's key count (HEAD /api/v2/keys), set on list answers. */
     static final String KEY_TOTAL = "Key-Total";
+    static final String DEFAULT_KEY_RING = "default";
     /** Key Protect's Pre-activation state: a filter value only. */
     private static final int PRE_ACTIVATION = 0;
 
@@ -248,6 +249,8 @@ final class RootKeysService {
         version.put("creationDate", Json.time(key.lastRotatedAt() != null ? key.lastRotatedAt() : key.createdAt()));
         json.putObject("dualAuthDelete").put("enabled", false);
         json.put("deleted", key.state() == RootKeyState.DESTROYED);
+        // Every key is in Key Protect's default key ring: the appliance has no other rings.
+        json.put("keyRingID", DEFAULT_KEY_RING);
         return json;
     }
 

@@ -203,6 +203,7 @@ class KeyProtectApiTest {
         assertEquals(2, versions.body().get("resources").size());
         Reply key = asManager("GET", "/api/v2/keys/" + id + "/metadata", null);
         assertTrue(key.body().at("/resources/0").has("lastRotateDate"));
+        assertEquals("default", key.body().at("/resources/0/keyRingID").asText(), "the one key ring");
         assertEquals(versions.body().at("/resources/0/id"), key.body().at("/resources/0/keyVersion/id"));
         assertEquals(versions.body().at("/resources/0/creationDate"),
                 key.body().at("/resources/0/keyVersion/creationDate"), "when the current version was made");
