@@ -157,19 +157,20 @@ class KmipServerTest {
     @Test
     void unsupportedOperation_failsOnlyItsOwnItem_whenTheBatchContinues() throws Exception {
         try (KmipClient client = connect(registeredClient, ProtocolVersion.V1_4)) {
-            RequestBatchItem register = new RequestBatchItem(0x03, new byte[] {1}, Ttlv.Structure.of(
-                    Tag.REQUEST_PAYLOAD, new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 2)), null);
+            // Create Key Pair (0x02), which this server does not offer yet.
+            RequestBatchItem unsupported = new RequestBatchItem(0x02, new byte[] {1}, Ttlv.Structure.of(
+                    Tag.REQUEST_PAYLOAD), null);
             RequestBatchItem discover = new RequestBatchItem(Operation.DISCOVER_VERSIONS.code(), new byte[] {2},
                     new Ttlv.Structure(Tag.REQUEST_PAYLOAD, List.of()), null);
             ResponseMessage continued = client.send(new RequestMessage(new RequestHeader(ProtocolVersion.V1_4, null,
-                    null, false, KmipEnums.BATCH_CONTINUE, false, null, 2), List.of(register, discover)));
+                    null, false, KmipEnums.BATCH_CONTINUE, false, null, 2), List.of(unsupported, discover)));
             assertEquals(2, continued.items().size());
             assertEquals(ResultReason.OPERATION_NOT_SUPPORTED, continued.items().get(0).reason());
             assertArrayEquals(new byte[] {1}, continued.items().get(0).uniqueBatchItemId());
             assertEquals(ResultStatus.SUCCESS, continued.items().get(1).status());
             assertArrayEquals(new byte[] {2}, continued.items().get(1).uniqueBatchItemId());
 
-            ResponseMessage stopped = client.batch(List.of(register, discover));
+            ResponseMessage stopped = client.batch(List.of(unsupported, discover));
             assertEquals(1, stopped.items().size(), "with Stop, items after the failure are not returned");
         }
     }
