@@ -2,7 +2,8 @@
 # Measures, in one go on this machine: the HSM's ceiling (seal and open per second through the appliance's HSM path,
 # no KMIP, TLS or database), this appliance, and PyKMIP's server (Debian's pykmip-server on a fresh SQLite database),
 # the last two under the same kmip-bench runs, and new TLS connections per second to both (handshakes.py);
-# writes docs/benchmarks/results.md. Every process it starts it stops.
+# writes docs/benchmarks/results.md, and a chart of throughput and p99 per second for each figure in
+# docs/benchmarks/charts/. Every process it starts it stops.
 #   docs/benchmarks/run.sh                       10 s per figure, 16 connections
 #   BENCH_SECONDS=30 BENCH_CONNECTIONS=32 docs/benchmarks/run.sh
 set -euo pipefail
@@ -33,8 +34,8 @@ bench() { # NAME OP CERT KEY CA PORT [--cpu-of NAME=PID ...]
   local name=$1 op=$2 cert=$3 key=$4 ca=$5 port=$6
   shift 6
   java_run org.kmipappliance.appliance.bench.KmipBench --op "$op" --cert "$cert" --key "$key" --ca "$ca" \
-    --port "$port" --connections "$connections" --seconds "$seconds" --warmup 3 --json "$@" \
-    > "$work/$name-$op.json" 2> "$work/$name-$op.err" \
+    --port "$port" --connections "$connections" --seconds "$seconds" --warmup 3 --json \
+    --chart "docs/benchmarks/charts/$name-$op.svg" "$@" > "$work/$name-$op.json" 2> "$work/$name-$op.err" \
     || say "run.sh: $name $op had errors: $(head -c 300 "$work/$name-$op.err")"
 }
 await_port() { # PORT
@@ -46,6 +47,7 @@ await_port() { # PORT
 }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 operations=(create get getattr locate mixed vcenter)
+mkdir -p docs/benchmarks/charts
 
 say "run.sh: the HSM ceiling ..."
 SOFTHSM2_CONF="$work/hsm/softhsm/softhsm2.conf" java_run org.kmipappliance.appliance.bench.HsmCeiling \
@@ -54,8 +56,11 @@ SOFTHSM2_CONF="$work/hsm/softhsm/softhsm2.conf" java_run org.kmipappliance.appli
 say "run.sh: this appliance (demo on embedded defaults) ..."
 kmip_port=$(free_port); rest_port=$(free_port)
 printf 'kmip: {host: 127.0.0.1, port: %s}\nrest: {host: 127.0.0.1, port: %s}\n' "$kmip_port" "$rest_port" > "$work/appliance.yaml"
-SOFTHSM2_CONF="$work/appliance/softhsm/softhsm2.conf" java_run org.kmipappliance.appliance.Main demo \
-  --state-dir "$work/appliance" --config "$work/appliance.yaml" > "$work/appliance.log" 2>&1 &
+# Java itself in the background (not the java_run function, whose subshell would be the job): killing the job
+# must stop the appliance, or it outlives this script and takes CPU from the next figures.
+SOFTHSM2_CONF="$work/appliance/softhsm/softhsm2.conf" "$JAVA_HOME/bin/java" -Xmx1g --enable-native-access=ALL-UNNAMED \
+  -cp "$DIST_LIB/*" org.kmipappliance.appliance.Main demo --state-dir "$work/appliance" \
+  --config "$work/appliance.yaml" > "$work/appliance.log" 2>&1 &
 appliance_pid=$!
 started+=("$appliance_pid")
 for _ in $(seq 1 240); do grep -q "Press Ctrl-C" "$work/appliance.log" && break; sleep 0.5; done
@@ -177,6 +182,11 @@ for op in ["create", "get", "getattr", "locate", "mixed", "vcenter"]:
         return "" if value is None or not r["operations"] else f"{value:.3f}"
     print(f"| {op} | {cpu(a, 'appliance')} | {cpu(a, 'postgresql')} | {cpu(a, 'client')} | | "
           f"{cpu(p, 'pykmip')} | {cpu(p, 'client')} |")
+print("\nEach figure's throughput and p99 latency second by second: "
+      + ", ".join(f"[{op}](charts/appliance-{op}.svg)" for op in ["create", "get", "getattr", "locate", "mixed",
+                                                                    "vcenter"])
+      + " (appliance); " + ", ".join(f"[{op}](charts/pykmip-{op}.svg)" for op in ["create", "get", "getattr",
+                                                                             "mixed"]) + " (PyKMIP).")
 print("\nvcenter counts one life of a key (8 requests) as one operation. A PyKMIP figure with errors means its "
       "server refused some of the workload's requests (PyKMIP 0.10 has no Add Attribute, for one); no multiple is "
       "given for it. \"None answered\": no request of that workload was answered within the measured seconds.")
