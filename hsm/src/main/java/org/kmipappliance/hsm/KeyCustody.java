@@ -28,6 +28,7 @@ public final class KeyCustody implements AutoCloseable {
     private final TimedHsm hsm;
     private final HsmObjectIntents intents;
     private final CustodyDatabase database;
+    private final Clock clock;
 
     private final RootKeyRewrap rewrap;
     private volatile boolean closing;
@@ -57,6 +58,7 @@ public final class KeyCustody implements AutoCloseable {
         this.metrics = database.metrics();
         this.hsm = new TimedHsm(hsm, metrics, hsmSessions);
         this.database = database;
+        this.clock = clock;
         this.audit = new AuditLog(database, clock);
         this.access = new AccessControl(database.dsl(), audit, clock);
         this.intents = new HsmObjectIntents(database.dsl(), this.hsm, clock);
@@ -131,8 +133,8 @@ public final class KeyCustody implements AutoCloseable {
 
     /**
      * Starts what a node runs in the background until it is closed: it hears other nodes' certificate removals, and
-     * every {@code interval} it sweeps what crashes left and takes up re-wrap jobs no node works on (those of a node
-     * that died).
+     * every {@code interval} it sweeps what crashes left, takes up re-wrap jobs no node works on (those of a node
+     * that died) and deactivates the root keys whose expiration date has come.
      */
     public synchronized void startBackgroundWork(Duration interval) {
         if (maintenance != null) {
@@ -145,6 +147,7 @@ public final class KeyCustody implements AutoCloseable {
                     Thread.sleep(interval);
                     sweep();
                     rewrap.resumeAll();
+                    rootKeys.expireDue(clock.instant());
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {

@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -307,8 +308,8 @@ public final class KmipObjects {
         }
         audit.recordChanges(t, accepted.stream().map(create -> new AuditLog.Change(create.caller.requester(),
                 create.action, create.row.getId().toString(), create.request.algorithm() + "-"
-                        + create.request.lengthBits() + " sealed under root key " + create.row.getRootKeyId() + " version "
-                        + create.row.getRootKeyVersion())).toList());
+                        + create.request.lengthBits() + " sealed under root key " + create.row.getRootKeyId()
+                        + " version " + create.row.getRootKeyVersion())).toList());
     }
 
     private void sealUnderCurrentVersion(DSLContext t, PendingCreate create, RootKeyLock root) {
@@ -589,7 +590,8 @@ public final class KmipObjects {
                 throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED,
                         "object " + objectId + " was destroyed; only its attributes remain");
             }
-            if (found.rootKeyState() != RootKeyState.ACTIVE) {
+            // A Deactivated (expired) root key still opens what it sealed, as Key Protect's still unwraps.
+            if (found.rootKeyState() != RootKeyState.ACTIVE && found.rootKeyState() != RootKeyState.DEACTIVATED) {
                 throw rootKeyNotActive(row.getRootKeyId(), found.rootKeyState());
             }
             SecretBytes material;
@@ -859,8 +861,10 @@ public final class KmipObjects {
 
     private static CustodyException rootKeyNotActive(UUID rootKeyId, RootKeyState state) {
         return new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, "the adapter's root key "
-                + rootKeyId + " is " + state.name().toLowerCase() + "; its keys cannot be used until it is active "
-                + "again");
+                + rootKeyId + " is " + state.name().toLowerCase(Locale.ROOT) + (state == RootKeyState.DEACTIVATED
+                ? " (its expiration date has come): the keys it sealed can still be read, but it seals no new ones; "
+                        + "bind the adapter's clients to an adapter on an active root key"
+                : "; its keys cannot be used until it is active again"));
     }
 
     /** Binds a blob to its object and root-key version, so it cannot be swapped onto another object. */

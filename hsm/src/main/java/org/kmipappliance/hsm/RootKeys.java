@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +49,8 @@ public final class RootKeys {
 
     /** What the re-wrap job's own changes are recorded as. */
     private static final Requester REWRAP = Requester.system("rewrap");
+    /** Who deactivates a key whose expiration date has come. */
+    private static final Requester EXPIRY = Requester.system("expiry");
 
     /** Key Protect's limit of aliases per root key. */
     public static final int MAX_ALIASES = 5;
@@ -64,6 +67,19 @@ public final class RootKeys {
     /** The same, with aliases (at most five, each unique in the instance). */
     public RootKey create(UUID instanceId, String name, String description, List<String> aliases,
                           Requester requester) {
+        return create(instanceId, name, description, aliases, null, requester);
+    }
+
+    /**
+     * The same, with an expiration date (null: none), which must be to come: when it comes, the key becomes
+     * Deactivated ({@link #expireDue}).
+     */
+    public RootKey create(UUID instanceId, String name, String description, List<String> aliases,
+                          Instant expirationDate, Requester requester) {
+        if (expirationDate != null && !expirationDate.isAfter(clock.instant())) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "expirationDate",
+                    "the expiration date " + expirationDate + " has passed; give one to come");
+        }
         if (aliases.size() > MAX_ALIASES) {
             throw new CustodyException(CustodyException.Failure.ROOT_KEY_ALIAS_LIMIT_REACHED, "aliases",
                     "a root key has at most " + MAX_ALIASES + " aliases");
@@ -97,6 +113,7 @@ public final class RootKeys {
                 row.setCreatedBy(requester.actor());
                 row.setUpdatedAt(now);
                 row.setStateChangedAt(now);
+                row.setExpirationDate(expirationDate == null ? null : expirationDate.atOffset(ZoneOffset.UTC));
                 row.store();
                 insertVersion(tx.dsl(), id, 1, label, now);
                 for (String alias : aliases) {
@@ -485,6 +502,29 @@ public final class RootKeys {
         return version(dsl, rootKeyId, version).hsmLabel();
     }
 
+    /**
+     * Deactivates every Active or Suspended key whose expiration date is at or before {@code now}, each with its
+     * audit event, and returns how many it deactivated. A Deactivated key still opens the KMIP keys sealed under it
+     * (Key Protect's unwrap) but seals no new ones; it cannot be enabled again. Run by the custody's maintenance.
+     */
+    public int expireDue(Instant now) {
+        return dsl.transactionResult(tx -> {
+            OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
+            List<UUID> expired = tx.dsl().update(ROOT_KEYS)
+                    .set(ROOT_KEYS.STATE, (short) RootKeyState.DEACTIVATED.code())
+                    .set(ROOT_KEYS.STATE_CHANGED_AT, at)
+                    .set(ROOT_KEYS.UPDATED_AT, at)
+                    .where(ROOT_KEYS.EXPIRATION_DATE.le(at).and(ROOT_KEYS.STATE.in(
+                            (short) RootKeyState.ACTIVE.code(), (short) RootKeyState.SUSPENDED.code())))
+                    .returning(ROOT_KEYS.ID).fetch(ROOT_KEYS.ID);
+            for (UUID id : expired) {
+                audit.recordChange(tx.dsl(), EXPIRY, "root_key.expire", id.toString(),
+                        "its expiration date has come: Deactivated");
+            }
+            return expired.size();
+        });
+    }
+
     RootKey toRootKey(RootKeysRecord row) {
         return toRootKey(row, dsl.select(ROOT_KEY_ALIASES.ALIAS).from(ROOT_KEY_ALIASES)
                 .where(ROOT_KEY_ALIASES.ROOT_KEY_ID.eq(row.getId())).orderBy(ROOT_KEY_ALIASES.CREATED_AT,
@@ -495,6 +535,6 @@ public final class RootKeys {
         return new RootKey(row.getId(), row.getInstanceId(), row.getName(), row.getDescription(),
                 RootKeyState.ofCode(row.getState()), row.getCurrentVersion(), Timestamps.instant(row.getCreatedAt()),
                 row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), Timestamps.instant(row.getLastRotatedAt()),
-                aliases);
+                aliases, Timestamps.instant(row.getExpirationDate()));
     }
 }

@@ -11,6 +11,8 @@ import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +21,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.store.CustodyDatabase;
+import org.kmipappliance.hsm.store.jooq.Tables;
+import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.hsm.testing.TestTenant;
@@ -69,6 +74,47 @@ class RootKeyLifecycleTest {
             progress = custody.rewrap().latest(rootKeyId).orElseThrow();
         }
         return progress;
+    }
+
+    @Test
+    void anExpiredRootKey_isDeactivated_opensWhatItSealed_andSealsNothingNew() throws Exception {
+        Instant now = Instant.now();
+        assertEquals(CustodyException.Failure.INVALID_FIELD, assertThrows(CustodyException.class, () ->
+                custody.rootKeys().create(instance.id(), "expired-at-birth", null, List.of(), now.minusSeconds(1),
+                        TESTER)).failure(), "an expiration date that has passed");
+        RootKey root = custody.rootKeys().create(instance.id(), "expiring", null, List.of(),
+                now.plus(Duration.ofHours(1)), TESTER);
+        assertEquals(now.plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.MILLIS),
+                root.expirationDate().truncatedTo(ChronoUnit.MILLIS));
+        KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
+                root.id().toString(), TESTER);
+        String pem = TestCertificates.clientPem("expiring-" + UUID.randomUUID());
+        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
+        KmipCaller caller = custody.certificates().identify(PemCertificates.sha256Fingerprint(
+                PemCertificates.parse(pem))).orElseThrow();
+        Map<UUID, byte[]> sealed = createKeys(caller, 3);
+
+        assertEquals(0, custody.rootKeys().expireDue(now), "its date has not come");
+        assertEquals(RootKeyState.ACTIVE, custody.rootKeys().get(instance.id(), root.id().toString()).state());
+        assertEquals(1, custody.rootKeys().expireDue(now.plus(Duration.ofHours(2))));
+        assertEquals(0, custody.rootKeys().expireDue(now.plus(Duration.ofHours(3))), "once");
+        assertEquals(RootKeyState.DEACTIVATED, custody.rootKeys().get(instance.id(), root.id().toString()).state());
+        assertEquals(1, database.dsl().fetchCount(Tables.AUDIT_EVENTS, Tables.AUDIT_EVENTS.ACTION.eq(
+                "root_key.expire").and(Tables.AUDIT_EVENTS.TARGET.eq(root.id().toString()))));
+
+        for (Map.Entry<UUID, byte[]> key : sealed.entrySet()) {
+            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(caller, key.getKey())) {
+                assertArrayEquals(key.getValue(), opened.material().reveal(), "Key Protect's deactivated keys "
+                        + "still unwrap");
+            }
+        }
+        CustodyException refused = assertThrows(CustodyException.class,
+                () -> custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12));
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, refused.failure());
+        assertTrue(refused.getMessage().contains("expiration date has come"), refused.getMessage());
+        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().enable(instance.id(), root.id().toString(), TESTER)).failure(),
+                "an expired key is not enabled again");
     }
 
     @Test

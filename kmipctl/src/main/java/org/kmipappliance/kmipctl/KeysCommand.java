@@ -30,7 +30,10 @@ final class KeysCommand {
     int create(@Parameters(paramLabel = "NAME") String name,
                @Option(names = "--description", paramLabel = "TEXT") String description,
                @Option(names = "--alias", paramLabel = "ALIAS", description = "up to five; repeatable")
-               List<String> aliases) throws Exception {
+               List<String> aliases,
+               @Option(names = "--expires", paramLabel = "TIME", description = "when the key becomes Deactivated, "
+                       + "RFC 3339 (2030-01-01T00:00:00Z); it still opens what it sealed, but seals nothing new")
+               String expires) throws Exception {
         ObjectNode resource = ApiClient.JSON.createObjectNode().put("type", KEY_TYPE).put("name", name)
                 .put("extractable", false);
         if (description != null) {
@@ -38,6 +41,9 @@ final class KeysCommand {
         }
         if (aliases != null) {
             aliases.forEach(resource.putArray("aliases")::add);
+        }
+        if (expires != null) {
+            resource.put("expirationDate", expires);
         }
         root.output().one(root.api().create("/api/v2/keys", KEY_TYPE, resource), Resources.KEY_FIELDS);
         return Kmipctl.EXIT_OK;

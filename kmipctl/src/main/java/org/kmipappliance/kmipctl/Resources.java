@@ -20,7 +20,7 @@ final class Resources {
     private static final Map<Integer, String> OBJECT_STATES = Map.of(1, "Pre-Active", 2, "Active", 3, "Deactivated",
             4, "Compromised", 5, "Destroyed", 6, "Destroyed Compromised");
     private static final Map<Integer, String> KEY_STATES = Map.of(0, "Pre-activation", 1, "Active", 2, "Suspended",
-            3, "Deactivated", 5, "Destroyed");
+            3, "Deactivated (expired)", 5, "Destroyed");
 
     static final List<Column> ADAPTER_COLUMNS = List.of(field("name", "name"), field("id", "id"),
             new Column("root key", adapter -> adapter.path("profile_data").path("crk_id").asText()),
@@ -59,7 +59,8 @@ final class Resources {
             field("Description", "description"), field("Aliases", "aliases"),
             new Column("State", key -> KEY_STATES.getOrDefault(key.path("state").asInt(), "?")),
             field("Algorithm", "algorithmType"), field("Created", "creationDate"), field("Created by", "createdBy"),
-            field("Last rotated", "lastRotateDate"), field("Updated", "lastUpdateDate"), field("CRN", "crn"));
+            field("Last rotated", "lastRotateDate"), field("Expires", "expirationDate"),
+            field("Updated", "lastUpdateDate"), field("CRN", "crn"));
 
     static final List<Column> TOKEN_COLUMNS = List.of(field("id", "id"), field("roles", "roles"),
             field("description", "description"), field("created", "created_at"), field("expires", "expires_at"));

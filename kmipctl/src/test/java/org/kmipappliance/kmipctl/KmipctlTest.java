@@ -138,8 +138,10 @@ class KmipctlTest {
 
     @Test
     void anOperatorsDay_rootKey_adapter_certificate_keys_andDeletes() throws Exception {
-        Run created = assertExit(0, kmipctl("keys", "create", "day-root", "--alias", "day-alias"));
+        Run created = assertExit(0, kmipctl("keys", "create", "day-root", "--alias", "day-alias", "--expires",
+                "2099-01-01T00:00:00Z"));
         assertTrue(created.out().contains("Name:") && created.out().contains("day-root"), created.out());
+        assertTrue(created.out().contains("Expires:      2099-01-01T00:00:00Z"), created.out());
         Run keys = assertExit(0, kmipctl("keys", "list"));
         assertTrue(keys.out().startsWith("ID"), keys.out());
         assertTrue(keys.out().lines().anyMatch(line -> line.contains("day-root") && line.contains("Active")

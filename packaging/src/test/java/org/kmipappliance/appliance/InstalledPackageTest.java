@@ -236,7 +236,7 @@ class InstalledPackageTest {
     /**
      * An appliance built from an older commit, with schema 6, runs on a state directory and makes keys; the
      * installed package's launcher then serves the same directory: the schema migrates at start (a backup of it
-     * says schema 7) and every key comes back with its material.
+     * says the newest schema, 8) and every key comes back with its material.
      */
     @Test
     void anApplianceBuiltFromAnOlderCommit_upgradesInPlace_migratingTheSchemaAndKeepingTheKeys() throws Exception {
@@ -276,7 +276,7 @@ class InstalledPackageTest {
             Path archive = scratch.resolve("after-upgrade.tar.gz");
             run(launcher.toString(), "backup", "--state-dir", state.toString(), "--config", config.toString(),
                     "--out", archive.toString());
-            assertEquals("7", schemaVersionIn(archive), "the schema was migrated from 6");
+            assertEquals("8", schemaVersionIn(archive), "the schema was migrated from 6 to the newest");
         }
     }
 

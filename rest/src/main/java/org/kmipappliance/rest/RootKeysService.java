@@ -7,6 +7,8 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -75,10 +77,25 @@ final class RootKeysService {
             }
             aliasesField.forEach(alias -> aliases.add(alias.asText()));
         }
+        Instant expirationDate = expirationDate(resource, context);
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().create(principal.instanceId(),
                 Json.optionalText(resource, "name", context), Json.optionalText(resource, "description", context),
-                aliases, ApiAuthentication.requester(req)));
+                aliases, expirationDate, ApiAuthentication.requester(req)));
         Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, List.of(toJson(key)), null);
+    }
+
+    /** Key Protect's expirationDate: an RFC 3339 time, which custody requires to be to come; null when absent. */
+    private static Instant expirationDate(JsonNode resource, String context) {
+        String text = Json.optionalText(resource, "expirationDate", context);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+            throw ApiError.invalidField(context, "expirationDate", "'expirationDate' must be an RFC 3339 time, such "
+                    + "as 2030-01-01T00:00:00Z");
+        }
     }
 
     private void list(ServerRequest req, ServerResponse res) {
@@ -157,8 +174,8 @@ final class RootKeysService {
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         String id = req.path().pathParameters().get("id");
         Paging paging = Paging.of(req, 200, 5000, context);
-        List<RootKeys.RootKeyVersion> all = CustodyCall.in(context, () -> custody.rootKeys().versions(principal.instanceId(),
-                id));
+        List<RootKeys.RootKeyVersion> all = CustodyCall.in(context, () -> custody.rootKeys().versions(
+                principal.instanceId(), id));
         // A key has a version per rotation: few enough to page here rather than in the database.
         List<ObjectNode> versions = all.stream().skip(paging.offset()).limit(paging.limit()).map(version -> {
             ObjectNode json = Json.object();
@@ -238,6 +255,9 @@ final class RootKeysService {
         json.put("lastUpdateDate", Json.time(key.updatedAt()));
         if (key.lastRotatedAt() != null) {
             json.put("lastRotateDate", Json.time(key.lastRotatedAt()));
+        }
+        if (key.expirationDate() != null) {
+            json.put("expirationDate", Json.time(key.expirationDate()));
         }
         json.put("algorithmType", "AES");
         json.putObject("algorithmMetadata").put("bitLength", "256").put("mode", "GCM");

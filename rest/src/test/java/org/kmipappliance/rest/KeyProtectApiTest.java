@@ -19,6 +19,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.EnumSet;
@@ -267,6 +268,30 @@ class KeyProtectApiTest {
                 .orElseThrow(), "no key here is ever Pre-activation");
         assertEquals(0, asManager("GET", "/api/v2/keys?state=0", null).body().get("resources").size());
         assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/keys?state=4", null)));
+    }
+
+    @Test
+    void expirationDate_isKept_checked_andDeactivatesTheKeyWhenItComes() throws Exception {
+        String type = "application/vnd.ibm.kms.key+json";
+        for (String bad : List.of("\"next tuesday\"", "\"2001-01-01T00:00:00Z\"", "42")) {
+            Reply refused = asManager("POST", "/api/v2/keys", envelope(type, "{\"name\":\"expiring-bad\","
+                    + "\"extractable\":false,\"expirationDate\":" + bad + "}"));
+            assertEquals(400, refused.status(), bad);
+            assertEquals("INVALID_FIELD_ERR", errorCode(refused), bad);
+        }
+        Instant expires = Instant.now().plus(Duration.ofDays(30)).truncatedTo(ChronoUnit.SECONDS);
+        Reply created = asManager("POST", "/api/v2/keys", envelope(type, "{\"name\":\"expiring\",\"extractable\""
+                + ":false,\"expirationDate\":\"" + expires + "\"}"));
+        assertEquals(201, created.status(), created.raw().body());
+        String id = created.body().at("/resources/0/id").asText();
+        assertEquals(expires, Instant.parse(created.body().at("/resources/0/expirationDate").asText()));
+        assertEquals(1, created.body().at("/resources/0/state").asInt());
+        custody.rootKeys().expireDue(expires.plusSeconds(1)); // what the maintenance does when the date comes
+        JsonNode expired = asManager("GET", "/api/v2/keys/" + id, null).body().at("/resources/0");
+        assertEquals(3, expired.get("state").asInt(), "Deactivated (expired)");
+        assertTrue(asManager("GET", "/api/v2/keys?state=3", null).raw().body().contains(id));
+        assertEquals("KEY_ACTION_INVALID_STATE_ERR", errorCode(asManager("POST", "/api/v2/keys/" + id
+                + "/actions/enable", null)));
     }
 
     @Test

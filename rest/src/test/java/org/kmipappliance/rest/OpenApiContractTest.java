@@ -276,6 +276,10 @@ class OpenApiContractTest {
         expect(404, "DELETE", "/api/v2/keys/" + key + "/aliases/never-added", null);
         assertEquals(200, call("DELETE", "/api/v2/keys/" + key, null, token, Map.of("Prefer",
                 "return=representation")).status());
+        expect(201, "POST", "/api/v2/keys", envelope("{\"name\":\"expiring\","
+                + "\"expirationDate\":\"2099-01-01T00:00:00Z\"}"));
+        expect(400, "POST", "/api/v2/keys", envelope("{\"name\":\"expired\","
+                + "\"expirationDate\":\"2001-01-01T00:00:00Z\"}"));
         String plain = idOf(expect(201, "POST", "/api/v2/keys", envelope("{\"name\":\"plain-delete\"}")));
         expect(204, "DELETE", "/api/v2/keys/" + plain, null);
         hsm.refuseNext(ControlledHsm.Point.BEFORE_CREATE_ROOT_KEY, label -> true);
