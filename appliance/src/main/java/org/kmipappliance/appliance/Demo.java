@@ -77,6 +77,7 @@ final class Demo {
         if (custody.certificates().identify(fingerprint).isEmpty()) {
             custody.certificates().add(instance.id(), adapter.name(), CLIENT_CERTIFICATE,
                     PemCertificates.toPem(PemFiles.readCertificate(certificate)), DEMO);
+            adapter = custody.adapters().get(instance.id(), ADAPTER); // a certificate added changed it
         }
         Path config = directory.resolve("pykmip.conf");
         PyKmipConfig.write(config, kmipHost, appliance.kmipPort(), certificate, key, appliance.caCertificateFile(),
