@@ -511,6 +511,8 @@ class KeyProtectApiTest {
         List<List<String>> refusals = List.of(
                 List.of("{}", "'csr' must hold a PKCS#10"),
                 List.of("{\"csr\":\"hello\"}", "must be one PKCS#10 request in PEM"),
+                List.of("{\"csr\":\"-----BEGIN CERTIFICATE REQUEST-----\\nAAAA\\n"
+                        + "-----END CERTIFICATE REQUEST-----\"}", "is not valid PEM or PKCS#10; export it again"),
                 List.of("{\"csr\":" + JSON.writeValueAsString(weak) + "}", "1024 bits; 2048 or more are required"),
                 List.of("{\"csr\":" + JSON.writeValueAsString(forged) + "}", "does not verify with the key it carries"),
                 List.of("{\"csr\":" + JSON.writeValueAsString(two) + "}", "give one CSR at a time"));
@@ -520,6 +522,8 @@ class KeyProtectApiTest {
             assertEquals("INVALID_FIELD_ERR", errorCode(refused));
             assertTrue(refused.body().at("/resources/0/reasons/0/message").asText().contains(refusal.get(1)),
                     refused.raw().body());
+            assertFalse(refused.raw().body().contains("org.bouncycastle") || refused.raw().body().contains("java."),
+                    "no library internals: " + refused.raw().body());
         }
     }
 

@@ -54,7 +54,9 @@ public record CertificateSigningRequest(X500Name subject, PublicKey publicKey) {
                         + "generate the request again");
             }
         } catch (GeneralSecurityException | OperatorCreationException | PKCSException e) {
-            throw new IllegalArgumentException("the CSR's key or signature cannot be read: " + e.getMessage());
+            // The library's reasons name its own classes: not for an API's client (as for certificates).
+            throw new IllegalArgumentException("the CSR's key or signature cannot be read; generate the request "
+                    + "again with an RSA or EC key");
         }
         checkKey(key, request.getSubjectPublicKeyInfo().getAlgorithm().getParameters());
         X500Name subject = request.getSubject();
@@ -71,7 +73,7 @@ public record CertificateSigningRequest(X500Name subject, PublicKey publicKey) {
             first = parser.readObject();
             second = first == null ? null : parser.readObject();
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("the CSR is not valid PEM or PKCS#10: " + e.getMessage());
+            throw new IllegalArgumentException("the CSR is not valid PEM or PKCS#10; export it again, in PEM");
         }
         if (!(first instanceof PKCS10CertificationRequest request)) {
             throw new IllegalArgumentException("the CSR must be one PKCS#10 request in PEM, between "
