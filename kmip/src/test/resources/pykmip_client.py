@@ -1,6 +1,7 @@
 """An independent KMIP client for the end-to-end tests: Debian's PyKMIP, run as its own process.
 
 Usage: pykmip_client.py CONFIG_FILE VERSION create-get | get UID | lifecycle NAME | register-get NAME
+       | object-types CERTIFICATE_DER_FILE
 Prints one JSON object on stdout; exits non-zero with the error on stderr when the server refuses.
 """
 import json
@@ -10,6 +11,7 @@ import warnings
 warnings.simplefilter("ignore")
 from kmip import enums  # noqa: E402
 from kmip.core.factories.attributes import AttributeFactory  # noqa: E402
+from kmip.pie.exceptions import KmipOperationFailure  # noqa: E402
 from kmip.pie import objects  # noqa: E402
 from kmip.pie.client import ProxyKmipClient  # noqa: E402
 
@@ -63,6 +65,79 @@ def lifecycle(client, name):
     return seen
 
 
+def refused(call, *args):
+    """Whether the server refused the call (PyKMIP raises KmipOperationFailure)."""
+    try:
+        call(*args)
+    except KmipOperationFailure:
+        return True
+    return False
+
+
+def register_get_destroy(client, managed, revoke=True):
+    """PyKMIP's integration pattern: register, get, (revoke), destroy, then get and destroy must fail."""
+    uid = client.register(managed)
+    fetched = client.get(uid)
+    seen = {"same": fetched == managed, "type": type(fetched).__name__}
+    if revoke:
+        client.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, uid)
+    client.destroy(uid)
+    seen["get_after_destroy_refused"] = refused(client.get, uid)
+    seen["destroy_again_refused"] = refused(client.destroy, uid)
+    return uid, seen
+
+
+def object_types(client, certificate_file):
+    """What PyKMIP 0.10's own integration suite does with each object type, as this server answers it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    seen = {}
+    _, seen["secret_data"] = register_get_destroy(
+        client, objects.SecretData(b"SecretPassword", enums.SecretDataType.PASSWORD))
+    _, seen["opaque"] = register_get_destroy(
+        client, objects.OpaqueObject(b"SecretPassword", enums.OpaqueDataType.NONE), revoke=False)
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pkcs1 = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    private_pkcs8 = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption())
+    _, seen["public_key"] = register_get_destroy(client, objects.PublicKey(
+        enums.CryptographicAlgorithm.RSA, 2048, public_pkcs1, enums.KeyFormatType.PKCS_1))
+    _, seen["private_key"] = register_get_destroy(client, objects.PrivateKey(
+        enums.CryptographicAlgorithm.RSA, 2048, private_pkcs8, enums.KeyFormatType.PKCS_8))
+
+    with open(certificate_file, "rb") as der:
+        certificate = objects.X509Certificate(der.read())
+    _, seen["certificate"] = register_get_destroy(client, certificate)
+    located = objects.Certificate(enums.CertificateType.X_509, certificate.value,
+                                  masks=[enums.CryptographicUsageMask.VERIFY], name="integration certificate")
+    factory = AttributeFactory()
+    cert_uid = client.register(located)
+    seen["certificate_located_x509"] = client.locate(attributes=[factory.create_attribute(
+        enums.AttributeType.CERTIFICATE_TYPE, enums.CertificateType.X_509)]) == [cert_uid]
+    seen["certificate_located_pgp"] = client.locate(attributes=[factory.create_attribute(
+        enums.AttributeType.CERTIFICATE_TYPE, enums.CertificateType.PGP)])
+    client.destroy(cert_uid)
+
+    public_uid, private_uid = client.create_key_pair(
+        enums.CryptographicAlgorithm.RSA, 2048,
+        public_usage_mask=[enums.CryptographicUsageMask.ENCRYPT],
+        private_usage_mask=[enums.CryptographicUsageMask.DECRYPT])
+    public_key, private_key = client.get(public_uid), client.get(private_uid)
+    seen["key_pair"] = {"public": [type(public_key).__name__, public_key.cryptographic_algorithm.name,
+                                   public_key.cryptographic_length],
+                        "private": [type(private_key).__name__, private_key.cryptographic_algorithm.name,
+                                    private_key.cryptographic_length]}
+    loaded = serialization.load_der_private_key(private_key.value, password=None)
+    seen["key_pair"]["halves_match"] = loaded.public_key().public_numbers() == serialization.load_der_public_key(
+        public_key.value).public_numbers()
+    for uid in (public_uid, private_uid):
+        client.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, uid)
+        client.destroy(uid)
+    seen["key_pair"]["get_after_destroy_refused"] = refused(client.get, private_uid)
+    return seen
+
+
 def main():
     config_file, version, command = sys.argv[1], sys.argv[2], sys.argv[3]
     with ProxyKmipClient(config="client", config_file=config_file, kmip_version=VERSIONS[version]) as client:
@@ -84,6 +159,8 @@ def main():
             fetched = client.get(uid)
             print(json.dumps({"uid": uid, "same": fetched.value == material,
                               "attribute_names": sorted(client.get_attribute_list(uid))}))
+        elif command == "object-types":
+            print(json.dumps(object_types(client, sys.argv[4])))
         elif command == "get":
             print(json.dumps({"uid": sys.argv[4], "material": client.get(sys.argv[4]).value.hex()}))
         else:

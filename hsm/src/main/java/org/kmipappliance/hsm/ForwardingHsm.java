@@ -16,6 +16,11 @@ public abstract class ForwardingHsm implements Hsm {
     }
 
     @Override
+    public GeneratedKeyPair generateKeyPair(String algorithm, int size) {
+        return hsm.generateKeyPair(algorithm, size);
+    }
+
+    @Override
     public byte[] seal(String label, byte[] associatedData, SecretBytes plaintext) {
         return hsm.seal(label, associatedData, plaintext);
     }

@@ -45,6 +45,10 @@ public final class KmipObjects {
     public static final String AES = "AES";
     /** The algorithm name stored for Triple DES keys (KMIP 3DES). */
     public static final String TRIPLE_DES = "3DES";
+    public static final String RSA = "RSA";
+    /** Elliptic-curve keys, as KMIP 1.2 and later name them (EC) and as KMIP 1.0 and 1.1 do (ECDSA). */
+    public static final String EC = "EC";
+    public static final String ECDSA = "ECDSA";
     /**
      * Triple DES key lengths, in the bits that matter, to the bytes that hold them with DES parity: three keys
      * (168), and two keys (112), which KMIP's optional symmetric-key profile asks for though NIST SP 800-131A no
@@ -62,6 +66,19 @@ public final class KmipObjects {
      */
     public static final int MAX_ATTRIBUTES_PER_OBJECT = 256;
     private static final Set<Integer> AES_KEY_LENGTHS = Set.of(128, 192, 256);
+    /** The object types {@link #registerObject} keeps (symmetric keys have their own checks). */
+    private static final Set<Integer> REGISTERED_TYPES = Set.of(KmipObject.CERTIFICATE, KmipObject.PUBLIC_KEY,
+            KmipObject.PRIVATE_KEY, KmipObject.SECRET_DATA, KmipObject.OPAQUE_OBJECT);
+    /**
+     * Largest registered object. An RSA-4096 private key is 2.4 KB in PKCS#8 and certificates a few KB; the bound
+     * keeps one request from filling the table.
+     */
+    public static final int MAX_MATERIAL_BYTES = 64 * 1024;
+    private static final int MIN_RSA_BITS = 2048;
+    private static final int MAX_RSA_BITS = 4096;
+    private static final Set<Integer> EC_KEY_LENGTHS = Set.of(256, 384, 521);
+    /** KMIP Key Format Type Raw: how symmetric keys are kept. */
+    private static final int RAW_KEY_FORMAT = 1;
     /** KMIP Revocation Reason Code recorded when the REST API force-deletes an active object. */
     private static final int CESSATION_OF_OPERATION = 6;
     /** Opens tried when a rotation moves the key under a Get: one move is all a Get can meet in practice. */
@@ -160,7 +177,7 @@ public final class KmipObjects {
     public KmipObject createSymmetricKey(KmipCaller caller, NewSymmetricKey request) {
         requireMakeable(request);
         try (SecretBytes material = generateMaterial(request)) {
-            return store(caller, request, material, "kmip.create");
+            return commit(prepare(caller, symmetricKey(request), material, "kmip.create"));
         }
     }
 
@@ -178,7 +195,107 @@ public final class KmipObjects {
                     + material.length() + " bytes; a " + request.lengthBits() + "-bit " + request.algorithm()
                     + " key is " + expected);
         }
-        return store(caller, request, material, "kmip.register");
+        return commit(prepare(caller, symmetricKey(request), material, "kmip.register"));
+    }
+
+    /**
+     * Seals an object a client supplied (KMIP Register) that is not a symmetric key: Secret Data, an Opaque Object,
+     * a Certificate, a Public or a Private Key, whose encoding the caller has checked. Certificates and public keys
+     * are sealed too, so that every object has one custody. The caller keeps and wipes {@code material}.
+     */
+    public KmipObject registerObject(KmipCaller caller, NewManagedObject request, SecretBytes material) {
+        if (!REGISTERED_TYPES.contains(request.objectType())) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Object Type",
+                    "object type " + request.objectType() + " is not kept by this server");
+        }
+        if (material.length() == 0 || material.length() > MAX_MATERIAL_BYTES) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Key Material", "an object's "
+                    + "material is 1 to " + MAX_MATERIAL_BYTES + " bytes, not " + material.length());
+        }
+        return commit(prepare(caller, request, material, "kmip.register"));
+    }
+
+    /**
+     * Generates a key pair in the HSM (RSA 2048 to 4096 bits, EC on P-256, P-384 or P-521), seals both halves under
+     * the adapter's root key and records them in one transaction, each with a Link to the other (made by
+     * {@code links}, which encodes a Link attribute for the protocol tier). Both are stored or neither is.
+     *
+     * @param publicKey  the public key's record: algorithm, length, usage mask, attributes; its format is X.509
+     * @param privateKey the private key's record; its format is PKCS#8
+     */
+    public KeyPairIds createKeyPair(KmipCaller caller, NewManagedObject publicKey, NewManagedObject privateKey,
+                                    PairLinks links) {
+        String hsmAlgorithm = requirePairMakeable(publicKey);
+        UUID publicId = UUID.randomUUID();
+        UUID privateId = UUID.randomUUID();
+        NewManagedObject linkedPublic = publicKey.withAttributes(List.of(links.link(
+                PairLinks.PRIVATE_KEY_LINK, privateId, countOf(publicKey, PairLinks.LINK))));
+        NewManagedObject linkedPrivate = privateKey.withAttributes(List.of(links.link(
+                PairLinks.PUBLIC_KEY_LINK, publicId, countOf(privateKey, PairLinks.LINK))));
+        try (GeneratedKeyPair pair = hsm.generateKeyPair(hsmAlgorithm, publicKey.lengthBits());
+             SecretBytes publicMaterial = SecretBytes.copyOf(pair.publicKeyX509())) {
+            PendingCreate publicCreate = prepare(caller, publicId, linkedPublic, publicMaterial,
+                    "kmip.create_key_pair");
+            PendingCreate privateCreate = prepare(caller, privateId, linkedPrivate, pair.privateKeyPkcs8(),
+                    "kmip.create_key_pair");
+            List<PendingCreate> both = List.of(publicCreate, privateCreate);
+            dsl.transaction(tx -> {
+                insertCreates(tx.dsl(), both);
+                for (PendingCreate create : both) {
+                    if (create.refusal != null) {
+                        // The other half may have been inserted: the transaction is rolled back with this.
+                        throw create.refusal;
+                    }
+                }
+            });
+            return new KeyPairIds(publicId, privateId);
+        }
+    }
+
+    /** The ids of a new key pair. */
+    public record KeyPairIds(UUID publicKeyId, UUID privateKeyId) {
+    }
+
+    /** Encodes the Link attribute each half of a key pair carries to the other; the protocol tier knows how. */
+    @FunctionalInterface
+    public interface PairLinks {
+        String LINK = "Link";
+        /** KMIP Link Type values. */
+        int PUBLIC_KEY_LINK = 0x102;
+        int PRIVATE_KEY_LINK = 0x103;
+
+        /** A Link attribute of type {@code linkType} to {@code target}, as instance {@code index}. */
+        ObjectAttribute link(int linkType, UUID target, int index);
+    }
+
+    /** The HSM's name for the pair's algorithm, once its length is one the HSM makes. */
+    private static String requirePairMakeable(NewManagedObject publicKey) {
+        int length = publicKey.lengthBits() == null ? 0 : publicKey.lengthBits();
+        if (RSA.equals(publicKey.algorithm())) {
+            if (length < MIN_RSA_BITS || length > MAX_RSA_BITS || length % Byte.SIZE != 0) {
+                throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Cryptographic Length",
+                        "an RSA key pair is 2048 to 4096 bits long in whole bytes, not " + length);
+            }
+            return RSA;
+        }
+        if (EC.equals(publicKey.algorithm()) || ECDSA.equals(publicKey.algorithm())) {
+            if (!EC_KEY_LENGTHS.contains(length)) {
+                throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Cryptographic Length",
+                        "an EC key pair is on P-256, P-384 or P-521 (length 256, 384 or 521), not " + length);
+            }
+            return EC;
+        }
+        throw new CustodyException(CustodyException.Failure.UNSUPPORTED_ALGORITHM, "Cryptographic Algorithm",
+                "key pairs are RSA or EC, not " + publicKey.algorithm());
+    }
+
+    private static int countOf(NewManagedObject request, String attributeName) {
+        return (int) request.attributes().stream().filter(attribute -> attribute.name().equals(attributeName)).count();
+    }
+
+    private static NewManagedObject symmetricKey(NewSymmetricKey request) {
+        return new NewManagedObject(KmipObject.SYMMETRIC_KEY, request.algorithm(), request.lengthBits(),
+                request.usageMask(), null, RAW_KEY_FORMAT, request.activationDate(), request.attributes());
     }
 
     private static void requireMakeable(NewSymmetricKey request) {
@@ -199,8 +316,13 @@ public final class KmipObjects {
         }
     }
 
-    /** Seals {@code material} and records the object, in a group commit with concurrent Creates. */
-    private KmipObject store(KmipCaller caller, NewSymmetricKey request, SecretBytes material, String action) {
+    private PendingCreate prepare(KmipCaller caller, NewManagedObject request, SecretBytes material, String action) {
+        return prepare(caller, UUID.randomUUID(), request, material, action);
+    }
+
+    /** Seals {@code material} under the adapter's root key, ready to be committed as object {@code id}. */
+    private PendingCreate prepare(KmipCaller caller, UUID id, NewManagedObject request, SecretBytes material,
+                                  String action) {
         UUID adapterId = caller.adapterId();
         Sealing sealing = sealingOfAdapter.fetchOptional(dsl, row -> new Sealing(row.getObject(1, UUID.class),
                         RootKeyState.ofCode(row.getShort(2)), row.getInt(3), row.getString(4)),
@@ -210,17 +332,18 @@ public final class KmipObjects {
         if (sealing.rootKeyState() != RootKeyState.ACTIVE) {
             throw rootKeyNotActive(sealing.rootKeyId(), sealing.rootKeyState());
         }
-        UUID id = UUID.randomUUID();
         OffsetDateTime now = Timestamps.now(clock);
         KmipObjectsRecord row = dsl.newRecord(KMIP_OBJECTS);
         row.setId(id);
         row.setAdapterId(adapterId);
-        row.setObjectType((short) KmipObject.SYMMETRIC_KEY);
+        row.setObjectType((short) request.objectType());
         row.setState((short) ObjectLifecycle.initial(request.activationDate(), now.toInstant()).code());
         row.setActivationDate(toTime(request.activationDate()));
         row.setCryptographicAlgorithm(request.algorithm());
         row.setCryptographicLength(request.lengthBits());
         row.setCryptographicUsageMask(request.usageMask());
+        row.setDataType(request.dataType());
+        row.setKeyFormatType(request.keyFormat() == null ? null : request.keyFormat().shortValue());
         row.setSealMechanism(Pkcs11Hsm.SEAL_MECHANISM);
         row.setRootKeyId(sealing.rootKeyId());
         row.setFresh(true);
@@ -231,16 +354,19 @@ public final class KmipObjects {
         row.setUpdatedByCertId(caller.certificateId());
         row.setUpdatedBy(caller.subject());
         row.setDigestSha256(sha256(material.reveal()));
-        byte[] sealedFirst = hsm.seal(sealing.hsmLabel(), associatedData(id, sealing.rootKeyId(),
-                sealing.version()), material);
-        PendingCreate create = new PendingCreate(caller, request, row, material, action);
-        row.setSealedMaterial(sealedFirst);
+        row.setSealedMaterial(hsm.seal(sealing.hsmLabel(), associatedData(id, sealing.rootKeyId(),
+                sealing.version()), material));
         row.setRootKeyVersion(sealing.version());
+        return new PendingCreate(caller, request, row, material, action);
+    }
+
+    /** Commits a sealed object in a group commit with concurrent Creates. */
+    private KmipObject commit(PendingCreate create) {
         creates.submit(create);
         if (create.refusal != null) {
             throw create.refusal;
         }
-        return toObject(row);
+        return toObject(create.row);
     }
 
     /**
@@ -307,8 +433,8 @@ public final class KmipObjects {
             insertAttribute.executeBatch(t, attributes);
         }
         audit.recordChanges(t, accepted.stream().map(create -> new AuditLog.Change(create.caller.requester(),
-                create.action, create.row.getId().toString(), create.request.algorithm() + "-"
-                        + create.request.lengthBits() + " sealed under root key " + create.row.getRootKeyId()
+                create.action, create.row.getId().toString(), create.request.describe()
+                        + " sealed under root key " + create.row.getRootKeyId()
                         + " version " + create.row.getRootKeyVersion())).toList());
     }
 
@@ -347,16 +473,16 @@ public final class KmipObjects {
     /** A Create whose key is sealed, waiting for the commit it shares with concurrent Creates. */
     private static final class PendingCreate {
         final KmipCaller caller;
-        final NewSymmetricKey request;
+        final NewManagedObject request;
         final KmipObjectsRecord row;
         /** Open until the commit: a rotation under the Create seals it again. */
         final SecretBytes material;
-        /** The audit action: kmip.create for a generated key, kmip.register for a supplied one. */
+        /** The audit action: kmip.create for a generated key, kmip.register for a supplied object, ... */
         final String action;
         /** Why this Create alone was not committed; null once it is. */
         volatile RuntimeException refusal;
 
-        PendingCreate(KmipCaller caller, NewSymmetricKey request, KmipObjectsRecord row, SecretBytes material,
+        PendingCreate(KmipCaller caller, NewManagedObject request, KmipObjectsRecord row, SecretBytes material,
                       String action) {
             this.caller = caller;
             this.request = request;
@@ -576,7 +702,7 @@ public final class KmipObjects {
      * that read and the HSM call, the HSM no longer has the version read; the row then names the new one, and the
      * open is tried again with it.
      */
-    public SymmetricKeyMaterial openSymmetricKey(KmipCaller caller, UUID objectId) {
+    public ObjectMaterial openMaterial(KmipCaller caller, UUID objectId) {
         for (int attempt = 1; ; attempt++) {
             int afterObject = KMIP_OBJECTS.fields().length;
             ObjectToOpen found = loadObjectToOpen.fetchOptional(dsl, result -> new ObjectToOpen(
@@ -621,7 +747,7 @@ public final class KmipObjects {
                 throw e;
             }
             row.setFresh(false);
-            return new SymmetricKeyMaterial(toObject(row), material);
+            return new ObjectMaterial(toObject(row), material);
         }
     }
 
@@ -701,6 +827,9 @@ public final class KmipObjects {
         }
         if (query.objectType() != null) {
             condition = condition.and(KMIP_OBJECTS.OBJECT_TYPE.eq(query.objectType().shortValue()));
+        }
+        if (query.dataType() != null) {
+            condition = condition.and(KMIP_OBJECTS.DATA_TYPE.eq(query.dataType()));
         }
         if (query.algorithm() != null) {
             condition = condition.and(KMIP_OBJECTS.CRYPTOGRAPHIC_ALGORITHM.eq(query.algorithm()));
@@ -907,6 +1036,7 @@ public final class KmipObjects {
                 Timestamps.instant(row.getCompromiseOccurrenceDate()),
                 row.getRevocationReason() == null ? null : row.getRevocationReason().intValue(),
                 row.getRevocationMessage(), Boolean.TRUE.equals(row.getFresh()),
-                row.getDigestSha256() == null ? null : HexFormat.of().formatHex(row.getDigestSha256()));
+                row.getDigestSha256() == null ? null : HexFormat.of().formatHex(row.getDigestSha256()),
+                row.getDataType(), row.getKeyFormatType() == null ? null : row.getKeyFormatType().intValue());
     }
 }

@@ -8,13 +8,14 @@ import java.util.UUID;
 /**
  * A search for the caller's live (not destroyed) objects: every criterion given must match.
  *
+ * @param dataType       the Certificate Type (or Secret or Opaque Data Type) the object has
  * @param usageMaskAllOf bits that must all be set in the object's usage mask
  * @param dates          inclusive ranges per date; equality is a range of one instant
  * @param attributes     stored attributes that must be present with exactly this encoded value
  * @param maxItems       null for no limit
  */
-public record LocateQuery(UUID id, Integer objectType, String algorithm, Integer lengthBits, Integer usageMaskAllOf,
-                          ObjectState state, Boolean fresh, Map<DateField, Range> dates,
+public record LocateQuery(UUID id, Integer objectType, Integer dataType, String algorithm, Integer lengthBits,
+                          Integer usageMaskAllOf, ObjectState state, Boolean fresh, Map<DateField, Range> dates,
                           List<AttributeMatch> attributes, Integer maxItems, int offset) {
     public LocateQuery {
         dates = Map.copyOf(dates);

@@ -34,6 +34,10 @@ final class TimedHsm {
         return call("generate", () -> hsm.generateDataKey(bits));
     }
 
+    GeneratedKeyPair generateKeyPair(String algorithm, int size) {
+        return call("generate_key_pair", () -> hsm.generateKeyPair(algorithm, size));
+    }
+
     byte[] seal(String label, byte[] associatedData, SecretBytes plaintext) {
         return call("seal", () -> hsm.seal(label, associatedData, plaintext));
     }

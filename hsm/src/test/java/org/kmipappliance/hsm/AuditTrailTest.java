@@ -83,17 +83,17 @@ class AuditTrailTest {
         UUID id = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
         refuseAuditOf("kmip.get");
         try {
-            assertThrows(DataAccessException.class, () -> custody.objects().openSymmetricKey(caller, id),
+            assertThrows(DataAccessException.class, () -> custody.objects().openMaterial(caller, id),
                     "no key material leaves without its event");
         } finally {
             acceptAudit();
         }
         assertTrue(custody.objects().get(caller, id).fresh(), "and the key is still Fresh");
 
-        custody.objects().openSymmetricKey(caller, id).close();
+        custody.objects().openMaterial(caller, id).close();
         refuseAuditOf("kmip.get");
         try {
-            assertThrows(DataAccessException.class, () -> custody.objects().openSymmetricKey(caller, id),
+            assertThrows(DataAccessException.class, () -> custody.objects().openMaterial(caller, id),
                     "nor from a key no longer Fresh, whose event shares its commit with others'");
         } finally {
             acceptAudit();
@@ -104,7 +104,7 @@ class AuditTrailTest {
     void everyChange_writesExactlyOneEvent_namingWhoFromWhereAndTheCorrelation() throws Exception {
         KmipCaller caller = newCaller("one-event-each");
         UUID key = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
-        custody.objects().openSymmetricKey(caller, key).close();
+        custody.objects().openMaterial(caller, key).close();
         custody.objects().addAttribute(caller, key, new ObjectAttribute("x-note", 0, new byte[] {1}, null), false);
         custody.objects().transition(caller, key, LifecycleEvent.ACTIVATE, null, null, null);
         custody.objects().transition(caller, key, LifecycleEvent.REVOKE_OTHER, 5, null, null);

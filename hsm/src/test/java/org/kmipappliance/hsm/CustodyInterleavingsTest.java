@@ -73,13 +73,13 @@ class CustodyInterleavingsTest {
         TestTenant setup = newSetup("get-meets-rotation");
         UUID id = custody.objects().createSymmetricKey(setup.caller(), KmipObjects.AES, 256, 12).id();
         byte[] original;
-        try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(setup.caller(), id)) {
+        try (ObjectMaterial key = custody.objects().openMaterial(setup.caller(), id)) {
             original = key.material().reveal().clone();
         }
         String versionOne = custody.rootKeys().hsmLabel(setup.rootKey().id(), 1);
         ControlledHsm.Pause heldGet = hsm.pauseNext(ControlledHsm.Point.BEFORE_OPEN, versionOne::equals);
         Future<byte[]> get = threads.submit(() -> {
-            try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(setup.caller(), id)) {
+            try (ObjectMaterial key = custody.objects().openMaterial(setup.caller(), id)) {
                 return key.material().reveal().clone();
             }
         });
@@ -104,7 +104,7 @@ class CustodyInterleavingsTest {
         UUID id = create.get(1, TimeUnit.MINUTES);
         assertEquals(2, database.dsl().select(KMIP_OBJECTS.ROOT_KEY_VERSION).from(KMIP_OBJECTS)
                 .where(KMIP_OBJECTS.ID.eq(id)).fetchOne(KMIP_OBJECTS.ROOT_KEY_VERSION));
-        try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(setup.caller(), id)) {
+        try (ObjectMaterial key = custody.objects().openMaterial(setup.caller(), id)) {
             assertEquals(32, key.material().length(), "the acknowledged key opens");
         }
     }

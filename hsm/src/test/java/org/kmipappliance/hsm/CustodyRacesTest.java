@@ -95,11 +95,11 @@ class CustodyRacesTest {
                                     .id();
                             created.incrementAndGet();
                             byte[] material;
-                            try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(setup.caller(), id)) {
+                            try (ObjectMaterial key = custody.objects().openMaterial(setup.caller(), id)) {
                                 material = key.material().reveal().clone();
                             }
                             Thread.sleep(ThreadLocalRandom.current().nextInt(5));
-                            try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(setup.caller(), id)) {
+                            try (ObjectMaterial key = custody.objects().openMaterial(setup.caller(), id)) {
                                 assertArrayEquals(material, key.material().reveal(), "key " + id);
                             }
                             gets.addAndGet(2);
@@ -147,7 +147,7 @@ class CustodyRacesTest {
         assertEquals(RootKeyRewrap.FINISHED, RootKeyLifecycleTest.awaitFinished(custody, setup.rootKey().id())
                 .state());
         for (Map.Entry<UUID, byte[]> key : kept.entrySet()) {
-            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(setup.caller(), key.getKey())) {
+            try (ObjectMaterial opened = custody.objects().openMaterial(setup.caller(), key.getKey())) {
                 assertArrayEquals(key.getValue(), opened.material().reveal(), "key " + key.getKey());
             }
         }
@@ -225,7 +225,7 @@ class CustodyRacesTest {
                 .state());
         custody.sweep();
         assertHsmHoldsExactlyTheLiveVersions(setup.rootKey().id());
-        try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(setup.caller(), key)) {
+        try (ObjectMaterial opened = custody.objects().openMaterial(setup.caller(), key)) {
             assertEquals(32, opened.material().length());
         }
     }

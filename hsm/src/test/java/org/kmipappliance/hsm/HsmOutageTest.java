@@ -67,12 +67,12 @@ class HsmOutageTest {
                 KmipCaller caller = custody.certificates().identify(PemCertificates.sha256Fingerprint(
                         PemCertificates.parse(pem))).orElseThrow();
                 UUID id = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
-                try (SymmetricKeyMaterial ignored = custody.objects().openSymmetricKey(caller, id)) {
+                try (ObjectMaterial ignored = custody.objects().openMaterial(caller, id)) {
                     seen.add("before: open ok, health " + (custody.health().get("hsm") ? "UP" : "DOWN"));
                 }
                 int objects = database.dsl().fetchCount(KMIP_OBJECTS);
                 Files.move(directory.resolve("tokens"), directory.resolve("tokens.away"));
-                try (SymmetricKeyMaterial ignored = custody.objects().openSymmetricKey(caller, id)) {
+                try (ObjectMaterial ignored = custody.objects().openMaterial(caller, id)) {
                     seen.add("gone: open succeeded");
                 } catch (HsmException e) {
                     seen.add("gone: open failed in the HSM");

@@ -96,8 +96,8 @@ class KeyCustodyTest {
         KmipObject key = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12);
         assertEquals(ObjectState.PRE_ACTIVE, key.state());
         assertEquals(caller.certificateId(), key.createdByCertificateId());
-        try (SymmetricKeyMaterial first = custody.objects().openSymmetricKey(caller, key.id());
-             SymmetricKeyMaterial second = custody.objects().openSymmetricKey(caller, key.id())) {
+        try (ObjectMaterial first = custody.objects().openMaterial(caller, key.id());
+             ObjectMaterial second = custody.objects().openMaterial(caller, key.id())) {
             assertEquals(32, first.material().length());
             assertArrayEquals(first.material().reveal(), second.material().reveal());
         }
@@ -109,7 +109,7 @@ class KeyCustodyTest {
         KmipCaller stranger = callerOnNewAdapter();
         KmipObject key = custody.objects().createSymmetricKey(owner, KmipObjects.AES, 128, 12);
         CustodyException e = assertThrows(CustodyException.class,
-                () -> custody.objects().openSymmetricKey(stranger, key.id()));
+                () -> custody.objects().openMaterial(stranger, key.id()));
         assertEquals(CustodyException.Failure.OBJECT_NOT_FOUND, e.failure());
     }
 
@@ -118,8 +118,8 @@ class KeyCustodyTest {
         KmipCaller caller = callerOnNewAdapter();
         UUID a = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
         UUID b = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
-        try (SymmetricKeyMaterial first = custody.objects().openSymmetricKey(caller, a);
-             SymmetricKeyMaterial second = custody.objects().openSymmetricKey(caller, b)) {
+        try (ObjectMaterial first = custody.objects().openMaterial(caller, a);
+             ObjectMaterial second = custody.objects().openMaterial(caller, b)) {
             assertFalse(first.material().sameAs(second.material()));
         }
     }
@@ -302,7 +302,7 @@ class KeyCustodyTest {
         assertEquals(ObjectState.DESTROYED, destroyed.state());
         assertEquals(caller.certificateId(), destroyed.destroyedByCertificateId());
         assertEquals(CustodyException.Failure.OBJECT_DESTROYED, assertThrows(CustodyException.class,
-                () -> custody.objects().openSymmetricKey(caller, id)).failure());
+                () -> custody.objects().openMaterial(caller, id)).failure());
         assertEquals(id, custody.objects().get(caller, id).id(), "metadata is kept");
         Integer sealed = database.dsl().fetchCount(Tables.KMIP_OBJECTS,
                 Tables.KMIP_OBJECTS.ID.eq(id)
@@ -326,7 +326,7 @@ class KeyCustodyTest {
         KmipCaller caller = callerOnNewAdapter();
         KmipObject key = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 128, 12);
         assertTrue(key.fresh());
-        try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(caller, key.id())) {
+        try (ObjectMaterial opened = custody.objects().openMaterial(caller, key.id())) {
             assertFalse(opened.object().fresh());
         }
         assertFalse(custody.objects().get(caller, key.id()).fresh());
@@ -349,13 +349,13 @@ class KeyCustodyTest {
         assertEquals(3, custody.objects().describe(caller, first).attributes().size());
 
         Page<UUID> byName = custody.objects().locate(caller, new LocateQuery(null, null, null, null, null, null, null,
-                Map.of(), List.of(new LocateQuery.AttributeMatch("Name", new byte[] {1})), null,
+                null, Map.of(), List.of(new LocateQuery.AttributeMatch("Name", new byte[] {1})), null,
                 0));
         assertEquals(List.of(first), byName.items());
 
         custody.objects().transition(caller, first, LifecycleEvent.DESTROY, null, null, null);
         assertEquals(0, custody.objects().locate(caller, new LocateQuery(first, null, null, null, null, null, null,
-                Map.of(), List.of(), null, 0)).total(), "destroyed objects are not found");
+                null, Map.of(), List.of(), null, 0)).total(), "destroyed objects are not found");
         assertEquals(0, custody.objects().addAttribute(caller, second, name, false),
                 "a destroyed object's name is free again");
     }
@@ -391,12 +391,12 @@ class KeyCustodyTest {
         assertEquals(1, named, "exactly one Create holds the Name");
         assertEquals(creates / 3 - 1, refused);
         for (UUID id : stored) {
-            try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(caller, id)) {
+            try (ObjectMaterial key = custody.objects().openMaterial(caller, id)) {
                 assertEquals(32, key.material().length(), "every acknowledged key is stored and opens");
             }
             assertEquals(2, custody.audit().countFor(id.toString()), "its Create's event and this Get's");
         }
-        assertEquals(stored.size(), custody.objects().locate(caller, new LocateQuery(null, null, null, null, null,
+        assertEquals(stored.size(), custody.objects().locate(caller, new LocateQuery(null, null, null, null, null, null,
                 null, null, Map.of(), List.of(), null, 0)).total(), "nothing refused was stored");
     }
 

@@ -102,7 +102,7 @@ class LocateAtScaleTest {
     }
 
     private static LocateQuery byName(String name) {
-        return new LocateQuery(null, null, null, null, null, null, null, Map.of(),
+        return new LocateQuery(null, null, null, null, null, null, null, null, Map.of(),
                 List.of(new LocateQuery.AttributeMatch("Name", name.getBytes(StandardCharsets.UTF_8))), null, 0);
     }
 

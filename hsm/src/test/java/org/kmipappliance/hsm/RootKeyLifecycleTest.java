@@ -59,7 +59,7 @@ class RootKeyLifecycleTest {
         Map<UUID, byte[]> materials = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
             UUID id = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
-            try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(caller, id)) {
+            try (ObjectMaterial key = custody.objects().openMaterial(caller, id)) {
                 materials.put(id, key.material().reveal().clone());
             }
         }
@@ -103,7 +103,7 @@ class RootKeyLifecycleTest {
                 "root_key.expire").and(Tables.AUDIT_EVENTS.TARGET.eq(root.id().toString()))));
 
         for (Map.Entry<UUID, byte[]> key : sealed.entrySet()) {
-            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(caller, key.getKey())) {
+            try (ObjectMaterial opened = custody.objects().openMaterial(caller, key.getKey())) {
                 assertArrayEquals(key.getValue(), opened.material().reveal(), "Key Protect's deactivated keys "
                         + "still unwrap");
             }
@@ -134,7 +134,7 @@ class RootKeyLifecycleTest {
         assertEquals(450, finished.done());
         assertEquals(0, finished.failed());
         for (Map.Entry<UUID, byte[]> key : materials.entrySet()) {
-            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(setup.caller(), key.getKey())) {
+            try (ObjectMaterial opened = custody.objects().openMaterial(setup.caller(), key.getKey())) {
                 assertArrayEquals(key.getValue(), opened.material().reveal(), "the key kept its material");
             }
         }
@@ -195,7 +195,7 @@ class RootKeyLifecycleTest {
         assertEquals(RootKeyState.SUSPENDED, custody.rootKeys().disable(instance.id(), id, TESTER).state());
         UUID first = materials.keySet().iterator().next();
         assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(CustodyException.class,
-                () -> custody.objects().openSymmetricKey(setup.caller(), first)).failure());
+                () -> custody.objects().openMaterial(setup.caller(), first)).failure());
         assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(CustodyException.class,
                 () -> custody.objects().createSymmetricKey(setup.caller(), KmipObjects.AES, 256, 12)).failure());
         assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
@@ -204,7 +204,7 @@ class RootKeyLifecycleTest {
                 () -> custody.rootKeys().disable(instance.id(), id, TESTER)).failure());
         assertEquals(RootKeyState.ACTIVE, custody.rootKeys().enable(instance.id(), id, TESTER).state());
         for (Map.Entry<UUID, byte[]> key : materials.entrySet()) {
-            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(setup.caller(), key.getKey())) {
+            try (ObjectMaterial opened = custody.objects().openMaterial(setup.caller(), key.getKey())) {
                 assertArrayEquals(key.getValue(), opened.material().reveal(), "nothing was lost");
             }
         }
@@ -267,7 +267,7 @@ class RootKeyLifecycleTest {
         assertThrows(SealedKeyIntegrityException.class, () -> TestHsm.hsm().open(versionTwo, associatedData, blob));
         assertThrows(SealedKeyIntegrityException.class, () -> TestHsm.hsm().open(versionTwo,
                 KmipObjects.associatedData(destroyed, setup.rootKey().id(), 2), blob));
-        try (SymmetricKeyMaterial kept = custody.objects().openSymmetricKey(setup.caller(), keep)) {
+        try (ObjectMaterial kept = custody.objects().openMaterial(setup.caller(), keep)) {
             assertEquals(32, kept.material().length(), "live keys moved to version 2 and open");
         }
     }
@@ -296,7 +296,7 @@ class RootKeyLifecycleTest {
         assertEquals(RootKeyState.ACTIVE, custody.rootKeys().get(instance.id(), kept.rootKey().id().toString())
                 .state());
         for (Map.Entry<UUID, byte[]> key : keptKeys.entrySet()) {
-            try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(kept.caller(), key.getKey())) {
+            try (ObjectMaterial opened = custody.objects().openMaterial(kept.caller(), key.getKey())) {
                 assertArrayEquals(key.getValue(), opened.material().reveal());
             }
         }

@@ -55,7 +55,7 @@ class RotationAtScaleTest {
                     tasks.add(workers.submit(() -> {
                         for (int i = 0; i < KEYS / 4; i++) {
                             UUID id = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
-                            try (SymmetricKeyMaterial key = custody.objects().openSymmetricKey(caller, id)) {
+                            try (ObjectMaterial key = custody.objects().openMaterial(caller, id)) {
                                 materials.put(id, key.material().reveal().clone());
                             }
                         }
@@ -111,7 +111,7 @@ class RotationAtScaleTest {
                     (KEYS - atKill.done()) / ((end - resumed) / 1e9), (end - rotationStarted) / 1_000_000);
 
             for (Map.Entry<UUID, byte[]> key : materials.entrySet()) {
-                try (SymmetricKeyMaterial opened = custody.objects().openSymmetricKey(caller, key.getKey())) {
+                try (ObjectMaterial opened = custody.objects().openMaterial(caller, key.getKey())) {
                     assertArrayEquals(key.getValue(), opened.material().reveal());
                 }
             }

@@ -70,9 +70,13 @@ final class Resources {
     private Resources() {
     }
 
+    /** KMIP Object Type names (KMIP 1.4 section 9.1.3.2.12) of the types the appliance keeps. */
+    private static final Map<Integer, String> OBJECT_TYPES = Map.of(1, "Certificate", 2, "Symmetric Key",
+            3, "Public Key", 4, "Private Key", 7, "Secret Data", 8, "Opaque Object");
+
     private static String objectType(JsonNode object) {
-        return object.path("kmip_object_type").asInt() == 2 ? "Symmetric Key"
-                : "type " + object.path("kmip_object_type").asInt();
+        int type = object.path("kmip_object_type").asInt();
+        return OBJECT_TYPES.getOrDefault(type, "type " + type);
     }
 
     private interface Describe {

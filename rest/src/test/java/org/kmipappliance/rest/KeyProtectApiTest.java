@@ -225,7 +225,7 @@ class KeyProtectApiTest {
                 "the legacy ?action= form");
         assertEquals(2, asManager("GET", "/api/v2/keys/" + id, null).body().at("/resources/0/state").asInt());
         assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(
-                CustodyException.class, () -> custody.objects().openSymmetricKey(caller, object)).failure());
+                CustodyException.class, () -> custody.objects().openMaterial(caller, object)).failure());
         Reply again = asManager("POST", "/api/v2/keys/" + id + "/actions/disable", null);
         assertEquals("KEY_ACTION_INVALID_STATE_ERR", errorCode(again));
         Reply early = asManager("POST", "/api/v2/keys/" + id + "/actions/enable", "{}");
@@ -597,7 +597,7 @@ class KeyProtectApiTest {
         assertEquals(204, deleted.status());
         assertEquals(5, asManager("GET", objects + preActive, null).body().at("/resources/0/state").asInt());
         assertEquals(CustodyException.Failure.OBJECT_DESTROYED, assertThrows(
-                CustodyException.class, () -> custody.objects().openSymmetricKey(caller, active)).failure(),
+                CustodyException.class, () -> custody.objects().openMaterial(caller, active)).failure(),
                 "deletion erased the material");
         assertEquals(409, asManager("DELETE", objects + preActive, null).status(), "deleted twice");
         assertEquals(0, asManager("GET", "/api/v2/kmip_adapters/" + adapter + "/kmip_objects", null).body()

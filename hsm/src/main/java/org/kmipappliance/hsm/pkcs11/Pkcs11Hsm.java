@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.security.AuthProvider;
 import java.security.GeneralSecurityException;
 import java.security.InvalidParameterException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.security.NoSuchAlgorithmException;
@@ -12,9 +14,14 @@ import java.security.Provider;
 import java.security.ProviderException;
 import java.security.SecureRandom;
 import java.security.Security;
+import java.security.spec.AlgorithmParameterSpec;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.RSAKeyGenParameterSpec;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -26,6 +33,7 @@ import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.security.auth.login.FailedLoginException;
+import org.kmipappliance.hsm.GeneratedKeyPair;
 import org.kmipappliance.hsm.Hsm;
 import org.kmipappliance.hsm.HsmException;
 import org.kmipappliance.hsm.HsmKeyMissingException;
@@ -56,6 +64,10 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     // Size-less transformation: SunPKCS11 reports keys loaded from its KeyStore as "32 bits" (CKA_VALUE_LEN
     // read as bits), which AES_256/... would refuse.
     private static final String SEAL_TRANSFORMATION = "AES/GCM/NoPadding";
+    private static final int MIN_RSA_BITS = 2048;
+    private static final int MAX_RSA_BITS = 4096;
+    private static final Map<Integer, String> EC_CURVES = Map.of(256, "secp256r1", 384, "secp384r1",
+            521, "secp521r1");
     private static final AtomicInteger PROVIDER_SEQUENCE = new AtomicInteger();
     /** Listings tried when objects vanish under one (other nodes destroying versions). */
     private static final int LISTING_ATTEMPTS = 5;
@@ -100,6 +112,11 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
                   CKA_SIGN = false
                   CKA_VERIFY = false
                   CKA_DERIVE = false
+                }
+                attributes(generate,CKO_PRIVATE_KEY,*) = {
+                  CKA_TOKEN = false
+                  CKA_SENSITIVE = false
+                  CKA_EXTRACTABLE = true
                 }
                 """);
         char[] pin = config.readPin();
@@ -247,6 +264,42 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
             throw new HsmException("the HSM could not generate an AES-" + bits + " key: " + rootCauseMessage(e), e);
         } finally {
             Arrays.fill(random, (byte) 0);
+        }
+    }
+
+    /**
+     * A key pair from the token's generator (C_GenerateKeyPair). The private key is a session object, never on the
+     * token, whose PKCS#8 encoding is read once: SunPKCS11 builds it from the token's attributes (CKA_SENSITIVE false
+     * for this), and the session object goes with the handle.
+     */
+    @Override
+    public GeneratedKeyPair generateKeyPair(String algorithm, int size) {
+        AlgorithmParameterSpec parameters = switch (algorithm) {
+            case "RSA" -> {
+                if (size < MIN_RSA_BITS || size > MAX_RSA_BITS || size % 8 != 0) {
+                    throw new IllegalArgumentException("an RSA key is 2048 to 4096 bits in whole bytes, not " + size);
+                }
+                yield new RSAKeyGenParameterSpec(size, RSAKeyGenParameterSpec.F4);
+            }
+            case "EC" -> new ECGenParameterSpec(Optional.ofNullable(EC_CURVES.get(size)).orElseThrow(() ->
+                    new IllegalArgumentException("EC keys are on P-256, P-384 or P-521, not a " + size
+                            + "-bit curve")));
+            default -> throw new IllegalArgumentException("the HSM makes RSA and EC key pairs, not " + algorithm);
+        };
+        byte[] privateKey = null;
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance(algorithm, rootKeyProvider);
+            generator.initialize(parameters);
+            KeyPair pair = generator.generateKeyPair();
+            privateKey = pair.getPrivate().getEncoded();
+            if (privateKey == null) {
+                throw new HsmException("the HSM made a " + algorithm + " key pair but will not release its private "
+                        + "key (CKA_SENSITIVE or CKA_EXTRACTABLE forced by the token's policy)");
+            }
+            return new GeneratedKeyPair(pair.getPublic().getEncoded(), SecretBytes.adopt(privateKey));
+        } catch (GeneralSecurityException | ProviderException e) {
+            throw new HsmException("the HSM could not generate a " + algorithm + "-" + size + " key pair: "
+                    + rootCauseMessage(e), e);
         }
     }
 

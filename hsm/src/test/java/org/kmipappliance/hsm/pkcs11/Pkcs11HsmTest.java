@@ -15,9 +15,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.Key;
+import java.security.KeyFactory;
 import java.security.KeyStore;
+import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.PublicKey;
 import java.security.Security;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -30,6 +36,7 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kmipappliance.hsm.GeneratedKeyPair;
 import org.kmipappliance.hsm.HsmKeyMissingException;
 import org.kmipappliance.hsm.SealedKeyIntegrityException;
 import org.kmipappliance.hsm.SecretBytes;
@@ -124,6 +131,40 @@ class Pkcs11HsmTest {
      * Seen through a separate provider logged in to the same token, as any PKCS#11 application would: the root key
      * is a token object whose value the HSM will not give out, neither in clear nor wrapped.
      */
+    /** Files under the token directory: SoftHSM2 keeps each token object in one. */
+    private static long tokenFiles() throws Exception {
+        try (var files = Files.walk(TestHsm.directory())) {
+            return files.filter(Files::isRegularFile).count();
+        }
+    }
+
+    @Test
+    void generateKeyPair_releasesThePrivateKeyOnce_andLeavesNothingOnTheToken() throws Exception {
+        long before = tokenFiles();
+        for (String[] spec : new String[][] {{"RSA", "2048", "SHA256withRSA"}, {"EC", "256", "SHA256withECDSA"},
+                {"EC", "521", "SHA512withECDSA"}}) {
+            try (GeneratedKeyPair pair = hsm.generateKeyPair(spec[0], Integer.parseInt(spec[1]))) {
+                PublicKey publicKey = KeyFactory.getInstance(spec[0]).generatePublic(new X509EncodedKeySpec(
+                        pair.publicKeyX509()));
+                PrivateKey privateKey = KeyFactory.getInstance(spec[0]).generatePrivate(new PKCS8EncodedKeySpec(
+                        pair.privateKeyPkcs8().reveal()));
+                Signature signer = Signature.getInstance(spec[2]);
+                signer.initSign(privateKey);
+                signer.update(AAD);
+                byte[] signature = signer.sign();
+                Signature verifier = Signature.getInstance(spec[2]);
+                verifier.initVerify(publicKey);
+                verifier.update(AAD);
+                assertTrue(verifier.verify(signature), spec[0] + "-" + spec[1] + ": the halves are one pair");
+                assertFalse(pair.toString().contains(HexFormat.of().formatHex(pair.privateKeyPkcs8().reveal())));
+            }
+        }
+        assertEquals(before, tokenFiles(), "key pairs are session objects: the token keeps none of them");
+        assertThrows(IllegalArgumentException.class, () -> hsm.generateKeyPair("RSA", 1024));
+        assertThrows(IllegalArgumentException.class, () -> hsm.generateKeyPair("EC", 255));
+        assertThrows(IllegalArgumentException.class, () -> hsm.generateKeyPair("DSA", 2048));
+    }
+
     @Test
     void rootKey_isSensitiveAndNotExtractable() throws Exception {
         String root = newRootKey();

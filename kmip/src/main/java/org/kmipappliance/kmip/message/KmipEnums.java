@@ -2,16 +2,36 @@ package org.kmipappliance.kmip.message;
 
 /** Enumeration values used in payloads (KMIP 1.4 section 9.1.3.2). */
 public final class KmipEnums {
-    /** Object Type: Symmetric Key. */
+    /** Object Type values. */
+    public static final int OBJECT_TYPE_CERTIFICATE = 0x01;
     public static final int OBJECT_TYPE_SYMMETRIC_KEY = 0x02;
-    /** Cryptographic Algorithm: 3DES. */
+    public static final int OBJECT_TYPE_PUBLIC_KEY = 0x03;
+    public static final int OBJECT_TYPE_PRIVATE_KEY = 0x04;
+    public static final int OBJECT_TYPE_SPLIT_KEY = 0x05;
+    public static final int OBJECT_TYPE_TEMPLATE = 0x06;
+    public static final int OBJECT_TYPE_SECRET_DATA = 0x07;
+    public static final int OBJECT_TYPE_OPAQUE_OBJECT = 0x08;
+    /** Cryptographic Algorithm values. */
     public static final int ALGORITHM_TRIPLE_DES = 0x02;
-    /** Cryptographic Algorithm: AES. */
     public static final int ALGORITHM_AES = 0x03;
-    /** Key Format Type: Raw. */
+    public static final int ALGORITHM_RSA = 0x04;
+    public static final int ALGORITHM_ECDSA = 0x06;
+    /** Cryptographic Algorithm (1.2): EC. */
+    public static final int ALGORITHM_EC = 0x1A;
+    /** Key Format Type values. */
     public static final int KEY_FORMAT_RAW = 0x01;
-    /** Key Format Type: Transparent Symmetric Key. */
+    public static final int KEY_FORMAT_OPAQUE = 0x02;
+    public static final int KEY_FORMAT_PKCS1 = 0x03;
+    public static final int KEY_FORMAT_PKCS8 = 0x04;
+    public static final int KEY_FORMAT_X509 = 0x05;
+    public static final int KEY_FORMAT_EC_PRIVATE_KEY = 0x06;
     public static final int KEY_FORMAT_TRANSPARENT_SYMMETRIC = 0x07;
+    /** Certificate Type: X.509. */
+    public static final int CERTIFICATE_TYPE_X509 = 0x01;
+    /** Recommended Curve values of the curves EC key pairs are made on. */
+    public static final int CURVE_P_256 = 0x07;
+    public static final int CURVE_P_384 = 0x0A;
+    public static final int CURVE_P_521 = 0x0D;
     /** Key Wrap Type (1.4): Not Wrapped. */
     public static final int KEY_WRAP_TYPE_NOT_WRAPPED = 0x01;
     /** Batch Error Continuation Option values. */

@@ -5,6 +5,7 @@ import java.util.Optional;
 /** KMIP Operation enumeration values (KMIP 1.4 section 9.1.3.2.27) that this server knows by name. */
 public enum Operation {
     CREATE(0x01),
+    CREATE_KEY_PAIR(0x02),
     REGISTER(0x03),
     LOCATE(0x08),
     CHECK(0x09),

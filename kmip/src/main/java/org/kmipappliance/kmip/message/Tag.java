@@ -2,6 +2,26 @@ package org.kmipappliance.kmip.message;
 
 /** KMIP tags (KMIP 1.4 section 9.1.3.1) used by this server; the version that added a tag is noted when not 1.0. */
 public final class Tag {
+    public static final int CERTIFICATE = 0x420013;
+    public static final int CERTIFICATE_TYPE = 0x42001D;
+    public static final int CERTIFICATE_VALUE = 0x42001E;
+    public static final int COMMON_TEMPLATE_ATTRIBUTE = 0x42001F;
+    public static final int LINK_TYPE = 0x42004B;
+    public static final int LINKED_OBJECT_IDENTIFIER = 0x42004C;
+    public static final int OPAQUE_DATA_TYPE = 0x420059;
+    public static final int OPAQUE_DATA_VALUE = 0x42005A;
+    public static final int OPAQUE_OBJECT = 0x42005B;
+    public static final int PRIVATE_KEY = 0x420064;
+    public static final int PRIVATE_KEY_TEMPLATE_ATTRIBUTE = 0x420065;
+    public static final int PRIVATE_KEY_UNIQUE_IDENTIFIER = 0x420066;
+    public static final int PUBLIC_KEY = 0x42006D;
+    public static final int PUBLIC_KEY_TEMPLATE_ATTRIBUTE = 0x42006E;
+    public static final int PUBLIC_KEY_UNIQUE_IDENTIFIER = 0x42006F;
+    public static final int RECOMMENDED_CURVE = 0x420075;
+    public static final int SECRET_DATA = 0x420085;
+    public static final int SECRET_DATA_TYPE = 0x420086;
+    /** 1.1. */
+    public static final int CERTIFICATE_LENGTH = 0x4200AD;
     public static final int ACTIVATION_DATE = 0x420001;
     public static final int APPLICATION_DATA = 0x420002;
     public static final int APPLICATION_NAMESPACE = 0x420003;

@@ -29,6 +29,7 @@ import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.server.operations.AddAttributeOperation;
 import org.kmipappliance.kmip.server.operations.AsynchronousOperations;
 import org.kmipappliance.kmip.server.operations.CheckOperation;
+import org.kmipappliance.kmip.server.operations.CreateKeyPairOperation;
 import org.kmipappliance.kmip.server.operations.CreateOperation;
 import org.kmipappliance.kmip.server.operations.DeleteAttributeOperation;
 import org.kmipappliance.kmip.server.operations.DiscoverVersionsOperation;
@@ -80,6 +81,7 @@ public final class RequestProcessor {
         this.clock = clock;
         register(new DiscoverVersionsOperation());
         register(new CreateOperation(custody));
+        register(new CreateKeyPairOperation(custody));
         register(new RegisterOperation(custody));
         register(new GetOperation(custody));
         register(new GetAttributesOperation(custody));

@@ -70,13 +70,13 @@ class KmipAuditTest {
                     RequestBatchItem.of(Operation.LOCATE, null, Ttlv.Structure.of(Tag.REQUEST_PAYLOAD)),
                     RequestBatchItem.of(Operation.GET, null, Ttlv.Structure.of(Tag.REQUEST_PAYLOAD,
                             new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id))),
-                    new RequestBatchItem(0x02, null, Ttlv.Structure.of(Tag.REQUEST_PAYLOAD), null),
+                    new RequestBatchItem(0x05, null, Ttlv.Structure.of(Tag.REQUEST_PAYLOAD), null),
                     RequestBatchItem.of(Operation.DESTROY, null, Ttlv.Structure.of(Tag.REQUEST_PAYLOAD,
                             new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, "no-such-object"))));
         }
         List<AuditEventsRecord> events = eventsOf("corr-mixed");
         assertEquals(List.of("kmip.locate success", "kmip.get success",
-                        "kmip.0x2 failed: OPERATION_NOT_SUPPORTED", "kmip.destroy failed: ITEM_NOT_FOUND"),
+                        "kmip.0x5 failed: OPERATION_NOT_SUPPORTED", "kmip.destroy failed: ITEM_NOT_FOUND"),
                 events.stream().map(event -> event.getAction() + " " + event.getOutcome()).toList());
         for (AuditEventsRecord event : events) {
             assertEquals("kmip", event.getChannel());

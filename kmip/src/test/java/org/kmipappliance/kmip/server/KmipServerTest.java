@@ -157,8 +157,8 @@ class KmipServerTest {
     @Test
     void unsupportedOperation_failsOnlyItsOwnItem_whenTheBatchContinues() throws Exception {
         try (KmipClient client = connect(registeredClient, ProtocolVersion.V1_4)) {
-            // Create Key Pair (0x02), which this server does not offer yet.
-            RequestBatchItem unsupported = new RequestBatchItem(0x02, new byte[] {1}, Ttlv.Structure.of(
+            // Derive Key (0x05), a cryptographic service this server does not offer.
+            RequestBatchItem unsupported = new RequestBatchItem(0x05, new byte[] {1}, Ttlv.Structure.of(
                     Tag.REQUEST_PAYLOAD), null);
             RequestBatchItem discover = new RequestBatchItem(Operation.DISCOVER_VERSIONS.code(), new byte[] {2},
                     new Ttlv.Structure(Tag.REQUEST_PAYLOAD, List.of()), null);

@@ -91,8 +91,40 @@ class PyKmipInteropTest {
         assertTrue(strings(seen.get("query_operations")).containsAll(List.of("CREATE", "GET", "GET_ATTRIBUTES",
                 "ADD_ATTRIBUTE", "ACTIVATE", "REVOKE", "DESTROY", "LOCATE", "QUERY", "DISCOVER_VERSIONS")),
                 seen.get("query_operations").toString());
-        assertEquals(List.of("SYMMETRIC_KEY"), strings(seen.get("query_objects")));
+        assertEquals(List.of("CERTIFICATE", "SYMMETRIC_KEY", "PUBLIC_KEY", "PRIVATE_KEY", "SECRET_DATA",
+                "OPAQUE_DATA"), strings(seen.get("query_objects")));
         assertEquals(QueryOperation.VENDOR_IDENTIFICATION, seen.get("vendor").asText());
+    }
+
+    /**
+     * What PyKMIP 0.10's own integration suite does with each object type (kmip/tests/integration/services:
+     * register-get-destroy of Secret Data (a password), an Opaque Object, an RSA public
+     * key in PKCS#1 and a private key in PKCS#8 made by python3-cryptography, an X.509 certificate; Locate by
+     * Certificate Type; Create Key Pair), with its own equality checks, run by PyKMIP itself.
+     */
+    @ParameterizedTest(name = "KMIP {0}")
+    @ValueSource(strings = {"1.2", "1.4"})
+    void everyObjectType_asPyKmipsIntegrationSuiteUsesThem(String version) throws Exception {
+        Path certificate = config.resolveSibling("registered.der");
+        Files.write(certificate, TestCertificates.client("registered by PyKMIP " + UUID.randomUUID()).certificate()
+                .getEncoded());
+        PyKmip.Run run = PyKmip.run(config, version, "object-types", certificate.toString());
+        assertEquals(0, run.exitCode(), run.stderr());
+        JsonNode seen = JSON.readTree(run.stdout());
+        for (String type : List.of("secret_data", "opaque", "public_key", "private_key", "certificate")) {
+            JsonNode object = seen.get(type);
+            assertTrue(object.get("same").asBoolean(), type + " comes back equal: " + object);
+            assertTrue(object.get("get_after_destroy_refused").asBoolean(), type + " is gone once destroyed");
+            assertTrue(object.get("destroy_again_refused").asBoolean(), type + " is destroyed once");
+        }
+        assertEquals("X509Certificate", seen.get("certificate").get("type").asText());
+        assertTrue(seen.get("certificate_located_x509").asBoolean(), seen.toString());
+        assertEquals(List.of(), strings(seen.get("certificate_located_pgp")));
+        JsonNode pair = seen.get("key_pair");
+        assertEquals(List.of("PublicKey", "RSA", "2048"), strings(pair.get("public")));
+        assertEquals(List.of("PrivateKey", "RSA", "2048"), strings(pair.get("private")));
+        assertTrue(pair.get("halves_match").asBoolean(), "the private key is the public key's");
+        assertTrue(pair.get("get_after_destroy_refused").asBoolean());
     }
 
     private static List<String> strings(JsonNode array) {

@@ -44,7 +44,7 @@ public final class CreateOperation implements KmipOperation {
         }
         TemplateAttributes template = TemplateAttributes.read(reader.requiredStructure(Tag.TEMPLATE_ATTRIBUTE,
                 "Template-Attribute"), context.version());
-        String algorithm = KeyAlgorithms.stored(((Ttlv.EnumerationItem) template.required(
+        String algorithm = KeyAlgorithms.symmetric(((Ttlv.EnumerationItem) template.required(
                 KmipAttribute.CRYPTOGRAPHIC_ALGORITHM)).value()).orElseThrow(() -> new KmipException(
                 ResultReason.INVALID_FIELD, "this server creates AES and 3DES keys only"));
         int length = ((Ttlv.IntegerItem) template.required(KmipAttribute.CRYPTOGRAPHIC_LENGTH)).value();

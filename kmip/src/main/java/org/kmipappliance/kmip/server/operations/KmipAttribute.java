@@ -14,7 +14,7 @@ import org.kmipappliance.kmip.ttlv.ItemType;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /**
- * Every attribute of a symmetric key this server knows (KMIP 1.4 section 3), in one table: its name, the protocol
+ * Every attribute of a managed object this server knows (KMIP 1.4 section 3), in one table: its name, the protocol
  * version that introduced it, its type, how many instances it may have, and who sets it. Server attributes are
  * derived from the object's record, never stored twice; client attributes are stored as the client sent them.
  * Custom attributes ({@code x-} from clients) are not listed: any name with that prefix is accepted.
@@ -26,14 +26,16 @@ public enum KmipAttribute {
     OBJECT_TYPE("Object Type", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.SERVER,
             object -> enumeration(object.objectType())),
     CRYPTOGRAPHIC_ALGORITHM("Cryptographic Algorithm", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.AT_CREATE,
-            object -> enumeration(KeyAlgorithms.kmip(object.algorithm()))),
+            object -> object.algorithm() == null ? null : enumeration(KeyAlgorithms.kmip(object.algorithm()))),
     CRYPTOGRAPHIC_LENGTH("Cryptographic Length", ProtocolVersion.V1_0, ItemType.INTEGER, Owner.AT_CREATE,
-            object -> integer(object.lengthBits())),
+            object -> object.lengthBits() == null ? null : integer(object.lengthBits())),
     CRYPTOGRAPHIC_PARAMETERS("Cryptographic Parameters", ProtocolVersion.V1_0, ItemType.STRUCTURE,
             Owner.CLIENT_MULTI, null),
     CRYPTOGRAPHIC_USAGE_MASK("Cryptographic Usage Mask", ProtocolVersion.V1_0, ItemType.INTEGER, Owner.AT_CREATE,
             object -> integer(object.usageMask())),
     DIGEST("Digest", ProtocolVersion.V1_0, ItemType.STRUCTURE, Owner.SERVER, KmipAttribute::digest),
+    CERTIFICATE_TYPE("Certificate Type", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.SERVER,
+            object -> object.objectType() == KmipObject.CERTIFICATE ? enumeration(object.dataType()) : null),
     OPERATION_POLICY_NAME("Operation Policy Name", ProtocolVersion.V1_0, ItemType.TEXT_STRING, Owner.CLIENT_SINGLE,
             null),
     STATE("State", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.SERVER,
@@ -173,10 +175,14 @@ public enum KmipAttribute {
         if (object.digestSha256() == null) {
             return null;
         }
-        return new Ttlv.Structure(Tag.ATTRIBUTE_VALUE, List.of(
+        List<Ttlv> fields = new ArrayList<>(List.of(
                 new Ttlv.EnumerationItem(Tag.HASHING_ALGORITHM, KmipEnums.HASHING_SHA_256),
-                new Ttlv.ByteStringItem(Tag.DIGEST_VALUE, HexFormat.of().parseHex(object.digestSha256())),
-                new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, KmipEnums.KEY_FORMAT_RAW)));
+                new Ttlv.ByteStringItem(Tag.DIGEST_VALUE, HexFormat.of().parseHex(object.digestSha256()))));
+        // The digest is of the material in the format it is kept in; objects without a Key Block have none.
+        if (object.keyFormat() != null) {
+            fields.add(new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, object.keyFormat()));
+        }
+        return new Ttlv.Structure(Tag.ATTRIBUTE_VALUE, fields);
     }
 
     private static Ttlv revocationReason(KmipObject object) {

@@ -143,6 +143,7 @@ public final class LocateOperation implements KmipOperation {
         LocateQuery query(Integer maxItems, int offset) throws KmipException {
             UUID id = null;
             Integer objectType = null;
+            Integer certificateType = null;
             String algorithm = null;
             Integer length = null;
             Integer usage = null;
@@ -152,6 +153,7 @@ public final class LocateOperation implements KmipOperation {
                 switch (single.getKey()) {
                     case UNIQUE_IDENTIFIER -> id = parseId(((Ttlv.TextStringItem) value).value());
                     case OBJECT_TYPE -> objectType = ((Ttlv.EnumerationItem) value).value();
+                    case CERTIFICATE_TYPE -> certificateType = ((Ttlv.EnumerationItem) value).value();
                     case CRYPTOGRAPHIC_ALGORITHM -> algorithm = KeyAlgorithms.stored(((Ttlv.EnumerationItem) value)
                             .value()).orElse("unsupported");
                     case CRYPTOGRAPHIC_LENGTH -> length = ((Ttlv.IntegerItem) value).value();
@@ -167,8 +169,14 @@ public final class LocateOperation implements KmipOperation {
                 List<Instant> bounds = date.getValue().stream().sorted().toList();
                 ranges.put(date.getKey(), new LocateQuery.Range(bounds.getFirst(), bounds.getLast()));
             }
-            return new LocateQuery(id, objectType, algorithm, length, usage, state, fresh, ranges, stored, maxItems,
-                    offset);
+            if (certificateType != null) {
+                if (objectType != null && objectType != KmipEnums.OBJECT_TYPE_CERTIFICATE) {
+                    impossible = true;
+                }
+                objectType = KmipEnums.OBJECT_TYPE_CERTIFICATE;
+            }
+            return new LocateQuery(id, objectType, certificateType, algorithm, length, usage, state, fresh, ranges,
+                    stored, maxItems, offset);
         }
 
         private UUID parseId(String text) {

@@ -21,6 +21,11 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
 public final class QueryOperation implements KmipOperation {
     public static final String VENDOR_IDENTIFICATION = "KMIP appliance (Key Protect-compatible, HSM-backed)";
 
+    /** The object types kept: every KMIP 1.x type but Split Key and Template. */
+    private static final List<Integer> OBJECT_TYPES = List.of(KmipEnums.OBJECT_TYPE_CERTIFICATE,
+            KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, KmipEnums.OBJECT_TYPE_PUBLIC_KEY, KmipEnums.OBJECT_TYPE_PRIVATE_KEY,
+            KmipEnums.OBJECT_TYPE_SECRET_DATA, KmipEnums.OBJECT_TYPE_OPAQUE_OBJECT);
+
     private final Supplier<Set<Operation>> served;
 
     public QueryOperation(Supplier<Set<Operation>> served) {
@@ -47,7 +52,9 @@ public final class QueryOperation implements KmipOperation {
                     .forEach(operation -> answer.add(new Ttlv.EnumerationItem(Tag.OPERATION, operation.code())));
         }
         if (functions.contains(KmipEnums.QUERY_OBJECTS)) {
-            answer.add(new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY));
+            for (int objectType : OBJECT_TYPES) {
+                answer.add(new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, objectType));
+            }
         }
         if (functions.contains(KmipEnums.QUERY_SERVER_INFORMATION)) {
             answer.add(new Ttlv.TextStringItem(Tag.VENDOR_IDENTIFICATION, VENDOR_IDENTIFICATION));

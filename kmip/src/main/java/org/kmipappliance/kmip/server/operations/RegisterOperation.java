@@ -1,7 +1,10 @@
 package org.kmipappliance.kmip.server.operations;
 
+import java.util.Map;
+import java.util.Set;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipObject;
+import org.kmipappliance.hsm.NewManagedObject;
 import org.kmipappliance.hsm.NewSymmetricKey;
 import org.kmipappliance.hsm.SecretBytes;
 import org.kmipappliance.kmip.message.KmipEnums;
@@ -15,18 +18,34 @@ import org.kmipappliance.kmip.server.KmipOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /**
- * Register (KMIP 1.4 section 4.3) of a Symmetric Key a client made: its material, Raw or Transparent Symmetric Key,
- * is sealed under the adapter's root key as a generated key's is, and the database never holds it in clear. The
- * Key Block gives the algorithm (AES, 3DES) and length; the Template-Attribute gives the usage mask and client
- * attributes as on Create. The new key is Pre-Active unless an Activation Date has come, and its id becomes the ID
- * Placeholder. The request's copy of the material is zeroed once sealed.
+ * Register (KMIP 1.4 section 4.3) of an object a client made: a Symmetric Key (Raw or Transparent Symmetric Key),
+ * Secret Data (a password or seed), an Opaque Object, an X.509 Certificate, or a Public or Private Key (RSA as
+ * PKCS#1, or RSA and EC as X.509 / PKCS#8). The material is sealed under the adapter's root key as a generated key
+ * is, certificates and public keys included, and the database never holds it in clear. A Key Block's algorithm and
+ * length must be those of its material (parsed: a malformed key or certificate is refused); the Template-Attribute
+ * gives the usage mask (required for symmetric keys, none for the others when absent) and client attributes as on
+ * Create. The new object is Pre-Active unless an Activation Date has come, and its id becomes the ID Placeholder.
+ * The request's copy of the material is zeroed once sealed.
  *
- * <p>Errors (table 330): an object type other than Symmetric Key, a Key Block whose algorithm, length and material
- * disagree, an attribute the client may not set, a Name already used: Invalid Field; a compressed key: Key
- * Compression Type Not Supported; another key format: Key Format Type Not Supported; a wrapped key: Feature Not
- * Supported (issue 13: key wrapping); a template named: Item Not Found.
+ * <p>Errors (table 330): an object type this server does not keep (Split Key, Template), a Key Block whose
+ * algorithm, length and material disagree, malformed material, an attribute the client may not set, a Name already
+ * used: Invalid Field; a compressed key: Key Compression Type Not Supported; a format not kept for the type: Key
+ * Format Type Not Supported; a wrapped key: Feature Not Supported (issue 13: key wrapping); a template named: Item
+ * Not Found.
  */
 public final class RegisterOperation implements KmipOperation {
+    /** The structure that carries each object type this server registers. */
+    private static final Map<Integer, Integer> OBJECT_TAGS = Map.of(
+            KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, Tag.SYMMETRIC_KEY,
+            KmipEnums.OBJECT_TYPE_SECRET_DATA, Tag.SECRET_DATA,
+            KmipEnums.OBJECT_TYPE_OPAQUE_OBJECT, Tag.OPAQUE_OBJECT,
+            KmipEnums.OBJECT_TYPE_CERTIFICATE, Tag.CERTIFICATE,
+            KmipEnums.OBJECT_TYPE_PUBLIC_KEY, Tag.PUBLIC_KEY,
+            KmipEnums.OBJECT_TYPE_PRIVATE_KEY, Tag.PRIVATE_KEY);
+    /** Secret Data Type values of KMIP 1.0 to 1.4: Password and Seed. */
+    private static final int SECRET_DATA_PASSWORD = 0x01;
+    private static final int SECRET_DATA_SEED = 0x02;
+
     private final KeyCustody custody;
 
     public RegisterOperation(KeyCustody custody) {
@@ -42,61 +61,110 @@ public final class RegisterOperation implements KmipOperation {
     public Ttlv.Structure execute(Ttlv.Structure payload, BatchContext context) throws KmipException {
         StructureReader reader = StructureReader.ofPayload(payload, "Register");
         int objectType = reader.requiredEnumeration(Tag.OBJECT_TYPE, "Object Type");
-        if (objectType != KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY) {
-            throw new KmipException(ResultReason.INVALID_FIELD, "this server registers Symmetric Keys only");
+        Integer objectTag = OBJECT_TAGS.get(objectType);
+        if (objectTag == null) {
+            throw new KmipException(ResultReason.INVALID_FIELD, "this server registers Symmetric Keys, Secret Data, "
+                    + "Opaque Objects, Certificates, Public Keys and Private Keys; not object type " + objectType);
         }
-        Ttlv.Structure symmetricKey = reader.requiredStructure(Tag.SYMMETRIC_KEY, "Symmetric Key");
+        Ttlv.Structure object = reader.requiredStructure(objectTag, "the object");
         try {
             TemplateAttributes template = TemplateAttributes.read(reader.requiredStructure(Tag.TEMPLATE_ATTRIBUTE,
                     "Template-Attribute"), context.version());
-            StructureReader keyBlock = StructureReader.of(StructureReader.of(symmetricKey, "Symmetric Key")
-                    .requiredStructure(Tag.KEY_BLOCK, "Key Block"), "Key Block");
-            int kmipAlgorithm = keyBlock.requiredEnumeration(Tag.CRYPTOGRAPHIC_ALGORITHM, "Cryptographic Algorithm");
-            int length = keyBlock.requiredInteger(Tag.CRYPTOGRAPHIC_LENGTH, "Cryptographic Length");
-            requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM, kmipAlgorithm);
-            requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_LENGTH, length);
-            String algorithm = KeyAlgorithms.stored(kmipAlgorithm).orElseThrow(() -> new KmipException(
-                    ResultReason.INVALID_FIELD, "this server keeps AES and 3DES keys only"));
-            KmipObject registered;
-            try (SecretBytes material = SecretBytes.copyOf(material(keyBlock))) {
-                registered = custody.objects().registerSymmetricKey(context.caller(), new NewSymmetricKey(
-                        algorithm, length, template.usageMask(), template.activationDate(), template.stored()),
-                        material);
-            }
+            StructureReader fields = StructureReader.of(object, "the object");
+            KmipObject registered = objectType == KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY
+                    ? registerSymmetricKey(fields, template, context)
+                    : registerObject(objectType, fields, template, context);
             String uniqueIdentifier = registered.id().toString();
             context.setIdPlaceholder(uniqueIdentifier);
             context.setTarget(uniqueIdentifier);
             return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD,
                     new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, uniqueIdentifier));
         } finally {
-            Ttlv.wipeByteStrings(symmetricKey);
+            Ttlv.wipeByteStrings(object);
         }
     }
 
-    /** The key's bytes from a Raw or Transparent Symmetric Key block that is neither compressed nor wrapped. */
-    private static byte[] material(StructureReader keyBlock) throws KmipException {
-        if (keyBlock.optionalEnumeration(Tag.KEY_COMPRESSION_TYPE, "Key Compression Type").isPresent()) {
-            throw new KmipException(ResultReason.KEY_COMPRESSION_TYPE_NOT_SUPPORTED,
-                    "symmetric keys have no compressed form");
+    private KmipObject registerSymmetricKey(StructureReader symmetricKey, TemplateAttributes template,
+                                            BatchContext context) throws KmipException {
+        KeyBlock block = KeyBlock.read(symmetricKey, Set.of(KmipEnums.KEY_FORMAT_RAW,
+                KmipEnums.KEY_FORMAT_TRANSPARENT_SYMMETRIC), "symmetric keys are registered as Raw or Transparent "
+                + "Symmetric Key");
+        int kmipAlgorithm = block.requiredAlgorithm();
+        int length = block.requiredLength();
+        requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM, kmipAlgorithm);
+        requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_LENGTH, length);
+        String algorithm = KeyAlgorithms.symmetric(kmipAlgorithm).orElseThrow(() -> new KmipException(
+                ResultReason.INVALID_FIELD, "this server keeps AES and 3DES symmetric keys only"));
+        try (SecretBytes material = SecretBytes.copyOf(block.material())) {
+            return custody.objects().registerSymmetricKey(context.caller(), new NewSymmetricKey(algorithm, length,
+                    template.usageMask(), template.activationDate(), template.stored()), material);
         }
-        if (keyBlock.optionalStructure(Tag.KEY_WRAPPING_DATA, "Key Wrapping Data").isPresent()) {
-            throw new KmipException(ResultReason.FEATURE_NOT_SUPPORTED, "wrapped keys cannot be registered yet; "
-                    + "register the key unwrapped over this mutually authenticated TLS connection");
+    }
+
+    private KmipObject registerObject(int objectType, StructureReader fields, TemplateAttributes template,
+                                      BatchContext context) throws KmipException {
+        byte[] material;
+        String algorithm = null;
+        Integer length = null;
+        Integer dataType = null;
+        Integer format = null;
+        switch (objectType) {
+            case KmipEnums.OBJECT_TYPE_SECRET_DATA -> {
+                dataType = fields.requiredEnumeration(Tag.SECRET_DATA_TYPE, "Secret Data Type");
+                if (dataType != SECRET_DATA_PASSWORD && dataType != SECRET_DATA_SEED) {
+                    throw new KmipException(ResultReason.INVALID_FIELD, "Secret Data Type is Password (1) or Seed "
+                            + "(2), not " + dataType);
+                }
+                KeyBlock block = KeyBlock.read(fields, Set.of(KmipEnums.KEY_FORMAT_OPAQUE, KmipEnums.KEY_FORMAT_RAW),
+                        "Secret Data is registered as Opaque or Raw bytes");
+                format = block.format();
+                material = block.material();
+            }
+            case KmipEnums.OBJECT_TYPE_OPAQUE_OBJECT -> {
+                dataType = fields.requiredEnumeration(Tag.OPAQUE_DATA_TYPE, "Opaque Data Type");
+                material = fields.optionalBytes(Tag.OPAQUE_DATA_VALUE, "Opaque Data Value").orElseThrow(() ->
+                        new KmipException(ResultReason.INVALID_FIELD, "an Opaque Object holds its Opaque Data Value"));
+            }
+            case KmipEnums.OBJECT_TYPE_CERTIFICATE -> {
+                dataType = fields.requiredEnumeration(Tag.CERTIFICATE_TYPE, "Certificate Type");
+                if (dataType != KmipEnums.CERTIFICATE_TYPE_X509) {
+                    throw new KmipException(ResultReason.INVALID_FIELD, "this server keeps X.509 certificates only");
+                }
+                material = fields.optionalBytes(Tag.CERTIFICATE_VALUE, "Certificate Value").orElseThrow(() ->
+                        new KmipException(ResultReason.INVALID_FIELD, "a Certificate holds its Certificate Value"));
+                AsymmetricEncodings.Described certified = AsymmetricEncodings.certificate(material);
+                algorithm = certified.algorithm();
+                length = algorithm == null ? null : certified.lengthBits();
+            }
+            default -> {
+                boolean isPublic = objectType == KmipEnums.OBJECT_TYPE_PUBLIC_KEY;
+                KeyBlock block = isPublic
+                        ? KeyBlock.read(fields, Set.of(KmipEnums.KEY_FORMAT_PKCS1, KmipEnums.KEY_FORMAT_X509),
+                                "public keys are kept as PKCS#1 (RSA) or X.509 SubjectPublicKeyInfo")
+                        : KeyBlock.read(fields, Set.of(KmipEnums.KEY_FORMAT_PKCS1, KmipEnums.KEY_FORMAT_PKCS8),
+                                "private keys are kept as PKCS#1 (RSA) or PKCS#8");
+                int declaredAlgorithm = block.requiredAlgorithm();
+                AsymmetricEncodings.Described key = isPublic
+                        ? AsymmetricEncodings.publicKey(block.format(), block.material(), declaredAlgorithm)
+                        : AsymmetricEncodings.privateKey(block.format(), block.material(), declaredAlgorithm);
+                int declaredLength = block.requiredLength();
+                if (declaredLength != key.lengthBits()) {
+                    throw new KmipException(ResultReason.INVALID_FIELD, "the Key Block says " + declaredLength
+                            + " bits; the key is " + key.lengthBits());
+                }
+                requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM, declaredAlgorithm);
+                requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_LENGTH, declaredLength);
+                algorithm = key.algorithm();
+                length = key.lengthBits();
+                format = block.format();
+                material = block.material();
+            }
         }
-        int format = keyBlock.requiredEnumeration(Tag.KEY_FORMAT_TYPE, "Key Format Type");
-        StructureReader keyValue = StructureReader.of(keyBlock.requiredStructure(Tag.KEY_VALUE, "Key Value"),
-                "Key Value");
-        return switch (format) {
-            case KmipEnums.KEY_FORMAT_RAW -> keyValue.optionalBytes(Tag.KEY_MATERIAL, "Key Material")
-                    .orElseThrow(() -> new KmipException(ResultReason.INVALID_FIELD, "a Raw key's Key Material is a "
-                            + "Byte String"));
-            case KmipEnums.KEY_FORMAT_TRANSPARENT_SYMMETRIC -> StructureReader.of(keyValue.requiredStructure(
-                    Tag.KEY_MATERIAL, "Key Material"), "Key Material").optionalBytes(Tag.KEY, "Key")
-                    .orElseThrow(() -> new KmipException(ResultReason.INVALID_FIELD, "a Transparent Symmetric Key "
-                            + "holds its Key"));
-            default -> throw new KmipException(ResultReason.KEY_FORMAT_TYPE_NOT_SUPPORTED,
-                    "symmetric keys are registered as Raw or Transparent Symmetric Key");
-        };
+        try (SecretBytes sealed = SecretBytes.copyOf(material)) {
+            return custody.objects().registerObject(context.caller(), new NewManagedObject(objectType, algorithm,
+                    length, template.usageMaskOr(0), dataType, format, template.activationDate(), template.stored()),
+                    sealed);
+        }
     }
 
     /** An algorithm or length in the Template-Attribute must say what the Key Block says. */

@@ -78,6 +78,12 @@ record TemplateAttributes(Map<KmipAttribute, Ttlv> fixed, List<ObjectAttribute> 
         return ((Ttlv.IntegerItem) required(KmipAttribute.CRYPTOGRAPHIC_USAGE_MASK)).value();
     }
 
+    /** The usage mask the request gives, or {@code otherwise}: Secret Data, certificates, ... need none. */
+    int usageMaskOr(int otherwise) {
+        Ttlv mask = fixed.get(KmipAttribute.CRYPTOGRAPHIC_USAGE_MASK);
+        return mask == null ? otherwise : ((Ttlv.IntegerItem) mask).value();
+    }
+
     /** The Activation Date the request gives, or null. */
     Instant activationDate() {
         Ttlv activation = fixed.get(KmipAttribute.ACTIVATION_DATE);
