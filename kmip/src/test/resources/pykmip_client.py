@@ -1,7 +1,7 @@
 """An independent KMIP client for the end-to-end tests: Debian's PyKMIP, run as its own process.
 
 Usage: pykmip_client.py CONFIG_FILE VERSION create-get | get UID | lifecycle NAME | register-get NAME
-       | object-types CERTIFICATE_DER_FILE
+       | object-types CERTIFICATE_DER_FILE | rekey NAME
 Prints one JSON object on stdout; exits non-zero with the error on stderr when the server refuses.
 """
 import json
@@ -138,6 +138,19 @@ def object_types(client, certificate_file):
     return seen
 
 
+def rekey(client, name):
+    """Re-Key as PyKMIP sends it (Offset 0): the replacement takes the Name and differs in material."""
+    factory = AttributeFactory()
+    uid = client.create(enums.CryptographicAlgorithm.AES, 256, name=name,
+                        cryptographic_usage_mask=[enums.CryptographicUsageMask.ENCRYPT])
+    client.activate(uid)
+    replacement = client.rekey(uid=uid, offset=0)
+    return {"existing": uid, "replacement": replacement,
+            "located": client.locate(attributes=[factory.create_attribute(enums.AttributeType.NAME, name)]),
+            "state": state_of(client, replacement), "existing_state": state_of(client, uid),
+            "different": client.get(uid).value != client.get(replacement).value}
+
+
 def main():
     config_file, version, command = sys.argv[1], sys.argv[2], sys.argv[3]
     with ProxyKmipClient(config="client", config_file=config_file, kmip_version=VERSIONS[version]) as client:
@@ -159,6 +172,8 @@ def main():
             fetched = client.get(uid)
             print(json.dumps({"uid": uid, "same": fetched.value == material,
                               "attribute_names": sorted(client.get_attribute_list(uid))}))
+        elif command == "rekey":
+            print(json.dumps(rekey(client, sys.argv[4])))
         elif command == "object-types":
             print(json.dumps(object_types(client, sys.argv[4])))
         elif command == "get":

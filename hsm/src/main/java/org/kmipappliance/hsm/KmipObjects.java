@@ -74,6 +74,8 @@ public final class KmipObjects {
      * keeps one request from filling the table.
      */
     public static final int MAX_MATERIAL_BYTES = 64 * 1024;
+    /** The attribute whose values the replacement of a Re-Key takes over. */
+    private static final String NAME = "Name";
     private static final int MIN_RSA_BITS = 2048;
     private static final int MAX_RSA_BITS = 4096;
     private static final Set<Integer> EC_KEY_LENGTHS = Set.of(256, 384, 521);
@@ -224,14 +226,14 @@ public final class KmipObjects {
      * @param privateKey the private key's record; its format is PKCS#8
      */
     public KeyPairIds createKeyPair(KmipCaller caller, NewManagedObject publicKey, NewManagedObject privateKey,
-                                    PairLinks links) {
+                                    ObjectLinks links) {
         String hsmAlgorithm = requirePairMakeable(publicKey);
         UUID publicId = UUID.randomUUID();
         UUID privateId = UUID.randomUUID();
         NewManagedObject linkedPublic = publicKey.withAttributes(List.of(links.link(
-                PairLinks.PRIVATE_KEY_LINK, privateId, countOf(publicKey, PairLinks.LINK))));
+                ObjectLinks.PRIVATE_KEY_LINK, privateId, countOf(publicKey, ObjectLinks.LINK))));
         NewManagedObject linkedPrivate = privateKey.withAttributes(List.of(links.link(
-                PairLinks.PUBLIC_KEY_LINK, publicId, countOf(privateKey, PairLinks.LINK))));
+                ObjectLinks.PUBLIC_KEY_LINK, publicId, countOf(privateKey, ObjectLinks.LINK))));
         try (GeneratedKeyPair pair = hsm.generateKeyPair(hsmAlgorithm, publicKey.lengthBits());
              SecretBytes publicMaterial = SecretBytes.copyOf(pair.publicKeyX509())) {
             PendingCreate publicCreate = prepare(caller, publicId, linkedPublic, publicMaterial,
@@ -256,16 +258,100 @@ public final class KmipObjects {
     public record KeyPairIds(UUID publicKeyId, UUID privateKeyId) {
     }
 
-    /** Encodes the Link attribute each half of a key pair carries to the other; the protocol tier knows how. */
+    /**
+     * Encodes the Link attributes the server sets (between the halves of a key pair, between a key and its
+     * replacement); the protocol tier knows how.
+     */
     @FunctionalInterface
-    public interface PairLinks {
+    public interface ObjectLinks {
         String LINK = "Link";
         /** KMIP Link Type values. */
         int PUBLIC_KEY_LINK = 0x102;
         int PRIVATE_KEY_LINK = 0x103;
+        int REPLACEMENT_OBJECT_LINK = 0x105;
+        int REPLACED_OBJECT_LINK = 0x106;
 
         /** A Link attribute of type {@code linkType} to {@code target}, as instance {@code index}. */
         ObjectAttribute link(int linkType, UUID target, int index);
+    }
+
+    /**
+     * Re-Key (KMIP 1.4 section 4.4): a replacement for the symmetric key {@code existingId}, generated and sealed
+     * like a new key, with the existing key's algorithm, length, usage mask and client attributes (its Links and
+     * Names excepted). The replacement takes over the existing key's Names; the existing key gets a Replacement
+     * Object Link to it and the replacement a Replaced Object Link back; the existing key is otherwise unchanged
+     * (its state included). All of it commits in one transaction.
+     *
+     * <p>A Name among the request's overrides is refused: the replacement takes over the existing ones.
+     */
+    public KmipObject rekey(KmipCaller caller, UUID existingId, ReKeyRequest replacement, ObjectLinks links) {
+        List<ObjectAttribute> overrides = replacement.overrides();
+        KmipObject existing = toObject(load(dsl, caller, existingId, false));
+        if (existing.objectType() != KmipObject.SYMMETRIC_KEY) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Unique Identifier", "object "
+                    + existingId + " is not a symmetric key; Re-Key replaces symmetric keys");
+        }
+        if (existing.state() == ObjectState.DESTROYED || existing.state() == ObjectState.DESTROYED_COMPROMISED) {
+            throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED, "object " + existingId
+                    + " was destroyed; there is nothing left to replace");
+        }
+        if (overrides.stream().anyMatch(attribute -> attribute.name().equals(NAME))) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, NAME, "the replacement takes over "
+                    + "the existing key's Names; give no Name to Re-Key");
+        }
+        Set<String> overridden = new HashSet<>();
+        overrides.forEach(attribute -> overridden.add(attribute.name()));
+        List<ObjectAttribute> attributes = new ArrayList<>();
+        for (ObjectAttribute copied : loadAttributes.fetch(dsl, row -> new ObjectAttribute(row.getString(1),
+                row.getInt(2), row.getBytes(3), row.getString(4)), existingId)) {
+            if (!copied.name().equals(NAME) && !copied.name().equals(ObjectLinks.LINK)
+                    && !overridden.contains(copied.name())) {
+                attributes.add(copied);
+            }
+        }
+        attributes.addAll(overrides);
+        UUID replacementId = UUID.randomUUID();
+        // In the records' precision: an Offset of zero makes an Activation Date that is not after the Initial Date.
+        Instant activation = replacement.activationOffset() != null
+                ? Timestamps.now(clock).toInstant().plus(replacement.activationOffset())
+                : replacement.activationDate() != null ? replacement.activationDate() : existing.activationDate();
+        NewManagedObject request = new NewManagedObject(KmipObject.SYMMETRIC_KEY, existing.algorithm(),
+                existing.lengthBits(), replacement.usageMask() == null ? existing.usageMask()
+                : replacement.usageMask(), null, RAW_KEY_FORMAT, activation, attributes);
+        request = request.withAttributes(List.of(links.link(ObjectLinks.REPLACED_OBJECT_LINK, existingId,
+                countOf(request, ObjectLinks.LINK))));
+        NewSymmetricKey generated = NewSymmetricKey.of(existing.algorithm(), existing.lengthBits(), 0);
+        try (SecretBytes material = generateMaterial(generated)) {
+            PendingCreate create = prepare(caller, replacementId, request, material, "kmip.rekey");
+            dsl.transaction(tx -> {
+                DSLContext t = tx.dsl();
+                // The root key first, as every Create and a rotation take it, then the existing key's row.
+                lockRootKeyShared.fetchOptional(t, row -> row.getShort(1), create.row.getRootKeyId());
+                KmipObjectsRecord locked = load(t, caller, existingId, true);
+                ObjectState now = ObjectState.ofCode(locked.getState());
+                if (now == ObjectState.DESTROYED || now == ObjectState.DESTROYED_COMPROMISED) {
+                    throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED, "object " + existingId
+                            + " was destroyed while it was being replaced");
+                }
+                insertCreates(t, List.of(create));
+                if (create.refusal != null) {
+                    throw create.refusal;
+                }
+                t.update(KMIP_OBJECT_ATTRIBUTES).set(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID, replacementId)
+                        .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(existingId)
+                                .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(NAME))).execute();
+                Integer highestLink = t.select(DSL.max(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX))
+                        .from(KMIP_OBJECT_ATTRIBUTES).where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(existingId)
+                                .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(ObjectLinks.LINK))).fetchOne(0, Integer.class);
+                int linkIndex = highestLink == null ? 0 : highestLink + 1;
+                insertAttribute(t, existingId, locked.getAdapterId(), links.link(
+                        ObjectLinks.REPLACEMENT_OBJECT_LINK, replacementId, linkIndex), linkIndex);
+                touchObject.execute(t, Timestamps.now(clock), caller.certificateId(), caller.subject(), existingId);
+                audit.recordChange(t, caller.requester(), "kmip.rekey", existingId.toString(),
+                        "replaced by " + replacementId);
+            });
+            return toObject(create.row);
+        }
     }
 
     /** The HSM's name for the pair's algorithm, once its length is one the HSM makes. */

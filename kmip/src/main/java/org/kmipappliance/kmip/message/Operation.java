@@ -7,6 +7,7 @@ public enum Operation {
     CREATE(0x01),
     CREATE_KEY_PAIR(0x02),
     REGISTER(0x03),
+    RE_KEY(0x04),
     LOCATE(0x08),
     CHECK(0x09),
     GET(0x0A),

@@ -8,6 +8,7 @@ public final class Tag {
     public static final int COMMON_TEMPLATE_ATTRIBUTE = 0x42001F;
     public static final int LINK_TYPE = 0x42004B;
     public static final int LINKED_OBJECT_IDENTIFIER = 0x42004C;
+    public static final int OFFSET = 0x420058;
     public static final int OPAQUE_DATA_TYPE = 0x420059;
     public static final int OPAQUE_DATA_VALUE = 0x42005A;
     public static final int OPAQUE_OBJECT = 0x42005B;

@@ -40,6 +40,7 @@ import org.kmipappliance.kmip.server.operations.LifecycleOperation;
 import org.kmipappliance.kmip.server.operations.LocateOperation;
 import org.kmipappliance.kmip.server.operations.ModifyAttributeOperation;
 import org.kmipappliance.kmip.server.operations.QueryOperation;
+import org.kmipappliance.kmip.server.operations.ReKeyOperation;
 import org.kmipappliance.kmip.server.operations.RegisterOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 import org.kmipappliance.kmip.ttlv.TtlvDecoder;
@@ -83,6 +84,7 @@ public final class RequestProcessor {
         register(new CreateOperation(custody));
         register(new CreateKeyPairOperation(custody));
         register(new RegisterOperation(custody));
+        register(new ReKeyOperation(custody));
         register(new GetOperation(custody));
         register(new GetAttributesOperation(custody));
         register(new GetAttributeListOperation(custody));

@@ -127,6 +127,19 @@ class PyKmipInteropTest {
         assertTrue(pair.get("get_after_destroy_refused").asBoolean());
     }
 
+    @ParameterizedTest(name = "KMIP {0}")
+    @ValueSource(strings = {"1.2", "1.4"})
+    void reKey_fromPyKmip(String version) throws Exception {
+        PyKmip.Run run = PyKmip.run(config, version, "rekey", "pykmip-rekey-" + UUID.randomUUID());
+        assertEquals(0, run.exitCode(), run.stderr());
+        JsonNode seen = JSON.readTree(run.stdout());
+        assertEquals(List.of(seen.get("replacement").asText()), strings(seen.get("located")),
+                "the replacement took the Name");
+        assertEquals("ACTIVE", seen.get("state").asText(), "Offset 0: active at once");
+        assertEquals("ACTIVE", seen.get("existing_state").asText(), "the existing key is left as it was");
+        assertTrue(seen.get("different").asBoolean(), "new material");
+    }
+
     private static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(item -> out.add(item.asText()));

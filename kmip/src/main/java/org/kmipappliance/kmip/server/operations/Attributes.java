@@ -3,6 +3,7 @@ package org.kmipappliance.kmip.server.operations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.kmipappliance.hsm.KmipObject;
 import org.kmipappliance.hsm.ObjectAttribute;
 import org.kmipappliance.kmip.message.KmipDates;
@@ -24,6 +25,16 @@ final class Attributes {
     static final int MAX_VALUE_BYTES = 4096;
 
     private Attributes() {
+    }
+
+    /**
+     * A Link attribute the server sets (Link Type, Linked Object Identifier), encoded as the store keeps client
+     * attributes: what the custody module asks for when it links a key pair or a key and its replacement.
+     */
+    static ObjectAttribute link(int linkType, UUID target, int index) {
+        Ttlv value = Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE, new Ttlv.EnumerationItem(Tag.LINK_TYPE, linkType),
+                new Ttlv.TextStringItem(Tag.LINKED_OBJECT_IDENTIFIER, target.toString()));
+        return new ObjectAttribute(KmipAttribute.LINK.attributeName(), index, TtlvEncoder.encode(value), null);
     }
 
     /** A client's attribute as the custody module stores it, checked against the catalogue. */

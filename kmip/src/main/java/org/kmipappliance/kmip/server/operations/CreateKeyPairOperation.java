@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipObject;
 import org.kmipappliance.hsm.KmipObjects;
@@ -20,7 +19,6 @@ import org.kmipappliance.kmip.message.Tag;
 import org.kmipappliance.kmip.server.BatchContext;
 import org.kmipappliance.kmip.server.KmipOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
-import org.kmipappliance.kmip.ttlv.TtlvEncoder;
 
 /**
  * Create Key Pair (KMIP 1.4 section 4.2): an RSA (2048 to 4096 bits) or EC (P-256, P-384, P-521) key pair generated
@@ -66,7 +64,7 @@ public final class CreateKeyPairOperation implements KmipOperation {
         KmipObjects.KeyPairIds ids = custody.objects().createKeyPair(context.caller(),
                 half(KmipObject.PUBLIC_KEY, algorithm, length, KmipEnums.KEY_FORMAT_X509, publicTemplate),
                 half(KmipObject.PRIVATE_KEY, algorithm, length, KmipEnums.KEY_FORMAT_PKCS8, privateTemplate),
-                CreateKeyPairOperation::link);
+                Attributes::link);
         String privateId = ids.privateKeyId().toString();
         String publicId = ids.publicKeyId().toString();
         context.setIdPlaceholder(privateId);
@@ -133,12 +131,5 @@ public final class CreateKeyPairOperation implements KmipOperation {
                                          TemplateAttributes template) {
         return new NewManagedObject(objectType, algorithm, length, template.usageMaskOr(0), null, format,
                 template.activationDate(), template.stored());
-    }
-
-    /** A Link attribute (Link Type, Linked Object Identifier) as the store keeps client attributes. */
-    private static ObjectAttribute link(int linkType, UUID target, int index) {
-        Ttlv value = Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE, new Ttlv.EnumerationItem(Tag.LINK_TYPE, linkType),
-                new Ttlv.TextStringItem(Tag.LINKED_OBJECT_IDENTIFIER, target.toString()));
-        return new ObjectAttribute(KmipAttribute.LINK.attributeName(), index, TtlvEncoder.encode(value), null);
     }
 }

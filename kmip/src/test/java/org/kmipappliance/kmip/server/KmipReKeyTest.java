@@ -1,0 +1,155 @@
+package org.kmipappliance.kmip.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.attribute;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.attributes;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.create;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.date;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.enumeration;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.failure;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.integer;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.locate;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.name;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.payload;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.state;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.text;
+import static org.kmipappliance.kmip.server.KmipOperationsTest.uid;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.net.ssl.SSLContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.kmipappliance.kmip.client.KmipClient;
+import org.kmipappliance.kmip.message.KmipEnums;
+import org.kmipappliance.kmip.message.Operation;
+import org.kmipappliance.kmip.message.ProtocolVersion;
+import org.kmipappliance.kmip.message.RequestBatchItem;
+import org.kmipappliance.kmip.message.ResponseMessage;
+import org.kmipappliance.kmip.message.ResultReason;
+import org.kmipappliance.kmip.message.ResultStatus;
+import org.kmipappliance.kmip.message.Tag;
+import org.kmipappliance.kmip.ttlv.Ttlv;
+
+/** Re-Key (KMIP 1.4 section 4.4) over real TLS, custody, SoftHSM2 and PostgreSQL. */
+class KmipReKeyTest {
+    private static KmipTestServer fixture;
+    private static SSLContext client;
+
+    @BeforeAll
+    static void start() {
+        fixture = new KmipTestServer("rekey-test");
+        client = fixture.clientOfNewAdapter();
+    }
+
+    @AfterAll
+    static void stop() {
+        fixture.close();
+    }
+
+    private static String rekey(KmipClient kmip, String id, Ttlv... more) throws Exception {
+        List<Ttlv> request = new ArrayList<>(List.of(uid(id)));
+        request.addAll(List.of(more));
+        return ((Ttlv.TextStringItem) kmip.call(Operation.RE_KEY, new Ttlv.Structure(Tag.REQUEST_PAYLOAD, request))
+                .first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value();
+    }
+
+    /** The Linked Object Identifier of the object's one Link of {@code type}. */
+    private static List<String> links(KmipClient kmip, String id, int type) throws Exception {
+        List<String> targets = new ArrayList<>();
+        for (Ttlv value : attributes(kmip, id, "Link").getOrDefault("Link", List.of())) {
+            Ttlv.Structure link = (Ttlv.Structure) value;
+            if (((Ttlv.EnumerationItem) link.first(Tag.LINK_TYPE).orElseThrow()).value() == type) {
+                targets.add(((Ttlv.TextStringItem) link.first(Tag.LINKED_OBJECT_IDENTIFIER).orElseThrow()).value());
+            }
+        }
+        return targets;
+    }
+
+    @Test
+    void replacement_takesTheNames_copiesAttributes_andLinksBothWays() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String label = "rekeyed-" + UUID.randomUUID();
+            Instant hourAgo = Instant.now().minusSeconds(3600).truncatedTo(ChronoUnit.SECONDS);
+            String existing = create(kmip, attribute("Name", name(label)), attribute("Object Group", text("grp")),
+                    attribute("x-vendor", text("kept")), attribute("Activation Date", date(hourAgo)));
+            String replacement = rekey(kmip, existing);
+
+            assertEquals(List.of(replacement), locate(kmip, attribute("Name", name(label))), "the Name moved");
+            assertFalse(attributes(kmip, existing).containsKey("Name"), "the existing key has no Name left");
+            Map<String, List<Ttlv>> copied = attributes(kmip, replacement, "Object Group", "x-vendor",
+                    "Cryptographic Algorithm", "Cryptographic Length", "Cryptographic Usage Mask", "Activation Date");
+            assertEquals(List.of(text("grp")), copied.get("Object Group"));
+            assertEquals(List.of(text("kept")), copied.get("x-vendor"));
+            assertEquals(List.of(enumeration(KmipEnums.ALGORITHM_AES)), copied.get("Cryptographic Algorithm"));
+            assertEquals(List.of(integer(256)), copied.get("Cryptographic Length"));
+            assertEquals(List.of(integer(12)), copied.get("Cryptographic Usage Mask"));
+            assertEquals(List.of(date(hourAgo)), copied.get("Activation Date"), "no Offset: the date is copied");
+            assertEquals(2, state(kmip, replacement), "Active, as its Activation Date has passed");
+            assertEquals(2, state(kmip, existing), "the existing key keeps its state");
+            assertEquals(List.of(replacement), links(kmip, existing, 0x105), "Replacement Object Link");
+            assertEquals(List.of(existing), links(kmip, replacement, 0x106), "Replaced Object Link");
+            assertFalse(Arrays.equals(kmip.getKeyMaterial(existing), kmip.getKeyMaterial(replacement)),
+                    "new material from the HSM");
+
+            String again = rekey(kmip, replacement, new Ttlv.IntervalItem(Tag.OFFSET, 3600),
+                    Ttlv.Structure.of(Tag.TEMPLATE_ATTRIBUTE, attribute("Cryptographic Usage Mask", integer(4)),
+                            attribute("x-vendor", text("changed"))));
+            assertEquals(1, state(kmip, again), "Offset of an hour: Pre-Active until then");
+            Map<String, List<Ttlv>> overridden = attributes(kmip, again, "Cryptographic Usage Mask", "x-vendor",
+                    "Activation Date");
+            assertEquals(List.of(integer(4)), overridden.get("Cryptographic Usage Mask"));
+            assertEquals(List.of(text("changed")), overridden.get("x-vendor"), "the template's value replaces");
+            Instant activation = ((Ttlv.DateTimeItem) overridden.get("Activation Date").getFirst()).instant();
+            assertTrue(activation.isAfter(Instant.now().plusSeconds(3500)), "now plus the Offset: " + activation);
+            assertEquals(List.of(again), locate(kmip, attribute("Name", name(label))), "the Name moved again");
+        }
+    }
+
+    @Test
+    void reKey_inABatch_usesTheIdPlaceholder_andRefusalsKeepEverything() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_2)) {
+            ResponseMessage answer = kmip.batch(List.of(
+                    RequestBatchItem.of(Operation.CREATE, null, KmipOperationsTest.createPayload()),
+                    RequestBatchItem.of(Operation.RE_KEY, null, payload()),
+                    RequestBatchItem.of(Operation.GET, null, payload())));
+            assertTrue(answer.items().stream().allMatch(item -> item.status() == ResultStatus.SUCCESS));
+            String created = ((Ttlv.TextStringItem) answer.items().get(0).payload().first(Tag.UNIQUE_IDENTIFIER)
+                    .orElseThrow()).value();
+            String replaced = ((Ttlv.TextStringItem) answer.items().get(1).payload().first(Tag.UNIQUE_IDENTIFIER)
+                    .orElseThrow()).value();
+            assertEquals(replaced, ((Ttlv.TextStringItem) answer.items().get(2).payload()
+                    .first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value(), "the Get in the batch got the replacement");
+            assertEquals(List.of(replaced), links(kmip, created, 0x105));
+            for (int i = 0; i < 20; i++) {
+                assertEquals(2, state(kmip, rekey(kmip, created, new Ttlv.IntervalItem(Tag.OFFSET, 0))),
+                        "Offset 0: active at once, whatever fraction of a millisecond it is made in");
+            }
+
+            String label = "taken-" + UUID.randomUUID();
+            String named = create(kmip, attribute("Name", name(label)));
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> rekey(kmip, named, Ttlv.Structure.of(
+                    Tag.TEMPLATE_ATTRIBUTE, attribute("Name", name(label + "-new"))))), "the Name is taken over");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> rekey(kmip, named, Ttlv.Structure.of(
+                    Tag.TEMPLATE_ATTRIBUTE, attribute("Cryptographic Length", integer(128))))), "same length");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> rekey(kmip, named,
+                    new Ttlv.IntervalItem(Tag.OFFSET, 60), Ttlv.Structure.of(Tag.TEMPLATE_ATTRIBUTE,
+                            attribute("Activation Date", date(Instant.now()))))), "an Offset or a date");
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> rekey(kmip, UUID.randomUUID().toString())));
+            assertEquals(List.of(named), locate(kmip, attribute("Name", name(label))), "refusals changed nothing");
+            assertEquals(List.of(), links(kmip, named, 0x105));
+
+            kmip.call(Operation.DESTROY, payload(uid(named)));
+            assertEquals(ResultReason.ILLEGAL_OPERATION, failure(() -> rekey(kmip, named)), "nothing to replace");
+            assertEquals(5, kmip.discoverVersions(List.of()).size(), "the connection survives");
+        }
+    }
+}
