@@ -16,6 +16,7 @@ public enum Operation {
     ADD_ATTRIBUTE(0x0D),
     MODIFY_ATTRIBUTE(0x0E),
     DELETE_ATTRIBUTE(0x0F),
+    OBTAIN_LEASE(0x10),
     ACTIVATE(0x12),
     REVOKE(0x13),
     DESTROY(0x14),

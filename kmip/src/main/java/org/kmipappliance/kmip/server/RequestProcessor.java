@@ -39,6 +39,7 @@ import org.kmipappliance.kmip.server.operations.GetOperation;
 import org.kmipappliance.kmip.server.operations.LifecycleOperation;
 import org.kmipappliance.kmip.server.operations.LocateOperation;
 import org.kmipappliance.kmip.server.operations.ModifyAttributeOperation;
+import org.kmipappliance.kmip.server.operations.ObtainLeaseOperation;
 import org.kmipappliance.kmip.server.operations.QueryOperation;
 import org.kmipappliance.kmip.server.operations.ReKeyOperation;
 import org.kmipappliance.kmip.server.operations.RegisterOperation;
@@ -96,6 +97,7 @@ public final class RequestProcessor {
         register(LifecycleOperation.destroy(custody));
         register(new LocateOperation(custody));
         register(new CheckOperation(custody));
+        register(new ObtainLeaseOperation(custody));
         register(AsynchronousOperations.poll());
         register(AsynchronousOperations.cancel());
         register(new QueryOperation(operations::keySet));

@@ -37,7 +37,7 @@ import org.xml.sax.SAXException;
  */
 final class OasisVector {
     /** Attributes the reference server keeps and this one does not; their absence is reported, not failed. */
-    static final Set<String> NOT_KEPT = Set.of("Random Number Generator", "Lease Time");
+    static final Set<String> NOT_KEPT = Set.of("Random Number Generator");
     /**
      * Attributes the reference server gave an object of its own accord in one vector, and why this server does not:
      * reported rather than failed, for that vector only.

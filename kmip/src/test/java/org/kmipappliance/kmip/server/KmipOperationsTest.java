@@ -824,6 +824,30 @@ class KmipOperationsTest {
     }
 
     @Test
+    void obtainLease_grantsAnHour_withTheLastChangeDate_andCheckHoldsLeasesToIt() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String id = create(kmip);
+            Ttlv.Structure lease = kmip.call(Operation.OBTAIN_LEASE, payload(uid(id)));
+            assertEquals(new Ttlv.IntervalItem(Tag.LEASE_TIME, 3600), lease.first(Tag.LEASE_TIME).orElseThrow());
+            assertEquals(((Ttlv.DateTimeItem) attributes(kmip, id, "Last Change Date").get("Last Change Date")
+                    .getFirst()).instant(), ((Ttlv.DateTimeItem) lease.first(Tag.LAST_CHANGE_DATE).orElseThrow())
+                    .instant());
+            assertEquals(List.of(new Ttlv.IntervalItem(Tag.ATTRIBUTE_VALUE, 3600)),
+                    attributes(kmip, id, "Lease Time").get("Lease Time"), "the attribute is the lease granted");
+            kmip.call(Operation.CHECK, payload(uid(id), new Ttlv.IntervalItem(Tag.LEASE_TIME, 3600)));
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.CHECK, payload(uid(id),
+                    new Ttlv.IntervalItem(Tag.LEASE_TIME, 3601)))), "no longer lease than the server grants");
+
+            kmip.call(Operation.ACTIVATE, payload(uid(id)));
+            kmip.call(Operation.REVOKE, revokePayload(id, KmipEnums.REVOCATION_KEY_COMPROMISE));
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.OBTAIN_LEASE,
+                    payload(uid(id)))), "no lease on a compromised key");
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> kmip.call(Operation.OBTAIN_LEASE,
+                    payload(uid(UUID.randomUUID().toString())))));
+        }
+    }
+
+    @Test
     void pollAndCancel_findNothingPending_inAServerWithoutAsynchronousOperations() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
             Ttlv correlation = new Ttlv.ByteStringItem(Tag.ASYNCHRONOUS_CORRELATION_VALUE, new byte[] {1, 2, 3});

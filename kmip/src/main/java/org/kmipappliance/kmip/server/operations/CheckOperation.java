@@ -17,12 +17,13 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
 /**
  * Check (KMIP 1.4 section 4.10): whether the client may use the object as it says it will, before it asks for it
  * (usually Locate, Check, Get in one batch). This server's policy is the object's Cryptographic Usage Mask: every
- * bit the client names must be set on the object. It keeps no usage limits and grants no leases, so a Usage Limits
- * Count or Lease Time asks for nothing this server restricts.
+ * bit the client names must be set on the object, and a Lease Time asked for must be at most the lease this server
+ * grants ({@link ObtainLeaseOperation#LEASE_TIME}). It keeps no usage limits, so a Usage Limits Count restricts
+ * nothing.
  *
  * <p>Errors (table 337): unknown id: Item Not Found; a destroyed object: Illegal Operation; a usage the object's
- * mask does not allow: Permission Denied, the ID Placeholder emptied so that a batched Get that follows finds no
- * object, and the Result Message naming the refused bits.
+ * mask does not allow, or a longer lease: Permission Denied, the ID Placeholder emptied so that a batched Get that
+ * follows finds no object, and the Result Message naming the refused bits or the longest lease.
  */
 public final class CheckOperation implements KmipOperation {
     private final KeyCustody custody;
@@ -43,7 +44,8 @@ public final class CheckOperation implements KmipOperation {
                 .orElse(null));
         Integer usage = reader.optionalInteger(Tag.CRYPTOGRAPHIC_USAGE_MASK, "Cryptographic Usage Mask").orElse(null);
         reader.optional(Tag.USAGE_LIMITS_COUNT, ItemType.LONG_INTEGER, "Usage Limits Count");
-        reader.optional(Tag.LEASE_TIME, ItemType.INTERVAL, "Lease Time");
+        Long leaseSeconds = reader.optional(Tag.LEASE_TIME, ItemType.INTERVAL, "Lease Time")
+                .map(item -> ((Ttlv.IntervalItem) item).seconds()).orElse(null);
         KmipObject object = custody.objects().get(context.caller(), id);
         if (object.state() == ObjectState.DESTROYED || object.state() == ObjectState.DESTROYED_COMPROMISED) {
             context.setIdPlaceholder(null);
@@ -55,6 +57,11 @@ public final class CheckOperation implements KmipOperation {
             throw new KmipException(ResultReason.PERMISSION_DENIED, String.format("Cryptographic Usage Mask 0x%x "
                     + "is refused: the object allows 0x%x, not 0x%x", usage, object.usageMask(),
                     usage & ~object.usageMask()));
+        }
+        if (leaseSeconds != null && leaseSeconds > ObtainLeaseOperation.LEASE_TIME.toSeconds()) {
+            context.setIdPlaceholder(null);
+            throw new KmipException(ResultReason.PERMISSION_DENIED, "a Lease Time of " + leaseSeconds + " s is "
+                    + "refused: leases are at most " + ObtainLeaseOperation.LEASE_TIME.toSeconds() + " s");
         }
         context.setIdPlaceholder(id.toString());
         return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD, new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id.toString()));
