@@ -733,12 +733,43 @@ public final class KmipObjects {
     public KmipObject transition(KmipCaller caller, UUID objectId, LifecycleEvent event, Integer revocationReason,
                                  String revocationMessage, Instant compromiseOccurrenceDate) {
         return dsl.transactionResult(tx -> {
-            KmipObjectsRecord object = load(tx.dsl(), caller.adapterId(), objectId, true);
+            KmipObjectsRecord object = load(tx.dsl(), caller, objectId, true);
             apply(object, event, revocationReason, revocationMessage, compromiseOccurrenceDate,
                     caller.certificateId(), caller.subject());
             object.store();
             audit.recordChange(tx.dsl(), caller.requester(), "kmip." + event.operation(), objectId.toString(),
                     revocationReason == null ? null : "revocation reason " + revocationReason);
+            return toObject(object);
+        });
+    }
+
+    /**
+     * KMIP Archive: the object goes off-line. Its sealed material stays where it is, under the same custody (a root
+     * key rotation re-seals it too, and deleting the root key shreds it), so Recover brings it back at once. An
+     * object already archived answers {@link CustodyException.Failure#OBJECT_ARCHIVED}.
+     */
+    public KmipObject archive(KmipCaller caller, UUID objectId) {
+        return dsl.transactionResult(tx -> {
+            KmipObjectsRecord object = load(tx.dsl(), caller, objectId, true);
+            OffsetDateTime now = Timestamps.now(clock);
+            object.setArchivedAt(now);
+            touch(object, caller.certificateId(), caller.subject());
+            object.store();
+            audit.recordChange(tx.dsl(), caller.requester(), "kmip.archive", objectId.toString(), null);
+            return toObject(object);
+        });
+    }
+
+    /** KMIP Recover: an archived object comes back on-line; one that is on-line stays as it is. */
+    public KmipObject recover(KmipCaller caller, UUID objectId) {
+        return dsl.transactionResult(tx -> {
+            KmipObjectsRecord object = load(tx.dsl(), caller.adapterId(), objectId, true);
+            if (object.getArchivedAt() != null) {
+                object.setArchivedAt(null);
+                touch(object, caller.certificateId(), caller.subject());
+                object.store();
+                audit.recordChange(tx.dsl(), caller.requester(), "kmip.recover", objectId.toString(), null);
+            }
             return toObject(object);
         });
     }
@@ -797,7 +828,7 @@ public final class KmipObjects {
                             objectId, caller.adapterId())
                     .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
                             "object " + objectId + " does not exist"));
-            KmipObjectsRecord row = found.row();
+            KmipObjectsRecord row = requireOnLine(found.row());
             if (row.getSealedMaterial() == null) {
                 throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED,
                         "object " + objectId + " was destroyed; only its attributes remain");
@@ -933,6 +964,11 @@ public final class KmipObjects {
         if (query.fresh() != null) {
             condition = condition.and(KMIP_OBJECTS.FRESH.eq(query.fresh()));
         }
+        condition = switch (query.storage()) {
+            case ON_LINE -> condition.and(KMIP_OBJECTS.ARCHIVED_AT.isNull());
+            case ARCHIVED -> condition.and(KMIP_OBJECTS.ARCHIVED_AT.isNotNull());
+            case BOTH -> condition;
+        };
         for (Map.Entry<LocateQuery.DateField, LocateQuery.Range> date : query.dates().entrySet()) {
             Field<OffsetDateTime> column = dateColumn(date.getKey());
             condition = condition.and(column.between(toTime(date.getValue().from()), toTime(date.getValue().to())));
@@ -1007,8 +1043,17 @@ public final class KmipObjects {
         };
     }
 
+    /** The caller's object, on-line: an archived one answers {@link CustodyException.Failure#OBJECT_ARCHIVED}. */
     private KmipObjectsRecord load(DSLContext context, KmipCaller caller, UUID objectId, boolean forUpdate) {
-        return load(context, caller.adapterId(), objectId, forUpdate);
+        return requireOnLine(load(context, caller.adapterId(), objectId, forUpdate));
+    }
+
+    private static KmipObjectsRecord requireOnLine(KmipObjectsRecord object) {
+        if (object.getArchivedAt() != null) {
+            throw new CustodyException(CustodyException.Failure.OBJECT_ARCHIVED, "object " + object.getId()
+                    + " is archived; Recover it first");
+        }
+        return object;
     }
 
     private KmipObjectsRecord load(DSLContext context, UUID adapterId, UUID objectId, boolean forUpdate) {

@@ -12,14 +12,20 @@ import java.util.UUID;
  * @param usageMaskAllOf bits that must all be set in the object's usage mask
  * @param dates          inclusive ranges per date; equality is a range of one instant
  * @param attributes     stored attributes that must be present with exactly this encoded value
+ * @param storage        on-line objects, archived ones, or both (KMIP Storage Status Mask)
  * @param maxItems       null for no limit
  */
 public record LocateQuery(UUID id, Integer objectType, Integer dataType, String algorithm, Integer lengthBits,
                           Integer usageMaskAllOf, ObjectState state, Boolean fresh, Map<DateField, Range> dates,
-                          List<AttributeMatch> attributes, Integer maxItems, int offset) {
+                          List<AttributeMatch> attributes, Storage storage, Integer maxItems, int offset) {
     public LocateQuery {
         dates = Map.copyOf(dates);
         attributes = List.copyOf(attributes);
+    }
+
+    /** Where an object is kept: KMIP's Storage Status Mask. */
+    public enum Storage {
+        ON_LINE, ARCHIVED, BOTH
     }
 
     /** The dates an object can be located by. */

@@ -349,13 +349,13 @@ class KeyCustodyTest {
         assertEquals(3, custody.objects().describe(caller, first).attributes().size());
 
         Page<UUID> byName = custody.objects().locate(caller, new LocateQuery(null, null, null, null, null, null, null,
-                null, Map.of(), List.of(new LocateQuery.AttributeMatch("Name", new byte[] {1})), null,
-                0));
+                null, Map.of(), List.of(new LocateQuery.AttributeMatch("Name", new byte[] {1})),
+                LocateQuery.Storage.ON_LINE, null, 0));
         assertEquals(List.of(first), byName.items());
 
         custody.objects().transition(caller, first, LifecycleEvent.DESTROY, null, null, null);
         assertEquals(0, custody.objects().locate(caller, new LocateQuery(first, null, null, null, null, null, null,
-                null, Map.of(), List.of(), null, 0)).total(), "destroyed objects are not found");
+                null, Map.of(), List.of(), LocateQuery.Storage.ON_LINE, null, 0)).total(), "destroyed objects are not found");
         assertEquals(0, custody.objects().addAttribute(caller, second, name, false),
                 "a destroyed object's name is free again");
     }
@@ -397,7 +397,8 @@ class KeyCustodyTest {
             assertEquals(2, custody.audit().countFor(id.toString()), "its Create's event and this Get's");
         }
         assertEquals(stored.size(), custody.objects().locate(caller, new LocateQuery(null, null, null, null, null, null,
-                null, null, Map.of(), List.of(), null, 0)).total(), "nothing refused was stored");
+                null, null, Map.of(), List.of(), LocateQuery.Storage.ON_LINE, null, 0)).total(),
+                "nothing refused was stored");
     }
 
     @Test

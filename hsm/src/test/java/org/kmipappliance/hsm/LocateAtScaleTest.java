@@ -103,7 +103,8 @@ class LocateAtScaleTest {
 
     private static LocateQuery byName(String name) {
         return new LocateQuery(null, null, null, null, null, null, null, null, Map.of(),
-                List.of(new LocateQuery.AttributeMatch("Name", name.getBytes(StandardCharsets.UTF_8))), null, 0);
+                List.of(new LocateQuery.AttributeMatch("Name", name.getBytes(StandardCharsets.UTF_8))),
+                LocateQuery.Storage.ON_LINE, null, 0);
     }
 
     @Test

@@ -93,7 +93,7 @@ public final class LocateAtScale implements Callable<Integer> {
             Path files = PrivateFiles.directory(state.resolve("locate-at-scale"));
             KmipCaller caller = adapterClient(custody, files);
             long present = custody.objects().locate(caller, new LocateQuery(null, null, null, null, null, null, null,
-                    null, Map.of(), List.of(), 1, 0)).total();
+                    null, Map.of(), List.of(), LocateQuery.Storage.ON_LINE, 1, 0)).total();
             fill(custody, caller, present);
             List<String> bench = new ArrayList<>(List.of("--op", "locate", "--port",
                     Integer.toString(appliance.kmipPort()), "--cert", files.resolve("client.pem").toString(), "--key",

@@ -50,8 +50,9 @@ public final class KmipEnums {
     public static final int QUERY_OPERATIONS = 0x01;
     public static final int QUERY_OBJECTS = 0x02;
     public static final int QUERY_SERVER_INFORMATION = 0x03;
-    /** Storage Status Mask bit: on-line. */
+    /** Storage Status Mask bits: on-line, archival. */
     public static final int STORAGE_ON_LINE = 0x01;
+    public static final int STORAGE_ARCHIVAL = 0x02;
     /** Object Group Member: Group Member Fresh. */
     public static final int GROUP_MEMBER_FRESH = 0x01;
 

@@ -20,6 +20,8 @@ public enum Operation {
     ACTIVATE(0x12),
     REVOKE(0x13),
     DESTROY(0x14),
+    ARCHIVE(0x15),
+    RECOVER(0x16),
     QUERY(0x18),
     CANCEL(0x19),
     POLL(0x1A),

@@ -95,6 +95,8 @@ public final class RequestProcessor {
         register(LifecycleOperation.activate(custody));
         register(LifecycleOperation.revoke(custody));
         register(LifecycleOperation.destroy(custody));
+        register(LifecycleOperation.archive(custody));
+        register(LifecycleOperation.recover(custody));
         register(new LocateOperation(custody));
         register(new CheckOperation(custody));
         register(new ObtainLeaseOperation(custody));

@@ -848,6 +848,39 @@ class KmipOperationsTest {
     }
 
     @Test
+    void archive_takesTheObjectOffLine_untilRecover() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String tag = UUID.randomUUID().toString();
+            String id = create(kmip, attribute("x-tag", text(tag)));
+            byte[] material = kmip.getKeyMaterial(id);
+            assertEquals(id, ((Ttlv.TextStringItem) kmip.call(Operation.ARCHIVE, payload(uid(id)))
+                    .first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value());
+            for (Operation refused : List.of(Operation.GET, Operation.GET_ATTRIBUTES, Operation.ACTIVATE,
+                    Operation.DESTROY, Operation.CHECK, Operation.OBTAIN_LEASE, Operation.ARCHIVE)) {
+                assertEquals(ResultReason.OBJECT_ARCHIVED, failure(() -> kmip.call(refused, payload(uid(id)))),
+                        refused.name());
+            }
+            assertEquals(ResultReason.OBJECT_ARCHIVED, failure(() -> kmip.call(Operation.ADD_ATTRIBUTE,
+                    payload(uid(id), attribute("x-more", text("value"))))));
+            assertEquals(List.of(), locate(kmip, attribute("x-tag", text(tag))), "on-line objects only, by default");
+            assertEquals(List.of(id), locate(kmip, new Ttlv.IntegerItem(Tag.STORAGE_STATUS_MASK,
+                    KmipEnums.STORAGE_ARCHIVAL), attribute("x-tag", text(tag))));
+            assertEquals(List.of(id), locate(kmip, new Ttlv.IntegerItem(Tag.STORAGE_STATUS_MASK,
+                    KmipEnums.STORAGE_ON_LINE | KmipEnums.STORAGE_ARCHIVAL), attribute("x-tag", text(tag))));
+
+            kmip.call(Operation.RECOVER, payload(uid(id)));
+            assertArrayEquals(material, kmip.getKeyMaterial(id), "the same key, on-line again");
+            assertEquals(List.of(id), locate(kmip, attribute("x-tag", text(tag))));
+            assertEquals(List.of(), locate(kmip, new Ttlv.IntegerItem(Tag.STORAGE_STATUS_MASK,
+                    KmipEnums.STORAGE_ARCHIVAL), attribute("x-tag", text(tag))));
+            kmip.call(Operation.RECOVER, payload(uid(id)));
+            assertEquals(1, state(kmip, id), "Recover of an on-line object changes nothing");
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> kmip.call(Operation.ARCHIVE,
+                    payload(uid(UUID.randomUUID().toString())))));
+        }
+    }
+
+    @Test
     void pollAndCancel_findNothingPending_inAServerWithoutAsynchronousOperations() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
             Ttlv correlation = new Ttlv.ByteStringItem(Tag.ASYNCHRONOUS_CORRELATION_VALUE, new byte[] {1, 2, 3});

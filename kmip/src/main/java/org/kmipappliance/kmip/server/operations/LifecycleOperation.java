@@ -17,12 +17,16 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /**
  * Activate (4.19), Revoke (4.20) and Destroy (4.21): each moves the object along the state table of section 3.22
- * (ObjectLifecycle) and answers its Unique Identifier.
+ * (ObjectLifecycle) and answers its Unique Identifier. Archive (4.22) and Recover (4.23) take the object off-line
+ * and bring it back: its sealed material stays under the same custody, so Recover answers at once, never
+ * asynchronously. Every other operation on an archived object answers Object Archived; Locate finds it when its
+ * Storage Status Mask asks for archived objects.
  *
  * <p>Errors: unknown id: Item Not Found (all). Activate of an object that is not Pre-Active and Destroy of an
  * Active or destroyed object: Permission Denied (tables 346, 348). Revoke with an unknown reason code: Invalid
  * Field; a Revoke the state table does not permit (e.g. a non-compromise reason on a Pre-Active key): Illegal
- * Operation (table 347).
+ * Operation (table 347). Archive of an archived object: Object Archived (table 349); Recover of an on-line object
+ * leaves it as it is.
  */
 public final class LifecycleOperation implements KmipOperation {
     private final Operation operation;
@@ -45,6 +49,14 @@ public final class LifecycleOperation implements KmipOperation {
         return new LifecycleOperation(Operation.DESTROY, custody);
     }
 
+    public static LifecycleOperation archive(KeyCustody custody) {
+        return new LifecycleOperation(Operation.ARCHIVE, custody);
+    }
+
+    public static LifecycleOperation recover(KeyCustody custody) {
+        return new LifecycleOperation(Operation.RECOVER, custody);
+    }
+
     @Override
     public Operation operation() {
         return operation;
@@ -61,6 +73,8 @@ public final class LifecycleOperation implements KmipOperation {
             case DESTROY -> custody.objects().transition(context.caller(), id, LifecycleEvent.DESTROY, null, null,
                     null);
             case REVOKE -> revoke(reader, context, id);
+            case ARCHIVE -> custody.objects().archive(context.caller(), id);
+            case RECOVER -> custody.objects().recover(context.caller(), id);
             default -> throw new IllegalStateException("not a lifecycle operation: " + operation);
         }
         return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD, new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id.toString()));

@@ -85,8 +85,11 @@ public final class LocateOperation implements KmipOperation {
         if (groupMember != null && groupMember == KmipEnums.GROUP_MEMBER_FRESH) {
             criteria.fresh = true;
         }
-        // Every object here is on-line; asking only for archived ones finds nothing.
-        boolean searchable = (storage & KmipEnums.STORAGE_ON_LINE) != 0 && !criteria.impossible;
+        boolean onLine = (storage & KmipEnums.STORAGE_ON_LINE) != 0;
+        boolean archived = (storage & KmipEnums.STORAGE_ARCHIVAL) != 0;
+        criteria.storage = onLine && archived ? LocateQuery.Storage.BOTH
+                : archived ? LocateQuery.Storage.ARCHIVED : LocateQuery.Storage.ON_LINE;
+        boolean searchable = (onLine || archived) && !criteria.impossible;
         int answered = maxItems == null ? MAX_LOCATED : Math.min(maxItems, MAX_LOCATED);
         Page<UUID> found = searchable
                 ? custody.objects().locate(context.caller(), criteria.query(answered, offset))
@@ -112,6 +115,7 @@ public final class LocateOperation implements KmipOperation {
         private Boolean fresh;
         /** A criterion no object of ours can meet (another algorithm, an id that is not ours). */
         private boolean impossible;
+        private LocateQuery.Storage storage = LocateQuery.Storage.ON_LINE;
 
         Criteria(ProtocolVersion version) {
             this.version = version;
@@ -176,7 +180,7 @@ public final class LocateOperation implements KmipOperation {
                 objectType = KmipEnums.OBJECT_TYPE_CERTIFICATE;
             }
             return new LocateQuery(id, objectType, certificateType, algorithm, length, usage, state, fresh, ranges,
-                    stored, maxItems, offset);
+                    stored, storage, maxItems, offset);
         }
 
         private UUID parseId(String text) {
