@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -74,6 +75,8 @@ public final class KmipObjects {
      * keeps one request from filling the table.
      */
     public static final int MAX_MATERIAL_BYTES = 64 * 1024;
+    /** Who the audit trail names for a state a date brought. */
+    private static final Requester DATES = Requester.system("lifecycle-dates");
     /** The attribute whose values the replacement of a Re-Key takes over. */
     private static final String NAME = "Name";
     private static final int MIN_RSA_BITS = 2048;
@@ -317,7 +320,8 @@ public final class KmipObjects {
                 : replacement.activationDate() != null ? replacement.activationDate() : existing.activationDate();
         NewManagedObject request = new NewManagedObject(KmipObject.SYMMETRIC_KEY, existing.algorithm(),
                 existing.lengthBits(), replacement.usageMask() == null ? existing.usageMask()
-                : replacement.usageMask(), null, RAW_KEY_FORMAT, activation, attributes);
+                : replacement.usageMask(), null, RAW_KEY_FORMAT, activation,
+                replacementDeactivation(existing, activation), attributes);
         request = request.withAttributes(List.of(links.link(ObjectLinks.REPLACED_OBJECT_LINK, existingId,
                 countOf(request, ObjectLinks.LINK))));
         NewSymmetricKey generated = NewSymmetricKey.of(existing.algorithm(), existing.lengthBits(), 0);
@@ -354,6 +358,20 @@ public final class KmipObjects {
         }
     }
 
+    /**
+     * The replacement's Deactivation Date (KMIP 1.4 table 172): the existing key's, moved by as much as the
+     * Activation Date moved. A date that has passed (the key was revoked, or expired) is not carried: the
+     * replacement would be born deactivated.
+     */
+    private Instant replacementDeactivation(KmipObject existing, Instant activation) {
+        Instant deactivation = existing.deactivationDate();
+        if (deactivation == null || !deactivation.isAfter(clock.instant())) {
+            return null;
+        }
+        return existing.activationDate() == null || activation == null ? deactivation
+                : deactivation.plus(Duration.between(existing.activationDate(), activation));
+    }
+
     /** The HSM's name for the pair's algorithm, once its length is one the HSM makes. */
     private static String requirePairMakeable(NewManagedObject publicKey) {
         int length = publicKey.lengthBits() == null ? 0 : publicKey.lengthBits();
@@ -381,7 +399,8 @@ public final class KmipObjects {
 
     private static NewManagedObject symmetricKey(NewSymmetricKey request) {
         return new NewManagedObject(KmipObject.SYMMETRIC_KEY, request.algorithm(), request.lengthBits(),
-                request.usageMask(), null, RAW_KEY_FORMAT, request.activationDate(), request.attributes());
+                request.usageMask(), null, RAW_KEY_FORMAT, request.activationDate(), request.deactivationDate(),
+                request.attributes());
     }
 
     private static void requireMakeable(NewSymmetricKey request) {
@@ -423,8 +442,10 @@ public final class KmipObjects {
         row.setId(id);
         row.setAdapterId(adapterId);
         row.setObjectType((short) request.objectType());
-        row.setState((short) ObjectLifecycle.initial(request.activationDate(), now.toInstant()).code());
+        row.setState((short) ObjectLifecycle.initial(request.activationDate(), request.deactivationDate(),
+                now.toInstant()).code());
         row.setActivationDate(toTime(request.activationDate()));
+        row.setDeactivationDate(toTime(request.deactivationDate()));
         row.setCryptographicAlgorithm(request.algorithm());
         row.setCryptographicLength(request.lengthBits());
         row.setCryptographicUsageMask(request.usageMask());
@@ -774,12 +795,51 @@ public final class KmipObjects {
         });
     }
 
+    /** The dates a client may change after creation (KMIP 1.4 sections 3.24 and 3.27). */
+    public enum ClientDate {
+        /** Changeable while the object is Pre-Active; a date that has come makes it Active. */
+        ACTIVATION,
+        /** Changeable while the object is Pre-Active or Active; a date that has come deactivates an Active one. */
+        DEACTIVATION
+    }
+
+    /**
+     * Sets the Activation or Deactivation Date of the caller's object (Modify Attribute), in the states the spec
+     * allows; the object's state follows the new date at once (transitions 4 and 6).
+     */
+    public KmipObject setDate(KmipCaller caller, UUID objectId, ClientDate which, Instant date) {
+        return dsl.transactionResult(tx -> {
+            KmipObjectsRecord object = load(tx.dsl(), caller, objectId, true);
+            ObjectState state = stateOf(object);
+            boolean allowed = which == ClientDate.ACTIVATION ? state == ObjectState.PRE_ACTIVE
+                    : state == ObjectState.PRE_ACTIVE || state == ObjectState.ACTIVE;
+            if (!allowed) {
+                throw new CustodyException(CustodyException.Failure.STATE_FORBIDS, "object " + objectId + " is "
+                        + state.name().replace('_', '-').toLowerCase() + "; its " + (which == ClientDate.ACTIVATION
+                        ? "Activation Date changes only while it is pre-active"
+                        : "Deactivation Date changes only while it is pre-active or active"));
+            }
+            if (which == ClientDate.ACTIVATION) {
+                object.setActivationDate(toTime(date));
+            } else {
+                object.setDeactivationDate(toTime(date));
+            }
+            object.setState((short) stateOf(object).code());
+            touch(object, caller.certificateId(), caller.subject());
+            object.store();
+            audit.recordChange(tx.dsl(), caller.requester(), "kmip.modify_attribute", objectId.toString(),
+                    (which == ClientDate.ACTIVATION ? "Activation Date" : "Deactivation Date") + ", now "
+                            + stateOf(object).name().toLowerCase().replace('_', '-'));
+            return toObject(object);
+        });
+    }
+
     /** Moves the record along the state table (KMIP 1.4 section 3.22); the caller stores it. */
     private void apply(KmipObjectsRecord object, LifecycleEvent event, Integer revocationReason,
                        String revocationMessage, Instant compromiseOccurrenceDate, UUID actorCertificate,
                        String actor) {
         UUID objectId = object.getId();
-        ObjectState from = ObjectState.ofCode(object.getState());
+        ObjectState from = stateOf(object);
         ObjectState to = ObjectLifecycle.next(from, event).orElseThrow(() -> new CustodyException(
                 CustodyException.Failure.STATE_FORBIDS, "object " + objectId + " is "
                 + from.name().replace('_', '-').toLowerCase() + "; " + event.name().replace('_', ' ').toLowerCase()
@@ -959,7 +1019,7 @@ public final class KmipObjects {
                     DSL.val(query.usageMaskAllOf())));
         }
         if (query.state() != null) {
-            condition = condition.and(KMIP_OBJECTS.STATE.eq((short) query.state().code()));
+            condition = condition.and(effectiveState(Timestamps.now(clock)).eq((short) query.state().code()));
         }
         if (query.fresh() != null) {
             condition = condition.and(KMIP_OBJECTS.FRESH.eq(query.fresh()));
@@ -981,7 +1041,7 @@ public final class KmipObjects {
         KmipAdapter adapter = adapters.get(instanceId, adapterIdOrName);
         return dsl.selectFrom(KMIP_OBJECTS)
                 .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.ADAPTER_ID.eq(adapter.id())))
-                .fetchOptional(KmipObjects::toObject)
+                .fetchOptional(this::toObject)
                 .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
                         "KMIP object " + objectId + " does not exist in adapter " + adapterIdOrName));
     }
@@ -996,7 +1056,7 @@ public final class KmipObjects {
         KmipObject found = get(instanceId, adapterIdOrName, objectId);
         return dsl.transactionResult(tx -> {
             KmipObjectsRecord object = load(tx.dsl(), found.adapterId(), objectId, true);
-            ObjectState state = ObjectState.ofCode(object.getState());
+            ObjectState state = stateOf(object);
             if (!ObjectLifecycle.hasMaterial(state)) {
                 throw new CustodyException(CustodyException.Failure.STATE_FORBIDS, "KMIP object " + objectId
                         + " is already deleted");
@@ -1022,12 +1082,13 @@ public final class KmipObjects {
                                  int offset) {
         KmipAdapter adapter = adapters.get(instanceId, adapterIdOrName);
         Condition condition = KMIP_OBJECTS.ADAPTER_ID.eq(adapter.id())
-                .and(KMIP_OBJECTS.STATE.in(states.stream().map(state -> (short) state.code()).toList()));
+                .and(effectiveState(Timestamps.now(clock)).in(states.stream().map(state -> (short) state.code())
+                        .toList()));
         var rows = dsl.selectFrom(KMIP_OBJECTS)
                 .where(condition)
                 .orderBy(KMIP_OBJECTS.CREATED_AT.desc(), KMIP_OBJECTS.ID)
                 .limit(limit).offset(offset)
-                .fetch(KmipObjects::toObject);
+                .fetch(this::toObject);
         return new Page<>(rows, dsl.fetchCount(KMIP_OBJECTS, condition));
     }
 
@@ -1156,9 +1217,56 @@ public final class KmipObjects {
         return instant == null ? null : OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
-    private static KmipObject toObject(KmipObjectsRecord row) {
-        return new KmipObject(row.getId(), row.getAdapterId(), row.getObjectType(),
-                ObjectState.ofCode(row.getState()), row.getCryptographicAlgorithm(), row.getCryptographicLength(),
+    /** The state of {@code row} now: the recorded state with the Activation and Deactivation Dates that have come. */
+    private ObjectState stateOf(KmipObjectsRecord row) {
+        return ObjectLifecycle.effective(ObjectState.ofCode(row.getState()),
+                Timestamps.instant(row.getActivationDate()),
+                Timestamps.instant(row.getDeactivationDate()), clock.instant());
+    }
+
+    /** {@link ObjectLifecycle#effective} in SQL, for Locate and lists by State. */
+    private static Field<Short> effectiveState(OffsetDateTime now) {
+        Field<Short> active = DSL.inline((short) ObjectState.ACTIVE.code());
+        Field<Short> deactivated = DSL.inline((short) ObjectState.DEACTIVATED.code());
+        return DSL.when(KMIP_OBJECTS.STATE.eq((short) ObjectState.PRE_ACTIVE.code())
+                                .and(KMIP_OBJECTS.ACTIVATION_DATE.le(now)),
+                        DSL.when(KMIP_OBJECTS.DEACTIVATION_DATE.le(now), deactivated).otherwise(active))
+                .when(KMIP_OBJECTS.STATE.eq((short) ObjectState.ACTIVE.code())
+                        .and(KMIP_OBJECTS.DEACTIVATION_DATE.le(now)), deactivated)
+                .otherwise(KMIP_OBJECTS.STATE);
+    }
+
+    /**
+     * Records the state of every object whose Activation or Deactivation Date has come since it was last written
+     * (reads apply the dates already; this makes the table say so too), each change in the audit trail. Returns how
+     * many objects changed. Safe on every node at any time.
+     */
+    public int recordDueTransitions() {
+        OffsetDateTime now = Timestamps.now(clock);
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            // One statement per date, each served by its partial index (an OR of the two would read the table).
+            List<KmipObjectsRecord> changed = new ArrayList<>();
+            for (Condition due : List.of(KMIP_OBJECTS.STATE.eq((short) ObjectState.PRE_ACTIVE.code())
+                            .and(KMIP_OBJECTS.ACTIVATION_DATE.le(now)),
+                    KMIP_OBJECTS.STATE.eq((short) ObjectState.ACTIVE.code())
+                            .and(KMIP_OBJECTS.DEACTIVATION_DATE.le(now)))) {
+                changed.addAll(t.update(KMIP_OBJECTS).set(KMIP_OBJECTS.STATE, effectiveState(now)).where(due)
+                        .returning(KMIP_OBJECTS.ID, KMIP_OBJECTS.STATE).fetch());
+            }
+            if (!changed.isEmpty()) {
+                audit.recordChanges(t, changed.stream().map(row -> new AuditLog.Change(DATES, "kmip.date_reached",
+                        row.getId().toString(), "now " + ObjectState.ofCode(row.getState()).name().toLowerCase()
+                                .replace('_', '-'))).toList());
+            }
+            return changed.size();
+        });
+    }
+
+    /** The object as it is now: its state is the recorded one with the dates that have come applied. */
+    private KmipObject toObject(KmipObjectsRecord row) {
+        return new KmipObject(row.getId(), row.getAdapterId(), row.getObjectType(), stateOf(row),
+                row.getCryptographicAlgorithm(), row.getCryptographicLength(),
                 row.getCryptographicUsageMask(), Timestamps.instant(row.getCreatedAt()), row.getCreatedByCertId(),
                 row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), row.getUpdatedByCertId(),
                 row.getUpdatedBy(), Timestamps.instant(row.getDestroyedAt()), row.getDestroyedByCertId(),

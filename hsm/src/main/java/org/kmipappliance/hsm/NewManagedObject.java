@@ -13,11 +13,13 @@ import java.util.stream.Stream;
  * @param lengthBits     the Cryptographic Length, or null
  * @param dataType       the Secret Data Type, Opaque Data Type or Certificate Type, or null
  * @param keyFormat      the KMIP Key Format Type of the material, or null
- * @param activationDate null when not given; at or before now makes the object Active at once
+ * @param activationDate   null when not given; at or before now makes the object Active at once
+ * @param deactivationDate null when not given; an Active object becomes Deactivated when it comes
  * @param attributes     the client's other attributes, indexes already assigned
  */
 public record NewManagedObject(int objectType, String algorithm, Integer lengthBits, int usageMask, Integer dataType,
-                               Integer keyFormat, Instant activationDate, List<ObjectAttribute> attributes) {
+                               Integer keyFormat, Instant activationDate, Instant deactivationDate,
+                               List<ObjectAttribute> attributes) {
     public NewManagedObject {
         attributes = List.copyOf(attributes);
     }
@@ -25,7 +27,7 @@ public record NewManagedObject(int objectType, String algorithm, Integer lengthB
     /** The same object with {@code extra} attributes after the client's (the server's Links of a key pair). */
     NewManagedObject withAttributes(List<ObjectAttribute> extra) {
         return new NewManagedObject(objectType, algorithm, lengthBits, usageMask, dataType, keyFormat, activationDate,
-                Stream.concat(attributes.stream(), extra.stream()).toList());
+                deactivationDate, Stream.concat(attributes.stream(), extra.stream()).toList());
     }
 
     /** How the audit trail names the object: "AES-256", "RSA-2048", "Secret Data". */

@@ -38,9 +38,30 @@ public final class ObjectLifecycle {
         return Optional.ofNullable(TRANSITIONS.getOrDefault(from, Map.of()).get(event));
     }
 
-    /** The state of a new object: Active when its Activation Date has come (transition 1 then 2), else Pre-Active. */
-    public static ObjectState initial(Instant activationDate, Instant now) {
-        return activationDate != null && !activationDate.isAfter(now) ? ObjectState.ACTIVE : ObjectState.PRE_ACTIVE;
+    /**
+     * The state of a new object: Active when its Activation Date has come (transitions 1 then 4), and Deactivated
+     * when its Deactivation Date has come too (6), else Pre-Active.
+     */
+    public static ObjectState initial(Instant activationDate, Instant deactivationDate, Instant now) {
+        return effective(ObjectState.PRE_ACTIVE, activationDate, deactivationDate, now);
+    }
+
+    /**
+     * The state an object is in at {@code now}, its dates applied to the state it was last recorded in: a
+     * Pre-Active object whose Activation Date has come is Active (transition 4), an Active object whose Deactivation
+     * Date has come is Deactivated (transition 6). The dates take effect the moment they come, whether or not the
+     * sweep has written the new state yet.
+     */
+    public static ObjectState effective(ObjectState recorded, Instant activationDate, Instant deactivationDate,
+                                        Instant now) {
+        ObjectState state = recorded;
+        if (state == ObjectState.PRE_ACTIVE && activationDate != null && !activationDate.isAfter(now)) {
+            state = ObjectState.ACTIVE;
+        }
+        if (state == ObjectState.ACTIVE && deactivationDate != null && !deactivationDate.isAfter(now)) {
+            state = ObjectState.DEACTIVATED;
+        }
+        return state;
     }
 
     /** Whether the object still has key material. */

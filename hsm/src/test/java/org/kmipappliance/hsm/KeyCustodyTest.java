@@ -337,7 +337,7 @@ class KeyCustodyTest {
         KmipCaller caller = callerOnNewAdapter();
         ObjectAttribute name = new ObjectAttribute("Name", 0, new byte[] {1}, "backup-key");
         UUID first = custody.objects().createSymmetricKey(caller, new NewSymmetricKey(KmipObjects.AES, 256, 12, null,
-                List.of(name))).id();
+                null, List.of(name))).id();
         UUID second = custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id();
         assertEquals(CustodyException.Failure.ATTRIBUTE_VALUE_TAKEN, assertThrows(CustodyException.class,
                 () -> custody.objects().addAttribute(caller, second, name, false)).failure());
@@ -355,7 +355,8 @@ class KeyCustodyTest {
 
         custody.objects().transition(caller, first, LifecycleEvent.DESTROY, null, null, null);
         assertEquals(0, custody.objects().locate(caller, new LocateQuery(first, null, null, null, null, null, null,
-                null, Map.of(), List.of(), LocateQuery.Storage.ON_LINE, null, 0)).total(), "destroyed objects are not found");
+                null, Map.of(), List.of(), LocateQuery.Storage.ON_LINE, null, 0)).total(),
+                "destroyed objects are not found");
         assertEquals(0, custody.objects().addAttribute(caller, second, name, false),
                 "a destroyed object's name is free again");
     }
@@ -370,7 +371,7 @@ class KeyCustodyTest {
             List<ObjectAttribute> attributes = i % 3 == 0
                     ? List.of(new ObjectAttribute("Name", 0, new byte[] {2}, "one-name")) : List.of();
             work.add(() -> custody.objects().createSymmetricKey(caller, new NewSymmetricKey(KmipObjects.AES, 256, 12,
-                    null, attributes)).id());
+                    null, null, attributes)).id());
         }
         int named = 0;
         int refused = 0;

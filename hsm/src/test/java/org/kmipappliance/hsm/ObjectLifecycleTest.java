@@ -3,6 +3,7 @@ package org.kmipappliance.hsm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -50,9 +51,26 @@ class ObjectLifecycleTest {
     @Test
     void newObject_isActiveOnlyWhenItsActivationDateHasCome() {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        assertEquals(ObjectState.PRE_ACTIVE, ObjectLifecycle.initial(null, now));
-        assertEquals(ObjectState.ACTIVE, ObjectLifecycle.initial(now, now));
-        assertEquals(ObjectState.ACTIVE, ObjectLifecycle.initial(now.minusSeconds(3600), now));
-        assertEquals(ObjectState.PRE_ACTIVE, ObjectLifecycle.initial(now.plusSeconds(1), now));
+        assertEquals(ObjectState.PRE_ACTIVE, ObjectLifecycle.initial(null, null, now));
+        assertEquals(ObjectState.ACTIVE, ObjectLifecycle.initial(now, null, now));
+        assertEquals(ObjectState.ACTIVE, ObjectLifecycle.initial(now.minusSeconds(3600), now.plusSeconds(1), now));
+        assertEquals(ObjectState.PRE_ACTIVE, ObjectLifecycle.initial(now.plusSeconds(1), null, now));
+        assertEquals(ObjectState.DEACTIVATED, ObjectLifecycle.initial(now.minusSeconds(2), now.minusSeconds(1), now));
+        assertEquals(ObjectState.PRE_ACTIVE, ObjectLifecycle.initial(null, now.minusSeconds(1), now),
+                "no transition leads from Pre-Active to Deactivated");
+    }
+
+    @Test
+    void datesTakeEffect_onlyOnTheStatesTheyMove() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        Instant past = now.minusSeconds(60);
+        assertEquals(ObjectState.ACTIVE, ObjectLifecycle.effective(ObjectState.PRE_ACTIVE, past, null, now));
+        assertEquals(ObjectState.DEACTIVATED, ObjectLifecycle.effective(ObjectState.ACTIVE, past, past, now));
+        assertEquals(ObjectState.ACTIVE, ObjectLifecycle.effective(ObjectState.ACTIVE, past, now.plusSeconds(1),
+                now));
+        for (ObjectState later : List.of(ObjectState.COMPROMISED, ObjectState.DESTROYED,
+                ObjectState.DESTROYED_COMPROMISED, ObjectState.DEACTIVATED)) {
+            assertEquals(later, ObjectLifecycle.effective(later, past, past, now), later + " stays");
+        }
     }
 }

@@ -148,7 +148,7 @@ public final class LocateAtScale implements Callable<Integer> {
                         ObjectAttribute name = new ObjectAttribute("Name", 0, Workload.nameAttributeValue("fill-" + i),
                                 "fill-" + i);
                         custody.objects().createSymmetricKey(caller, new NewSymmetricKey(KmipObjects.AES, 256,
-                                Workload.USAGE_ENCRYPT_DECRYPT, null, List.of(name)));
+                                Workload.USAGE_ENCRYPT_DECRYPT, null, null, List.of(name)));
                         if ((i + 1) % 50_000 == 0) {
                             System.err.printf(Locale.ROOT, "locate-at-scale: %,d keys, %.0f/s%n", i + 1,
                                     (i + 1 - present) / ((System.nanoTime() - started) / 1e9));

@@ -373,6 +373,44 @@ class KmipOperationsTest {
     }
 
     @Test
+    void activationAndDeactivationDates_moveTheStateWhenTheyCome() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String tag = UUID.randomUUID().toString();
+            String id = create(kmip, attribute("x-tag", text(tag)));
+            assertEquals(1, state(kmip, id));
+            Instant past = Instant.now().minusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
+            kmip.call(Operation.MODIFY_ATTRIBUTE, payload(uid(id), attribute("Activation Date", date(past))));
+            assertEquals(2, state(kmip, id), "an Activation Date that has come activates at once");
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.MODIFY_ATTRIBUTE,
+                    payload(uid(id), attribute("Activation Date", date(past))))), "only while Pre-Active");
+
+            Instant soon = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+            kmip.call(Operation.MODIFY_ATTRIBUTE, payload(uid(id), attribute("Deactivation Date", date(soon))));
+            assertEquals(2, state(kmip, id), "Active until its Deactivation Date");
+            while (!Instant.now().isAfter(soon)) {
+                Thread.sleep(100);
+            }
+            assertEquals(3, state(kmip, id), "Deactivated when the date came, before any sweep wrote it");
+            assertEquals(List.of(id), locate(kmip, attribute("x-tag", text(tag)),
+                    attribute("State", enumeration(3))), "Locate by State sees the date too");
+            assertEquals(List.of(), locate(kmip, attribute("x-tag", text(tag)), attribute("State", enumeration(2))));
+            assertEquals((short) 2, fixture.database.dsl().fetchValue("select state from kmip_objects where id = '"
+                    + id + "'", Short.class), "the record still says Active");
+            assertTrue(fixture.custody.objects().recordDueTransitions() >= 1);
+            assertEquals((short) 3, fixture.database.dsl().fetchValue("select state from kmip_objects where id = '"
+                    + id + "'", Short.class), "the sweep recorded it");
+            assertEquals(1, fixture.database.dsl().fetchCount(fixture.database.dsl().selectFrom("audit_events")
+                    .where("target = '" + id + "' and action = 'kmip.date_reached'")));
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.MODIFY_ATTRIBUTE,
+                    payload(uid(id), attribute("Deactivation Date", date(soon))))), "not once Deactivated");
+
+            String future = create(kmip, attribute("Deactivation Date", date(Instant.now().plusSeconds(3600))));
+            assertEquals(1, state(kmip, future), "a Deactivation Date alone leaves a new key Pre-Active");
+            assertTrue(attributes(kmip, future).containsKey("Deactivation Date"), "given on Create, kept");
+        }
+    }
+
+    @Test
     void create_withAPastActivationDate_isActive() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
             Instant hourAgo = Instant.now().minusSeconds(3600).truncatedTo(ChronoUnit.SECONDS);

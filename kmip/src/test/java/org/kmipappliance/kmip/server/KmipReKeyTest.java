@@ -17,6 +17,7 @@ import static org.kmipappliance.kmip.server.KmipOperationsTest.state;
 import static org.kmipappliance.kmip.server.KmipOperationsTest.text;
 import static org.kmipappliance.kmip.server.KmipOperationsTest.uid;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -111,6 +112,29 @@ class KmipReKeyTest {
             Instant activation = ((Ttlv.DateTimeItem) overridden.get("Activation Date").getFirst()).instant();
             assertTrue(activation.isAfter(Instant.now().plusSeconds(3500)), "now plus the Offset: " + activation);
             assertEquals(List.of(again), locate(kmip, attribute("Name", name(label))), "the Name moved again");
+        }
+    }
+
+    @Test
+    void deactivationDate_toCome_movesWithTheActivationDate_andOneThatPassedIsNotCarried() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            Instant hourAgo = Instant.now().minusSeconds(3600).truncatedTo(ChronoUnit.SECONDS);
+            Instant inTwoHours = hourAgo.plusSeconds(3 * 3600);
+            String planned = create(kmip, attribute("Activation Date", date(hourAgo)),
+                    attribute("Deactivation Date", date(inTwoHours)));
+            String replacement = rekey(kmip, planned, new Ttlv.IntervalItem(Tag.OFFSET, 0));
+            Map<String, List<Ttlv>> dates = attributes(kmip, replacement, "Activation Date", "Deactivation Date");
+            Instant activation = ((Ttlv.DateTimeItem) dates.get("Activation Date").getFirst()).instant();
+            Instant deactivation = ((Ttlv.DateTimeItem) dates.get("Deactivation Date").getFirst()).instant();
+            assertEquals(Duration.between(hourAgo, inTwoHours).toSeconds(), Duration.between(activation, deactivation)
+                    .toSeconds(), 2, "DT2 = DT1 + (AT2 - AT1): as long between the dates as the existing key had");
+            assertTrue(activation.isAfter(hourAgo.plusSeconds(3500)), "Offset 0: activated now");
+
+            kmip.call(Operation.REVOKE, KmipOperationsTest.revokePayload(planned, 1));
+            String afterRevoke = rekey(kmip, planned, new Ttlv.IntervalItem(Tag.OFFSET, 0));
+            assertFalse(attributes(kmip, afterRevoke).containsKey("Deactivation Date"),
+                    "the revoked key's Deactivation Date has passed: not carried");
+            assertEquals(2, state(kmip, afterRevoke), "so the replacement is Active, not born deactivated");
         }
     }
 

@@ -130,6 +130,6 @@ public final class CreateKeyPairOperation implements KmipOperation {
     private static NewManagedObject half(int objectType, String algorithm, int length, int format,
                                          TemplateAttributes template) {
         return new NewManagedObject(objectType, algorithm, length, template.usageMaskOr(0), null, format,
-                template.activationDate(), template.stored());
+                template.activationDate(), template.deactivationDate(), template.stored());
     }
 }

@@ -49,7 +49,8 @@ public final class CreateOperation implements KmipOperation {
                 ResultReason.INVALID_FIELD, "this server creates AES and 3DES keys only"));
         int length = ((Ttlv.IntegerItem) template.required(KmipAttribute.CRYPTOGRAPHIC_LENGTH)).value();
         KmipObject created = custody.objects().createSymmetricKey(context.caller(), new NewSymmetricKey(algorithm,
-                length, template.usageMask(), template.activationDate(), template.stored()));
+                length, template.usageMask(), template.activationDate(), template.deactivationDate(),
+                template.stored()));
         String uniqueIdentifier = created.id().toString();
         context.setIdPlaceholder(uniqueIdentifier);
         context.setTarget(uniqueIdentifier);

@@ -44,7 +44,7 @@ public enum KmipAttribute {
             object -> date(object.createdAt())),
     ACTIVATION_DATE("Activation Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.AT_CREATE,
             object -> date(object.activationDate())),
-    DEACTIVATION_DATE("Deactivation Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.SERVER,
+    DEACTIVATION_DATE("Deactivation Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.AT_CREATE,
             object -> date(object.deactivationDate())),
     DESTROY_DATE("Destroy Date", ProtocolVersion.V1_0, ItemType.DATE_TIME, Owner.SERVER,
             object -> date(object.destroyedAt())),

@@ -97,7 +97,8 @@ public final class RegisterOperation implements KmipOperation {
                 ResultReason.INVALID_FIELD, "this server keeps AES and 3DES symmetric keys only"));
         try (SecretBytes material = SecretBytes.copyOf(block.material())) {
             return custody.objects().registerSymmetricKey(context.caller(), new NewSymmetricKey(algorithm, length,
-                    template.usageMask(), template.activationDate(), template.stored()), material);
+                    template.usageMask(), template.activationDate(), template.deactivationDate(), template.stored()),
+                    material);
         }
     }
 
@@ -162,8 +163,8 @@ public final class RegisterOperation implements KmipOperation {
         }
         try (SecretBytes sealed = SecretBytes.copyOf(material)) {
             return custody.objects().registerObject(context.caller(), new NewManagedObject(objectType, algorithm,
-                    length, template.usageMaskOr(0), dataType, format, template.activationDate(), template.stored()),
-                    sealed);
+                    length, template.usageMaskOr(0), dataType, format, template.activationDate(),
+                    template.deactivationDate(), template.stored()), sealed);
         }
     }
 

@@ -86,7 +86,16 @@ record TemplateAttributes(Map<KmipAttribute, Ttlv> fixed, List<ObjectAttribute> 
 
     /** The Activation Date the request gives, or null. */
     Instant activationDate() {
-        Ttlv activation = fixed.get(KmipAttribute.ACTIVATION_DATE);
-        return activation == null ? null : ((Ttlv.DateTimeItem) activation).instant();
+        return date(KmipAttribute.ACTIVATION_DATE);
+    }
+
+    /** The Deactivation Date the request gives, or null. */
+    Instant deactivationDate() {
+        return date(KmipAttribute.DEACTIVATION_DATE);
+    }
+
+    private Instant date(KmipAttribute attribute) {
+        Ttlv date = fixed.get(attribute);
+        return date == null ? null : ((Ttlv.DateTimeItem) date).instant();
     }
 }
