@@ -1,7 +1,7 @@
 """An independent KMIP client for the end-to-end tests: Debian's PyKMIP, run as its own process.
 
 Usage: pykmip_client.py CONFIG_FILE VERSION create-get | get UID | lifecycle NAME | register-get NAME
-       | object-types CERTIFICATE_DER_FILE | rekey NAME
+       | object-types CERTIFICATE_DER_FILE | rekey NAME | wrapped
 Prints one JSON object on stdout; exits non-zero with the error on stderr when the server refuses.
 """
 import json
@@ -11,6 +11,7 @@ import warnings
 warnings.simplefilter("ignore")
 from kmip import enums  # noqa: E402
 from kmip.core.factories.attributes import AttributeFactory  # noqa: E402
+from kmip.core.exceptions import ReadValueError  # noqa: E402
 from kmip.pie.exceptions import KmipOperationFailure  # noqa: E402
 from kmip.pie import objects  # noqa: E402
 from kmip.pie.client import ProxyKmipClient  # noqa: E402
@@ -151,6 +152,35 @@ def rekey(client, name):
             "different": client.get(uid).value != client.get(replacement).value}
 
 
+def wrapped(client):
+    """PyKMIP's test_create_get_wrapped_destroy, and the wrapped value unwrapped by python3-cryptography."""
+    from cryptography.hazmat.primitives import keywrap
+    key_id = client.create(enums.CryptographicAlgorithm.AES, 256)
+    wrapping_id = client.create(enums.CryptographicAlgorithm.AES, 256, cryptographic_usage_mask=[
+        enums.CryptographicUsageMask.WRAP_KEY, enums.CryptographicUsageMask.UNWRAP_KEY,
+        enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT])
+    client.activate(wrapping_id)
+    unwrapped_key = client.get(key_id)
+    specification = {
+        "wrapping_method": enums.WrappingMethod.ENCRYPT,
+        "encryption_key_information": {
+            "unique_identifier": wrapping_id,
+            "cryptographic_parameters": {"block_cipher_mode": enums.BlockCipherMode.NIST_KEY_WRAP}},
+        "encoding_option": enums.EncodingOption.NO_ENCODING}
+    try:
+        wrapped_key = client.get(key_id, key_wrapping_specification=specification)
+        seen = {"different": unwrapped_key.value != wrapped_key.value,
+                "unwraps_to_the_key": keywrap.aes_key_unwrap(client.get(wrapping_id).value, wrapped_key.value)
+                == unwrapped_key.value}
+    except ReadValueError as error:
+        # PyKMIP 0.10 reads a wrapped Key Value as a Structure; KMIP 1.4 section 2.1.3 makes it a Byte String.
+        seen = {"decode_error": str(error)}
+    for uid in (key_id, wrapping_id):
+        client.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, uid)
+        client.destroy(uid)
+    return seen
+
+
 def main():
     config_file, version, command = sys.argv[1], sys.argv[2], sys.argv[3]
     with ProxyKmipClient(config="client", config_file=config_file, kmip_version=VERSIONS[version]) as client:
@@ -172,6 +202,8 @@ def main():
             fetched = client.get(uid)
             print(json.dumps({"uid": uid, "same": fetched.value == material,
                               "attribute_names": sorted(client.get_attribute_list(uid))}))
+        elif command == "wrapped":
+            print(json.dumps(wrapped(client)))
         elif command == "rekey":
             print(json.dumps(rekey(client, sys.argv[4])))
         elif command == "object-types":

@@ -36,6 +36,8 @@ public final class CustodyException extends RuntimeException {
         CERTIFICATE_LIMIT_REACHED,
         OBJECT_NOT_FOUND,
         OBJECT_DESTROYED,
+        /** The object's usage mask or state does not allow what it is asked to do (wrap a key, say). */
+        USAGE_FORBIDS,
         /** The object is archived (off-line): Recover it first. */
         OBJECT_ARCHIVED,
         /** The object's state does not allow the requested transition (KMIP 1.4 section 3.22). */

@@ -82,6 +82,8 @@ public final class KmipObjects {
     private static final int MIN_RSA_BITS = 2048;
     private static final int MAX_RSA_BITS = 4096;
     private static final Set<Integer> EC_KEY_LENGTHS = Set.of(256, 384, 521);
+    /** KMIP Cryptographic Usage Mask bit Wrap Key. */
+    private static final int WRAP_KEY = 0x10;
     /** KMIP Key Format Type Raw: how symmetric keys are kept. */
     private static final int RAW_KEY_FORMAT = 1;
     /** KMIP Revocation Reason Code recorded when the REST API force-deletes an active object. */
@@ -271,8 +273,8 @@ public final class KmipObjects {
         /** KMIP Link Type values. */
         int PUBLIC_KEY_LINK = 0x102;
         int PRIVATE_KEY_LINK = 0x103;
-        int REPLACEMENT_OBJECT_LINK = 0x105;
-        int REPLACED_OBJECT_LINK = 0x106;
+        int REPLACEMENT_OBJECT_LINK = 0x106;
+        int REPLACED_OBJECT_LINK = 0x107;
 
         /** A Link attribute of type {@code linkType} to {@code target}, as instance {@code index}. */
         ObjectAttribute link(int linkType, UUID target, int index);
@@ -880,6 +882,25 @@ public final class KmipObjects {
      * open is tried again with it.
      */
     public ObjectMaterial openMaterial(KmipCaller caller, UUID objectId) {
+        return open(caller, objectId, Use.RELEASE);
+    }
+
+    /**
+     * Opens the caller's key {@code wrappingKeyId} to wrap another key with (KMIP Get with a Key Wrapping
+     * Specification): an AES key of the same adapter, Active, whose usage mask allows Wrap Key. The wrapping key
+     * itself is not handed out: it stays Fresh, and the audit trail records it as kmip.wrap_with. The caller
+     * closes the result.
+     */
+    public ObjectMaterial openWrappingKey(KmipCaller caller, UUID wrappingKeyId) {
+        return open(caller, wrappingKeyId, Use.WRAP);
+    }
+
+    /** Why a key is opened: to hand it to the client, or to wrap another key the client is handed. */
+    private enum Use {
+        RELEASE, WRAP
+    }
+
+    private ObjectMaterial open(KmipCaller caller, UUID objectId, Use use) {
         for (int attempt = 1; ; attempt++) {
             int afterObject = KMIP_OBJECTS.fields().length;
             ObjectToOpen found = loadObjectToOpen.fetchOptional(dsl, result -> new ObjectToOpen(
@@ -892,6 +913,9 @@ public final class KmipObjects {
             if (row.getSealedMaterial() == null) {
                 throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED,
                         "object " + objectId + " was destroyed; only its attributes remain");
+            }
+            if (use == Use.WRAP) {
+                requireWrappingKey(row);
             }
             // A Deactivated (expired) root key still opens what it sealed, as Key Protect's still unwraps.
             if (found.rootKeyState() != RootKeyState.ACTIVE && found.rootKeyState() != RootKeyState.DEACTIVATED) {
@@ -911,6 +935,10 @@ public final class KmipObjects {
                 // Releasing key material is recorded with the change it makes (no longer Fresh); if the record
                 // cannot be written, the material is not handed out. Without a change, the record shares its
                 // commit with concurrent requests' (it is still committed before the material goes out).
+                if (use == Use.WRAP) {
+                    audit.recordRelease(caller.requester(), "kmip.wrap_with", objectId.toString());
+                    return new ObjectMaterial(toObject(row), material);
+                }
                 if (Boolean.TRUE.equals(row.getFresh())) {
                     dsl.transaction(tx -> {
                         clearFresh.execute(tx.dsl(), objectId);
@@ -925,6 +953,24 @@ public final class KmipObjects {
             }
             row.setFresh(false);
             return new ObjectMaterial(toObject(row), material);
+        }
+    }
+
+    /** A key that may wrap others: AES, Active now, with Wrap Key in its usage mask (KMIP 1.4 section 3.19). */
+    private void requireWrappingKey(KmipObjectsRecord row) {
+        if (row.getObjectType() != KmipObject.SYMMETRIC_KEY || !AES.equals(row.getCryptographicAlgorithm())) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Encryption Key Information",
+                    "object " + row.getId() + " is not an AES key; keys are wrapped with AES keys");
+        }
+        if ((row.getCryptographicUsageMask() & WRAP_KEY) == 0) {
+            throw new CustodyException(CustodyException.Failure.USAGE_FORBIDS, "Encryption Key Information",
+                    "key " + row.getId() + " may not wrap keys: its Cryptographic Usage Mask lacks Wrap Key (0x10)");
+        }
+        ObjectState state = stateOf(row);
+        if (state != ObjectState.ACTIVE) {
+            throw new CustodyException(CustodyException.Failure.USAGE_FORBIDS, "Encryption Key Information",
+                    "key " + row.getId() + " is " + state.name().replace('_', '-').toLowerCase()
+                            + "; only an active key wraps others");
         }
     }
 

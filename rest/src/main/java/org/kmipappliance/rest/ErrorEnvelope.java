@@ -116,9 +116,9 @@ final class ErrorEnvelope {
                     e.getMessage(), null, null);
             case OBJECT_NOT_FOUND, OBJECT_DESTROYED -> new ApiError(Status.NOT_FOUND_404,
                     "KMIP_OBJECT_NOT_FOUND_ERR", context, e.getMessage(), null, null);
-            // Archiving is a KMIP operation, and REST reads and deletes archived objects as any other.
-            case OBJECT_ARCHIVED -> new ApiError(Status.CONFLICT_409, "KMIP_OBJECT_INVALID_STATE_ERR", context,
-                    e.getMessage(), null, null);
+            // Archiving and key wrapping are KMIP's; REST reads and deletes archived objects as any other.
+            case OBJECT_ARCHIVED, USAGE_FORBIDS -> new ApiError(Status.CONFLICT_409, "KMIP_OBJECT_INVALID_STATE_ERR",
+                    context, e.getMessage(), null, null);
             case STATE_FORBIDS -> new ApiError(Status.CONFLICT_409, "KMIP_OBJECT_INVALID_STATE_ERR", context,
                     e.getMessage(), null, null);
             case ATTRIBUTE_ALREADY_SET, ATTRIBUTE_VALUE_TAKEN, TOO_MANY_INSTANCES -> new ApiError(Status.CONFLICT_409,

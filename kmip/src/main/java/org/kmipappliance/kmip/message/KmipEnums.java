@@ -32,6 +32,14 @@ public final class KmipEnums {
     public static final int CURVE_P_256 = 0x07;
     public static final int CURVE_P_384 = 0x0A;
     public static final int CURVE_P_521 = 0x0D;
+    /** Wrapping Method: Encrypt. */
+    public static final int WRAPPING_METHOD_ENCRYPT = 0x01;
+    /** Block Cipher Mode: AES Key Wrap with Padding (RFC 5649), NIST Key Wrap (RFC 3394). */
+    public static final int BLOCK_CIPHER_MODE_AES_KEY_WRAP_PADDING = 0x0C;
+    public static final int BLOCK_CIPHER_MODE_NIST_KEY_WRAP = 0x0D;
+    /** Encoding Option (1.1): No Encoding, TTLV Encoding. */
+    public static final int ENCODING_NONE = 0x01;
+    public static final int ENCODING_TTLV = 0x02;
     /** Key Wrap Type (1.4): Not Wrapped. */
     public static final int KEY_WRAP_TYPE_NOT_WRAPPED = 0x01;
     /** Batch Error Continuation Option values. */

@@ -57,6 +57,11 @@ public final class Tag {
     public static final int KEY_VALUE = 0x420045;
     public static final int KEY_WRAPPING_DATA = 0x420046;
     public static final int KEY_WRAPPING_SPECIFICATION = 0x420047;
+    public static final int ENCRYPTION_KEY_INFORMATION = 0x420036;
+    public static final int MAC_SIGNATURE_KEY_INFORMATION = 0x42004E;
+    public static final int WRAPPING_METHOD = 0x42009E;
+    /** 1.1. */
+    public static final int ENCODING_OPTION = 0x4200A3;
     public static final int MAXIMUM_RESPONSE_SIZE = 0x420050;
     public static final int MESSAGE_EXTENSION = 0x420051;
     public static final int NAME = 0x420053;

@@ -15,6 +15,7 @@ final class CustodyResults {
             // The object is known but only its attributes remain (KMIP 1.4 table 338: "Illegal Operation").
             case OBJECT_DESTROYED -> ResultReason.ILLEGAL_OPERATION;
             case OBJECT_ARCHIVED -> ResultReason.OBJECT_ARCHIVED;
+            case USAGE_FORBIDS -> ResultReason.PERMISSION_DENIED;
             case ROOT_KEY_NOT_ACTIVE -> ResultReason.PERMISSION_DENIED;
             case INVALID_FIELD, UNSUPPORTED_ALGORITHM -> ResultReason.INVALID_FIELD;
             case STATE_FORBIDS -> ResultReason.PERMISSION_DENIED;

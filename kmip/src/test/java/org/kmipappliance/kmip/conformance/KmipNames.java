@@ -72,6 +72,16 @@ final class KmipNames {
                 "CryptographicFailure", 10, "IllegalOperation", 11, "PermissionDenied", 12, "ObjectArchived", 13,
                 "IndexOutOfBounds", 14, "GeneralFailure", 0x100));
         ENUMERATIONS.put(Tag.BATCH_ERROR_CONTINUATION_OPTION, values("Continue", 1, "Stop", 2, "Undo", 3));
+        ENUMERATIONS.put(Tag.BLOCK_CIPHER_MODE, values("CBC", 1, "ECB", 2, "PCBC", 3, "CFB", 4, "OFB", 5, "CTR", 6,
+                "CMAC", 7, "CCM", 8, "GCM", 9, "CBC_MAC", 0x0A, "XTS", 0x0B, "AESKeyWrapPadding", 0x0C,
+                "NISTKeyWrap", 0x0D, "X9_102_AESKW", 0x0E));
+        ENUMERATIONS.put(Tag.WRAPPING_METHOD, values("Encrypt", 1, "MACSign", 2, "EncryptThenMACSign", 3,
+                "MACSignThenEncrypt", 4, "TR_31", 5));
+        ENUMERATIONS.put(Tag.ENCODING_OPTION, values("NoEncoding", 1, "TTLVEncoding", 2));
+        ENUMERATIONS.put(Tag.LINK_TYPE, values("CertificateLink", 0x101, "PublicKeyLink", 0x102,
+                "PrivateKeyLink", 0x103, "DerivationBaseObjectLink", 0x104, "DerivedKeyLink", 0x105,
+                "ReplacementObjectLink", 0x106, "ReplacedObjectLink", 0x107, "ParentLink", 0x108, "ChildLink", 0x109,
+                "PreviousLink", 0x10A, "NextLink", 0x10B));
         ATTRIBUTE_ENUMERATIONS.put("Object Type", objectTypes);
         ATTRIBUTE_ENUMERATIONS.put("Cryptographic Algorithm", algorithms);
         ATTRIBUTE_ENUMERATIONS.put("State", states);

@@ -37,7 +37,8 @@ class OasisConformanceTest {
             Map.entry("TL-M-1", "expects the reference server's own Query answer item by item (its operation list, "
                     + "order included, and the Template object type, which this server does not keep)"),
             Map.entry("AX-M-1", "needs the Undo batch error continuation option"),
-            Map.entry("AX-M-2", "needs key wrapping on Get"));
+            Map.entry("AX-M-2", "needs the Undo batch error continuation option (its wrapped Gets are "
+                    + "KmipKeyWrappingTest's)"));
 
     /**
      * Cases that continue another's conversation on the same server, as the tape library profile runs them: TL-M-3

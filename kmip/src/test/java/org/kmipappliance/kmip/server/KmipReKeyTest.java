@@ -42,6 +42,9 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /** Re-Key (KMIP 1.4 section 4.4) over real TLS, custody, SoftHSM2 and PostgreSQL. */
 class KmipReKeyTest {
+    /** Link Type values as KMIP 1.4 table 308 numbers them (written out here, not taken from the server's code). */
+    private static final int REPLACEMENT_OBJECT_LINK = 0x106;
+    private static final int REPLACED_OBJECT_LINK = 0x107;
     private static KmipTestServer fixture;
     private static SSLContext client;
 
@@ -96,8 +99,9 @@ class KmipReKeyTest {
             assertEquals(List.of(date(hourAgo)), copied.get("Activation Date"), "no Offset: the date is copied");
             assertEquals(2, state(kmip, replacement), "Active, as its Activation Date has passed");
             assertEquals(2, state(kmip, existing), "the existing key keeps its state");
-            assertEquals(List.of(replacement), links(kmip, existing, 0x105), "Replacement Object Link");
-            assertEquals(List.of(existing), links(kmip, replacement, 0x106), "Replaced Object Link");
+            assertEquals(List.of(replacement), links(kmip, existing, REPLACEMENT_OBJECT_LINK),
+                    "Replacement Object Link");
+            assertEquals(List.of(existing), links(kmip, replacement, REPLACED_OBJECT_LINK), "Replaced Object Link");
             assertFalse(Arrays.equals(kmip.getKeyMaterial(existing), kmip.getKeyMaterial(replacement)),
                     "new material from the HSM");
 
@@ -152,7 +156,7 @@ class KmipReKeyTest {
                     .orElseThrow()).value();
             assertEquals(replaced, ((Ttlv.TextStringItem) answer.items().get(2).payload()
                     .first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value(), "the Get in the batch got the replacement");
-            assertEquals(List.of(replaced), links(kmip, created, 0x105));
+            assertEquals(List.of(replaced), links(kmip, created, REPLACEMENT_OBJECT_LINK));
             for (int i = 0; i < 20; i++) {
                 assertEquals(2, state(kmip, rekey(kmip, created, new Ttlv.IntervalItem(Tag.OFFSET, 0))),
                         "Offset 0: active at once, whatever fraction of a millisecond it is made in");
@@ -169,7 +173,7 @@ class KmipReKeyTest {
                             attribute("Activation Date", date(Instant.now()))))), "an Offset or a date");
             assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> rekey(kmip, UUID.randomUUID().toString())));
             assertEquals(List.of(named), locate(kmip, attribute("Name", name(label))), "refusals changed nothing");
-            assertEquals(List.of(), links(kmip, named, 0x105));
+            assertEquals(List.of(), links(kmip, named, REPLACEMENT_OBJECT_LINK));
 
             kmip.call(Operation.DESTROY, payload(uid(named)));
             assertEquals(ResultReason.ILLEGAL_OPERATION, failure(() -> rekey(kmip, named)), "nothing to replace");
