@@ -3,6 +3,7 @@ package org.kmipappliance.appliance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -141,6 +142,17 @@ class KmipctlOnApplianceTest {
             String rotated = kmipctl(0, "keys", "rotate", "vsphere-root", "--wait").output();
             assertTrue(rotated.contains("re-sealing KMIP keys [##############################] 40/40"), rotated);
             assertTrue(rotated.contains("to version 2: 40 of 40 KMIP keys re-sealed, 0 failed (finished)"), rotated);
+
+            // kmipctl bench: the load harness from the operator's command line, with the certificate issued above
+            // (after the rotation, whose count of keys re-sealed its keys would change).
+            String benchOutput = kmipctl(0, "bench", "--port", String.valueOf(appliance.kmipPort()), "--cert",
+                    issued.resolve("client.pem").toString(), "--key", issued.resolve("client-key.pem").toString(),
+                    "--ca", issued.resolve("ca.pem").toString(), "--op", "getattr", "--keys", "5", "--connections", "2",
+                    "--warmup", "0", "--seconds", "1", "--json").output();
+            JsonNode bench = JSON.readTree(benchOutput.lines().filter(line -> line.startsWith("{")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no JSON result:\n" + benchOutput)));
+            assertTrue(bench.path("ops_per_second").asDouble() > 0, benchOutput);
+            assertTrue(kmipctl(0, "bench", "--help").output().contains("--new-connection-per-op"));
 
             // Bad input: what does not exist (3), what the appliance refuses (1), with its code.
             assertTrue(kmipctl(3, "adapter", "no-such-adapter").output().contains("KMIP_ADAPTER_NOT_FOUND_ERR"));

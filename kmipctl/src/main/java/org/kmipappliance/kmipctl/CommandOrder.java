@@ -12,7 +12,7 @@ import picocli.CommandLine;
 final class CommandOrder {
     static final List<String> ORDER = List.of("login", "adapters", "adapter", "adapter-create", "adapter-delete",
             "certs", "cert", "cert-create", "cert-delete", "objects", "object", "object-delete", "keys", "cert-issue",
-            "cert-sign", "server-chain", "tokens", "generate-completion", "help");
+            "cert-sign", "server-chain", "tokens", "bench", "generate-completion", "help");
 
     private CommandOrder() {
     }

@@ -43,7 +43,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:done", "1:the appliance refused the request, or could not be reached",
             "2:a usage error", "3:what was named does not exist"},
         subcommands = {KeysCommand.class, TokensCommand.class, Onboarding.CertIssue.class, Onboarding.CertSign.class,
-            Onboarding.ServerChain.class,
+            Onboarding.ServerChain.class, BenchCommand.class,
             AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Kmipctl {
     static final int EXIT_OK = 0;

@@ -117,6 +117,13 @@ class KmipctlTest {
         return environment;
     }
 
+    @Test
+    void bench_withoutTheAppliancesHarnessBeside_saysWhereToRunIt() throws Exception {
+        Run run = assertExit(Kmipctl.EXIT_USAGE, kmipctl("bench", "--op", "get"));
+        assertTrue(run.err().contains("/usr/bin/kmipctl") && run.err().contains("appliance/bin/kmipctl"), run.err());
+        assertTrue(kmipctl("--help").out().contains("bench"), "listed among the commands");
+    }
+
     private Run kmipctl(String... args) throws Exception {
         return kmipctl(environment(), "", args);
     }
