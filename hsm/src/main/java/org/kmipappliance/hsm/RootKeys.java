@@ -12,13 +12,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.SortField;
+import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.store.jooq.tables.records.RootKeysRecord;
 
 /** Customer root keys: each version an AES-256 object on the HSM token that never leaves it. */
@@ -145,15 +151,104 @@ public final class RootKeys {
 
     /** Root keys of the instance in the given states, newest first. */
     public Page<RootKey> list(UUID instanceId, Set<RootKeyState> states, int limit, int offset) {
-        org.jooq.Condition condition = ROOT_KEYS.INSTANCE_ID.eq(instanceId)
-                .and(ROOT_KEYS.STATE.in(states.stream().map(state -> (short) state.code()).toList()));
+        return list(instanceId, RootKeyQuery.inStates(states), limit, offset);
+    }
+
+    /** Root keys of the instance that {@code query} finds, in its order, and how many it finds in all. */
+    public Page<RootKey> list(UUID instanceId, RootKeyQuery query, int limit, int offset) {
+        Condition condition = ROOT_KEYS.INSTANCE_ID.eq(instanceId)
+                .and(ROOT_KEYS.STATE.in(query.states().stream().map(state -> (short) state.code()).toList()));
+        if (query.search() != null) {
+            condition = condition.and(searchCondition(query.search()));
+        }
+        for (Map.Entry<RootKeyQuery.DateField, List<RootKeyQuery.DateFilter>> filters : query.ranges().entrySet()) {
+            Field<OffsetDateTime> column = dateColumn(filters.getKey());
+            for (RootKeyQuery.DateFilter filter : filters.getValue()) {
+                condition = condition.and(dateCondition(column, filter));
+            }
+        }
+        List<SortField<?>> order = new ArrayList<>();
+        for (RootKeyQuery.SortKey key : query.sort()) {
+            Field<?> field = sortColumn(key.field());
+            order.add(key.descending() ? field.desc().nullsLast() : field.asc().nullsLast());
+        }
+        if (query.sort().isEmpty()) {
+            order.add(ROOT_KEYS.CREATED_AT.desc());
+        }
+        order.add(ROOT_KEYS.ID.asc());
         var rows = dsl.selectFrom(ROOT_KEYS)
                 .where(condition)
-                .orderBy(ROOT_KEYS.CREATED_AT.desc(), ROOT_KEYS.ID)
+                .orderBy(order)
                 .limit(limit).offset(offset)
                 .fetch(this::toRootKey);
         long total = dsl.fetchCount(ROOT_KEYS, condition);
         return new Page<>(rows, total);
+    }
+
+    /** A root key's deletion date: when it entered Destroyed, for deleted keys only. */
+    private static Field<OffsetDateTime> deletionDate() {
+        return DSL.when(ROOT_KEYS.STATE.eq((short) RootKeyState.DESTROYED.code()), ROOT_KEYS.STATE_CHANGED_AT)
+                .otherwise(DSL.inline((OffsetDateTime) null, ROOT_KEYS.STATE_CHANGED_AT.getDataType()));
+    }
+
+    private static Field<OffsetDateTime> dateColumn(RootKeyQuery.DateField field) {
+        return switch (field) {
+            case CREATION -> ROOT_KEYS.CREATED_AT;
+            case DELETION -> deletionDate();
+            case EXPIRATION -> ROOT_KEYS.EXPIRATION_DATE;
+            case LAST_ROTATE -> ROOT_KEYS.LAST_ROTATED_AT;
+            case LAST_UPDATE -> ROOT_KEYS.UPDATED_AT;
+        };
+    }
+
+    private static Condition dateCondition(Field<OffsetDateTime> column, RootKeyQuery.DateFilter filter) {
+        OffsetDateTime value = filter.value() == null ? null : OffsetDateTime.ofInstant(filter.value(),
+                ZoneOffset.UTC);
+        return switch (filter.comparison()) {
+            case EQUAL -> column.eq(value);
+            case LESS -> column.lt(value);
+            case LESS_OR_EQUAL -> column.le(value);
+            case GREATER -> column.gt(value);
+            case GREATER_OR_EQUAL -> column.ge(value);
+            case NONE -> column.isNull();
+        };
+    }
+
+    private static Field<?> sortColumn(RootKeyQuery.SortField field) {
+        return switch (field) {
+            case ID -> ROOT_KEYS.ID;
+            case STATE -> ROOT_KEYS.STATE;
+            // Every key here is a root key generated in the HSM: the same value for all, so ties go to the next key.
+            case EXTRACTABLE, IMPORTED -> DSL.inline(false);
+            case CREATION_DATE -> ROOT_KEYS.CREATED_AT;
+            case LAST_UPDATE_DATE -> ROOT_KEYS.UPDATED_AT;
+            case LAST_ROTATE_DATE -> ROOT_KEYS.LAST_ROTATED_AT;
+            case DELETION_DATE -> deletionDate();
+            case EXPIRATION_DATE -> ROOT_KEYS.EXPIRATION_DATE;
+        };
+    }
+
+    /** Names and aliases (and, unscoped, the id) matching a search; LIKE's own characters are taken literally. */
+    private static Condition searchCondition(RootKeyQuery.Search search) {
+        String text = search.text().toLowerCase(Locale.ROOT);
+        String pattern = search.exact() ? escapeLike(text) : "%" + escapeLike(text) + "%";
+        Condition byName = DSL.lower(ROOT_KEYS.NAME).like(pattern, '\\');
+        Condition byAlias = DSL.exists(DSL.selectOne().from(ROOT_KEY_ALIASES)
+                .where(ROOT_KEY_ALIASES.ROOT_KEY_ID.eq(ROOT_KEYS.ID)
+                        .and(DSL.lower(ROOT_KEY_ALIASES.ALIAS).like(pattern, '\\'))));
+        Condition matches = switch (search.scope() == null ? RootKeyQuery.Search.Scope.NAME : search.scope()) {
+            case NAME -> search.scope() == null ? byName.or(byAlias) : byName;
+            case ALIAS -> byAlias;
+        };
+        UUID id = search.scope() == null ? Names.parseUuid(search.text()) : null;
+        if (id != null) {
+            matches = matches.or(ROOT_KEYS.ID.eq(id));
+        }
+        return search.inverted() ? DSL.not(matches) : matches;
+    }
+
+    private static String escapeLike(String text) {
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 
     /**

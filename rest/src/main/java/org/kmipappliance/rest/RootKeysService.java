@@ -11,7 +11,6 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -29,8 +28,6 @@ final class RootKeysService {
     /** The header of Key Protect's key count (HEAD /api/v2/keys), set on list answers. */
     static final String KEY_TOTAL = "Key-Total";
     static final String DEFAULT_KEY_RING = "default";
-    /** Key Protect's Pre-activation state: a filter value only. */
-    private static final int PRE_ACTIVATION = 0;
 
     private static final Set<Role> MANAGERS = Set.of(
             Role.MANAGER);
@@ -103,12 +100,9 @@ final class RootKeysService {
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
         Paging paging = Paging.of(req, 200, 5000, context);
         // Key Protect's 0 (Pre-activation) is a valid filter; keys made here are Active from the start.
-        Set<RootKeyState> states = Paging.states(req, context, RootKeyState.class,
-                code -> code == PRE_ACTIVATION ? null : RootKeyState.ofCode(code),
-                EnumSet.of(RootKeyState.ACTIVE, RootKeyState.SUSPENDED, RootKeyState.DEACTIVATED),
-                "0, 1, 2, 3 and 5");
-        Page<RootKey> page = states.isEmpty() ? new Page<>(List.of(), 0)
-                : custody.rootKeys().list(principal.instanceId(), states, paging.limit(), paging.offset());
+        RootKeyListing listing = RootKeyListing.of(req, context);
+        Page<RootKey> page = listing.nothing() ? new Page<>(List.of(), 0)
+                : custody.rootKeys().list(principal.instanceId(), listing.query(), paging.limit(), paging.offset());
         // HEAD /api/v2/keys is Key Protect's count: the same filters, the number in Key-Total.
         res.header(KEY_TOTAL, Long.toString(page.total()));
         Json.sendCollection(res, Status.OK_200, KEY_TYPE, page.items().stream().map(RootKeysService::toJson).toList(),

@@ -10,9 +10,11 @@ import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -20,8 +22,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.UUID;
@@ -268,6 +272,66 @@ class KeyProtectApiTest {
                 .orElseThrow(), "no key here is ever Pre-activation");
         assertEquals(0, asManager("GET", "/api/v2/keys?state=0", null).body().get("resources").size());
         assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/keys?state=4", null)));
+    }
+
+    /** The ids a GET /api/v2/keys answers, in its order. */
+    private static List<String> listedIds(String query) throws Exception {
+        Reply listed = asManager("GET", "/api/v2/keys?" + query, null);
+        assertEquals(200, listed.status(), listed.raw().body());
+        List<String> ids = new ArrayList<>();
+        listed.body().get("resources").forEach(key -> ids.add(key.get("id").asText()));
+        return ids;
+    }
+
+    private static String encoded(String text) {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void listParameters_searchFilterSortAndExtractable_asKeyProtectDefinesThem() throws Exception {
+        String tag = "list" + UUID.randomUUID().toString().substring(0, 8);
+        String alpha = createRootKey(tag + "-alpha");
+        String beta = createRootKey(tag + "-beta");
+        String gamma = createRootKey(tag + "-gamma");
+        assertEquals(201, asManager("POST", "/api/v2/keys/" + gamma + "/aliases/" + tag + "_special", null).status());
+        Instant alphaCreated = Instant.parse(asManager("GET", "/api/v2/keys/" + alpha, null).body()
+                .at("/resources/0/creationDate").asText());
+
+        assertEquals(List.of(gamma, beta, alpha), listedIds("search=" + tag), "names and aliases, newest first");
+        assertEquals(List.of(beta), listedIds("search=name:" + tag + "-BETA"), "case-insensitive, names only");
+        assertEquals(List.of(beta), listedIds("search=exact:" + tag + "-beta"));
+        assertEquals(List.of(), listedIds("search=exact:" + tag + "-bet"), "exact: the whole name");
+        assertEquals(List.of(gamma), listedIds("search=alias:" + tag + "_"), "aliases only; '_' is literal");
+        assertEquals(List.of(gamma), listedIds("search=" + gamma), "a key's id");
+        List<String> notBeta = listedIds("search=" + encoded("not:" + tag + "-beta") + "&limit=5000");
+        assertTrue(notBeta.containsAll(List.of(alpha, gamma)) && !notBeta.contains(beta), notBeta.toString());
+        assertEquals(List.of(), listedIds("search=" + encoded("escape:not:" + tag)), "escape: the rest is text");
+
+        List<String> ascending = new ArrayList<>(List.of(alpha, beta, gamma));
+        ascending.sort(Comparator.naturalOrder());
+        assertEquals(ascending, listedIds("search=" + tag + "&sort=id"));
+        assertEquals(ascending.reversed(), listedIds("search=" + tag + "&sort=-id"));
+        assertEquals(List.of(alpha, beta, gamma), listedIds("search=" + tag + "&sort=creationDate,id"));
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/keys?sort=name", null)));
+
+        String since = encoded("creationDate=gte:\"" + alphaCreated + "\"");
+        assertEquals(List.of(gamma, beta, alpha), listedIds("search=" + tag + "&filter=" + since));
+        assertEquals(List.of(), listedIds("search=" + tag + "&filter=" + encoded("creationDate=lt:\""
+                + alphaCreated + "\"")));
+        assertEquals(List.of(gamma, beta, alpha), listedIds("search=" + tag + "&filter="
+                + encoded("lastRotateDate=none state=1")), "never rotated, Active");
+        assertEquals(List.of(), listedIds("search=" + tag + "&filter=" + encoded("state=5")));
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/keys?filter="
+                + encoded("color=red"), null)));
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/keys?filter="
+                + encoded("creationDate=yesterday"), null)));
+
+        assertEquals(List.of(), listedIds("search=" + tag + "&extractable=true"), "standard keys are not held");
+        assertEquals(List.of(gamma, beta, alpha), listedIds("search=" + tag + "&extractable=false"));
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/keys?extractable=maybe",
+                null)));
+        assertEquals("3", asManager("HEAD", "/api/v2/keys?search=" + tag, null).raw().headers()
+                .firstValue("key-total").orElseThrow(), "HEAD counts with the same parameters");
     }
 
     @Test
