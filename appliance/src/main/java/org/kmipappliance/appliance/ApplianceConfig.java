@@ -25,10 +25,12 @@ public record ApplianceConfig(KmipListener kmipListener, RestListener restListen
      * Key Protect's root-key timing rules, and how many root keys an instance may hold. Timing defaults are Key
      * Protect's: one rotation per 60 minutes, enable 30 s after disable; 0 turns a rule off.
      */
-    public record RootKeys(int rotationIntervalMinutes, int enableDelaySeconds, int maxPerInstance) {
+    public record RootKeys(int rotationIntervalMinutes, int enableDelaySeconds, int maxPerInstance,
+                           int restoreWindowDays, int purgeDelayMinutes, int automaticPurgeDays) {
         public RootKeyPolicy policy() {
             return new RootKeyPolicy(Duration.ofMinutes(rotationIntervalMinutes),
-                    Duration.ofSeconds(enableDelaySeconds), maxPerInstance);
+                    Duration.ofSeconds(enableDelaySeconds), maxPerInstance, Duration.ofDays(restoreWindowDays),
+                    Duration.ofMinutes(purgeDelayMinutes), Duration.ofDays(automaticPurgeDays));
         }
     }
 
@@ -166,7 +168,10 @@ public record ApplianceConfig(KmipListener kmipListener, RestListener restListen
                         (int) file.get("tls.renew-before-days")),
                 new RootKeys((int) file.get("root-keys.rotation-interval-minutes"),
                         (int) file.get("root-keys.enable-delay-seconds"),
-                        (int) file.get("root-keys.max-per-instance")),
+                        (int) file.get("root-keys.max-per-instance"),
+                        (int) file.get("root-keys.restore-window-days"),
+                        (int) file.get("root-keys.purge-delay-minutes"),
+                        (int) file.get("root-keys.automatic-purge-days")),
                 new Log((String) file.get("log.format")));
     }
 

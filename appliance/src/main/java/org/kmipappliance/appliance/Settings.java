@@ -87,6 +87,15 @@ final class Settings {
                     "Key Protect's rule: a disabled root key may be enabled only this long after"),
             new Setting("root-keys.max-per-instance", integer(1, 1_000_000, ""), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE,
                     null, "root keys an instance may hold; each version is an object in the HSM"),
+            new Setting("root-keys.restore-window-days", integer(0, 3_650, "0: no restore"),
+                    (int) RootKeyPolicy.KEY_PROTECT_RESTORE_WINDOW.toDays(), null,
+                    "Key Protect's rule: a deleted root key may be restored this long after its deletion"),
+            new Setting("root-keys.purge-delay-minutes", integer(0, 525_600, "0: at once"),
+                    (int) RootKeyPolicy.KEY_PROTECT_PURGE_DELAY.toMinutes(), null,
+                    "Key Protect's rule: a deleted root key may be purged (its HSM objects destroyed) this long after"),
+            new Setting("root-keys.automatic-purge-days", integer(1, 3_650, ""),
+                    (int) RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE.toDays(), null,
+                    "Key Protect's rule: a deleted root key is purged this long after its deletion"),
             new Setting("log.format", choice("text", "json"), "text", null,
                     "one line per record: text, or json for log shippers")))
             .flatMap(List::stream).toList();

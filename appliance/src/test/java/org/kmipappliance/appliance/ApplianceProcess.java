@@ -51,7 +51,7 @@ final class ApplianceProcess implements AutoCloseable {
         Files.writeString(config, """
                 kmip: {host: 127.0.0.1, port: 0}
                 rest: {host: 127.0.0.1, port: 0}
-                root-keys: {rotation-interval-minutes: 0, enable-delay-seconds: 0}
+                root-keys: {rotation-interval-minutes: 0, enable-delay-seconds: 0, purge-delay-minutes: 0}
                 """ + extra);
         return config;
     }

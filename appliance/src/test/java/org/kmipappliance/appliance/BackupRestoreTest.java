@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -72,13 +73,15 @@ class BackupRestoreTest {
             try (KmipClient kmip = client.kmip(keptClient)) {
                 createdAfterBackup = kmip.createAesKey(256, 12);
             }
-            // The shredded root key goes: its KMIP keys, its adapter, then the key and its HSM objects.
+            // The shredded root key goes: its KMIP keys, its adapter, then the key, purged with its HSM objects.
             for (String id : shredded.keySet()) {
                 assertEquals(204, client.send("DELETE", "/api/v2/kmip_adapters/shredded/kmip_objects/" + id
                         + "?force=true", null, null).statusCode());
             }
             assertEquals(204, client.send("DELETE", "/api/v2/kmip_adapters/shredded", null, null).statusCode());
             assertEquals(204, client.send("DELETE", "/api/v2/keys/" + shreddedRootKey, null, null).statusCode());
+            assertEquals(200, client.send("DELETE", "/api/v2/keys/" + shreddedRootKey + "/purge", null, null)
+                    .statusCode(), "purged at once: this configuration has no purge delay");
         }
         Map<String, byte[]> everything = new LinkedHashMap<>(kept);
         everything.putAll(shredded);
@@ -129,8 +132,8 @@ class BackupRestoreTest {
                             "key " + id + " was sealed under a root key destroyed after the backup");
                 }
             }
-            assertTrue(client.send("GET", "/api/v2/keys/" + shreddedRootKey, null, null).body()
-                    .contains("\"state\":5"), "the root key is recorded as deleted");
+            assertEquals(404, client.send("GET", "/api/v2/keys/" + shreddedRootKey, null, null).statusCode(),
+                    "the root key is recorded as deleted and purged: gone, as it was before the restore");
         }
     }
 
@@ -153,7 +156,7 @@ class BackupRestoreTest {
             summary = Backup.write(ApplianceConfig.load(config), state, archive, attempt -> {
                 if (attempt == 1) {
                     HttpResponse<String> response = change.equals("deleted")
-                            ? client.send("DELETE", "/api/v2/keys/" + existing, null, null)
+                            ? deleteAndPurge(client, existing)
                             : client.send("POST", "/api/v2/keys", "application/vnd.ibm.kms.key+json",
                                     "{\"metadata\":{\"collectionType\":\"application/vnd.ibm.kms.key+json\","
                                             + "\"collectionTotal\":1},\"resources\":[{\"name\":\"new\"}]}");
@@ -170,6 +173,14 @@ class BackupRestoreTest {
         assertFalse(restore.output().contains("not on the HSM any more"), restore.output());
         assertTrue(restore.output().contains(change.equals("deleted") ? ": 1 root key(s)" : ": 2 root key(s)"),
                 restore.output());
+    }
+
+    /** Deletes a root key and purges it at once (these tests' configuration has no purge delay). */
+    private static HttpResponse<String> deleteAndPurge(ApplianceClient client, String rootKey)
+            throws IOException, InterruptedException {
+        HttpResponse<String> deleted = client.send("DELETE", "/api/v2/keys/" + rootKey, null, null);
+        assertEquals(204, deleted.statusCode(), deleted.body());
+        return client.send("DELETE", "/api/v2/keys/" + rootKey + "/purge", null, null);
     }
 
     @Test

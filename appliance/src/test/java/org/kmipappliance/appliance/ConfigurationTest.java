@@ -244,6 +244,9 @@ class ConfigurationTest {
         changes.put("root-keys.rotation-interval-minutes", new Change("", "root-keys: {rotation-interval-minutes: "
                 + "0}"));
         changes.put("root-keys.enable-delay-seconds", new Change("", "root-keys: {enable-delay-seconds: 0}"));
+        changes.put("root-keys.restore-window-days", new Change("", "root-keys: {restore-window-days: 7}"));
+        changes.put("root-keys.purge-delay-minutes", new Change("", "root-keys: {purge-delay-minutes: 0}"));
+        changes.put("root-keys.automatic-purge-days", new Change("", "root-keys: {automatic-purge-days: 30}"));
         changes.put("log.format", new Change("", "log: {format: json}"));
         changes.put("tls.renew-before-days", new Change("", "tls: {renew-before-days: 60}"));
         OperatorFiles operator = OperatorFiles.write(directory);

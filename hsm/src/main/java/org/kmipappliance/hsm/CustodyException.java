@@ -24,6 +24,8 @@ public final class CustodyException extends RuntimeException {
         ROOT_KEY_ROTATION_IN_PROGRESS,
         /** The policy allows enabling only a while after disabling (Key Protect: 30 seconds). */
         ROOT_KEY_ENABLE_TOO_SOON,
+        /** The policy allows purging a deleted key only a while after its deletion (Key Protect: 4 hours). */
+        ROOT_KEY_PURGE_TOO_SOON,
         ADAPTER_NOT_FOUND,
         ADAPTER_NAME_TAKEN,
         ADAPTER_LIMIT_REACHED,

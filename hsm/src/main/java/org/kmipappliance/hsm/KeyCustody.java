@@ -148,6 +148,7 @@ public final class KeyCustody implements AutoCloseable {
                     sweep();
                     rewrap.resumeAll();
                     rootKeys.expireDue(clock.instant());
+                    rootKeys.purgeDue(clock.instant());
                     objects.recordDueTransitions();
                 } catch (InterruptedException e) {
                     return;

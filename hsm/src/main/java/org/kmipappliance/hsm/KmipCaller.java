@@ -8,9 +8,13 @@ import java.util.UUID;
  */
 public record KmipCaller(UUID certificateId, String certificateName, UUID adapterId, UUID instanceId,
                          String registeredBy, Requester requester) {
-    /** The name recorded in created_by / updated_by fields. */
+    /**
+     * The name recorded in the created_by / updated_by / destroyed_by fields of the objects it changes: the identity
+     * that registered its certificate, as Key Protect names it (the certificate itself is recorded beside, in the
+     * *_by_cert_id fields, and in the audit trail).
+     */
     public String subject() {
-        return requester.actor();
+        return registeredBy != null ? registeredBy : requester.actor();
     }
 
     /** The same caller in one request, from {@code peer}, under {@code correlationId}. */

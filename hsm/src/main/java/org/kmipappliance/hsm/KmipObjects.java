@@ -1227,11 +1227,16 @@ public final class KmipObjects {
     }
 
     private static CustodyException rootKeyNotActive(UUID rootKeyId, RootKeyState state) {
+        String why = switch (state) {
+            case DEACTIVATED -> " is deactivated (its expiration date has come): the keys it sealed can still be "
+                    + "read, but it seals no new ones; bind the adapter's clients to an adapter on an active root key";
+            case DESTROYED -> " is deleted: its keys cannot be used; restore it (kmipctl keys restore " + rootKeyId
+                    + ") before it is purged, or they are lost";
+            default -> " is " + state.name().toLowerCase(Locale.ROOT) + "; its keys cannot be used until it is "
+                    + "active again";
+        };
         return new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, "the adapter's root key "
-                + rootKeyId + " is " + state.name().toLowerCase(Locale.ROOT) + (state == RootKeyState.DEACTIVATED
-                ? " (its expiration date has come): the keys it sealed can still be read, but it seals no new ones; "
-                        + "bind the adapter's clients to an adapter on an active root key"
-                : "; its keys cannot be used until it is active again"));
+                + rootKeyId + why);
     }
 
     /** Binds a blob to its object and root-key version, so it cannot be swapped onto another object. */

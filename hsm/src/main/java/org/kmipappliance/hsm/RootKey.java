@@ -4,10 +4,25 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** A customer root key (CRK). Its versions are HSM objects; this record never holds key material. */
+/**
+ * A customer root key (CRK). Its versions are HSM objects; this record never holds key material.
+ *
+ * @param deletion null unless the key is deleted (and not yet purged)
+ */
 public record RootKey(UUID id, UUID instanceId, String name, String description, RootKeyState state,
                       int currentVersion, Instant createdAt, String createdBy, Instant updatedAt,
-                      Instant lastRotatedAt, List<String> aliases, Instant expirationDate) {
+                      Instant lastRotatedAt, List<String> aliases, Instant expirationDate, Deletion deletion) {
+    /**
+     * When and by whom a key was deleted, and what its policy allows from then on; null for keys not deleted.
+     *
+     * @param purgeAllowedFrom when a purge may be asked for
+     * @param purgeScheduledOn when the key is purged if nobody asks sooner
+     * @param restoreAllowedUntil when a restore is no longer possible
+     */
+    public record Deletion(Instant deletedAt, String deletedBy, Instant purgeAllowedFrom, Instant purgeScheduledOn,
+                           Instant restoreAllowedUntil) {
+    }
+
     public RootKey {
         aliases = List.copyOf(aliases);
     }

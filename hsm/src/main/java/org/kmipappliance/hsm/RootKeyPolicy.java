@@ -8,9 +8,17 @@ import java.time.Duration;
  * @param minimumRotationInterval a root key may be rotated once per this interval (Key Protect: one hour);
  *                                zero turns the rule off
  * @param enableDelay             a disabled key may be enabled again only after this long (Key Protect: 30 s)
- * @param maxPerInstance          root keys an instance may hold (destroyed ones do not count)
+ * @param maxPerInstance          root keys an instance may hold (deleted ones do not count)
+ * @param restoreWindow           a deleted key may be restored this long after its deletion (Key Protect: 30 days)
+ * @param purgeDelay              a deleted key may be purged no sooner than this after its deletion (Key Protect:
+ *                                4 hours); zero allows it at once
+ * @param automaticPurge          a deleted key is purged this long after its deletion (Key Protect: 90 days)
  */
-public record RootKeyPolicy(Duration minimumRotationInterval, Duration enableDelay, int maxPerInstance) {
+public record RootKeyPolicy(Duration minimumRotationInterval, Duration enableDelay, int maxPerInstance,
+                            Duration restoreWindow, Duration purgeDelay, Duration automaticPurge) {
+    public static final Duration KEY_PROTECT_RESTORE_WINDOW = Duration.ofDays(30);
+    public static final Duration KEY_PROTECT_PURGE_DELAY = Duration.ofHours(4);
+    public static final Duration KEY_PROTECT_AUTOMATIC_PURGE = Duration.ofDays(90);
     /**
      * Every root key version is an object in the HSM, and HSM partitions hold a few thousand objects (a Luna
      * partition's default is about 1,000 to 20,000 by model); one tenant must not be able to fill the partition
@@ -18,13 +26,17 @@ public record RootKeyPolicy(Duration minimumRotationInterval, Duration enableDel
      */
     public static final int DEFAULT_MAX_PER_INSTANCE = 1_000;
     public static final RootKeyPolicy KEY_PROTECT = new RootKeyPolicy(Duration.ofHours(1), Duration.ofSeconds(30),
-            DEFAULT_MAX_PER_INSTANCE);
-    /** No timing rules; for tests and operators who rotate on their own schedule. */
+            DEFAULT_MAX_PER_INSTANCE, KEY_PROTECT_RESTORE_WINDOW, KEY_PROTECT_PURGE_DELAY, KEY_PROTECT_AUTOMATIC_PURGE);
+    /**
+     * No timing rules for rotation, enabling and purging; for tests and operators who rotate on their own schedule.
+     * Deleted keys are still restorable, and purged automatically, on Key Protect's schedule.
+     */
     public static final RootKeyPolicy NONE = new RootKeyPolicy(Duration.ZERO, Duration.ZERO,
-            DEFAULT_MAX_PER_INSTANCE);
+            DEFAULT_MAX_PER_INSTANCE, KEY_PROTECT_RESTORE_WINDOW, Duration.ZERO, KEY_PROTECT_AUTOMATIC_PURGE);
 
     /** This policy with another limit of root keys per instance. */
     public RootKeyPolicy withMaxPerInstance(int max) {
-        return new RootKeyPolicy(minimumRotationInterval, enableDelay, max);
+        return new RootKeyPolicy(minimumRotationInterval, enableDelay, max, restoreWindow, purgeDelay,
+                automaticPurge);
     }
 }

@@ -57,6 +57,8 @@ public final class RootKeys {
     private static final Requester REWRAP = Requester.system("rewrap");
     /** Who deactivates a key whose expiration date has come. */
     private static final Requester EXPIRY = Requester.system("expiry");
+    /** Who the audit trail names for a purge that came with the policy's schedule. */
+    private static final Requester SCHEDULED_PURGE = Requester.system("purge-schedule");
 
     /** Key Protect's limit of aliases per root key. */
     public static final int MAX_ALIASES = 5;
@@ -156,7 +158,7 @@ public final class RootKeys {
 
     /** Root keys of the instance that {@code query} finds, in its order, and how many it finds in all. */
     public Page<RootKey> list(UUID instanceId, RootKeyQuery query, int limit, int offset) {
-        Condition condition = ROOT_KEYS.INSTANCE_ID.eq(instanceId)
+        Condition condition = ROOT_KEYS.INSTANCE_ID.eq(instanceId).and(ROOT_KEYS.PURGED_AT.isNull())
                 .and(ROOT_KEYS.STATE.in(query.states().stream().map(state -> (short) state.code()).toList()));
         if (query.search() != null) {
             condition = condition.and(searchCondition(query.search()));
@@ -185,16 +187,10 @@ public final class RootKeys {
         return new Page<>(rows, total);
     }
 
-    /** A root key's deletion date: when it entered Destroyed, for deleted keys only. */
-    private static Field<OffsetDateTime> deletionDate() {
-        return DSL.when(ROOT_KEYS.STATE.eq((short) RootKeyState.DESTROYED.code()), ROOT_KEYS.STATE_CHANGED_AT)
-                .otherwise(DSL.inline((OffsetDateTime) null, ROOT_KEYS.STATE_CHANGED_AT.getDataType()));
-    }
-
     private static Field<OffsetDateTime> dateColumn(RootKeyQuery.DateField field) {
         return switch (field) {
             case CREATION -> ROOT_KEYS.CREATED_AT;
-            case DELETION -> deletionDate();
+            case DELETION -> ROOT_KEYS.DELETED_AT;
             case EXPIRATION -> ROOT_KEYS.EXPIRATION_DATE;
             case LAST_ROTATE -> ROOT_KEYS.LAST_ROTATED_AT;
             case LAST_UPDATE -> ROOT_KEYS.UPDATED_AT;
@@ -223,7 +219,7 @@ public final class RootKeys {
             case CREATION_DATE -> ROOT_KEYS.CREATED_AT;
             case LAST_UPDATE_DATE -> ROOT_KEYS.UPDATED_AT;
             case LAST_ROTATE_DATE -> ROOT_KEYS.LAST_ROTATED_AT;
-            case DELETION_DATE -> deletionDate();
+            case DELETION_DATE -> ROOT_KEYS.DELETED_AT;
             case EXPIRATION_DATE -> ROOT_KEYS.EXPIRATION_DATE;
         };
     }
@@ -263,8 +259,10 @@ public final class RootKeys {
                     .fetchOptional(ROOT_KEY_ALIASES.ROOT_KEY_ID).orElse(null);
         }
         UUID id = uuid;
+        // A purged key is gone for the API, as Key Protect's; its record stays for the audit trail.
         return dsl.selectFrom(ROOT_KEYS)
-                .where(ROOT_KEYS.ID.eq(id == null ? new UUID(0, 0) : id).and(ROOT_KEYS.INSTANCE_ID.eq(instanceId)))
+                .where(ROOT_KEYS.ID.eq(id == null ? new UUID(0, 0) : id).and(ROOT_KEYS.INSTANCE_ID.eq(instanceId))
+                        .and(ROOT_KEYS.PURGED_AT.isNull()))
                 .fetchOptional(this::toRootKey)
                 .orElseThrow(() -> new CustodyException(CustodyException.Failure.ROOT_KEY_NOT_FOUND,
                         "key " + idOrAlias + " does not exist"));
@@ -434,40 +432,149 @@ public final class RootKeys {
     }
 
     /**
-     * Deletes a root key no adapter uses: every version's HSM object is destroyed, so anything ever sealed under it
-     * (a KMIP key, a backup of one) can never be opened again. The database records the decision first, in one
-     * transaction with the state change; the HSM objects go after it, and a sweep finishes the job if this node
-     * dies in between.
+     * Deletes a root key, as Key Protect does: the key becomes Destroyed (5) at once, so nothing opens or seals
+     * under it any more (adapters bound to it fail as for a disabled key), but its HSM objects stay until it is
+     * purged, so {@link #restore} can bring everything back within the policy's window. A key that protects an
+     * adapter is refused unless {@code force}.
      */
-    public RootKey delete(UUID instanceId, String id, Requester requester) {
+    public RootKey delete(UUID instanceId, String id, boolean force, Requester requester) {
         RootKey key = get(instanceId, id);
-        RootKey deleted = dsl.transactionResult(tx -> {
+        return dsl.transactionResult(tx -> {
             RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
             int adapters = tx.dsl().fetchCount(KMIP_ADAPTERS, KMIP_ADAPTERS.ROOT_KEY_ID.eq(key.id()));
-            if (adapters > 0) {
+            if (adapters > 0 && !force) {
                 throw new CustodyException(CustodyException.Failure.ROOT_KEY_IN_USE, "key " + key.id()
-                        + " protects " + adapters + " KMIP adapter(s); delete them first");
+                        + " protects " + adapters + " KMIP adapter(s); delete them first, or delete the key with "
+                        + "force=true, which stops their KMIP keys until the key is restored");
             }
             if (row.getState() == RootKeyState.DESTROYED.code()) {
                 throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
                         "key " + key.id() + " is already deleted");
             }
             OffsetDateTime now = Timestamps.now(clock);
+            row.setStateBeforeDeletion(row.getState());
             row.setState((short) RootKeyState.DESTROYED.code());
             row.setStateChangedAt(now);
             row.setUpdatedAt(now);
+            row.setDeletedAt(now);
+            row.setDeletedBy(requester.actor());
             row.store();
-            tx.dsl().update(ROOT_KEY_VERSIONS).set(ROOT_KEY_VERSIONS.DESTROYED_AT, now)
-                    .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(key.id()).and(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull()))
-                    .execute();
-            audit.recordChange(tx.dsl(), requester, "root_key.delete", key.id().toString(),
-                    "every version destroyed on the HSM");
+            RootKey deleted = toRootKey(row);
+            audit.recordChange(tx.dsl(), requester, "root_key.delete", key.id().toString(), "restorable until "
+                    + deleted.deletion().restoreAllowedUntil() + ", purge allowed from "
+                    + deleted.deletion().purgeAllowedFrom() + (adapters > 0 ? "; " + adapters
+                    + " adapter(s) stopped (force)" : ""));
+            return deleted;
+        });
+    }
+
+    /**
+     * Restores a deleted key within the policy's window: it returns to the state it had (Deactivated if its
+     * expiration date has passed since), with every version and everything sealed under them.
+     */
+    public RootKey restore(UUID instanceId, String id, Requester requester) {
+        RootKey key = get(instanceId, id);
+        return dsl.transactionResult(tx -> {
+            RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
+            if (row.getState() != RootKeyState.DESTROYED.code()) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
+                        "key " + key.id() + " is not deleted; only a deleted key is restored");
+            }
+            OffsetDateTime now = Timestamps.now(clock);
+            OffsetDateTime until = row.getDeletedAt().plus(policy.restoreWindow());
+            if (!now.isBefore(until)) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, "key " + key.id()
+                        + " was deleted on " + row.getDeletedAt().toInstant() + " and could be restored until "
+                        + until.toInstant() + " (root-keys.restore-window-days)");
+            }
+            requireRoomForAnotherKey(tx.dsl(), instanceId);
+            RootKeyState before = row.getStateBeforeDeletion() == null ? RootKeyState.ACTIVE
+                    : RootKeyState.ofCode(row.getStateBeforeDeletion());
+            boolean expired = row.getExpirationDate() != null && !row.getExpirationDate().isAfter(now);
+            row.setState((short) (expired ? RootKeyState.DEACTIVATED : before).code());
+            row.setStateChangedAt(now);
+            row.setUpdatedAt(now);
+            row.setDeletedAt(null);
+            row.setDeletedBy(null);
+            row.setStateBeforeDeletion(null);
+            row.store();
+            audit.recordChange(tx.dsl(), requester, "root_key.restore", key.id().toString(),
+                    "now " + RootKeyState.ofCode(row.getState()).name().toLowerCase());
             return toRootKey(row);
         });
+    }
+
+    /**
+     * Purges a deleted key, no sooner than the policy's delay after its deletion: every version's HSM object is
+     * destroyed, so anything ever sealed under it (a KMIP key, a backup of one) can never be opened again. This is
+     * the crypto-shredding moment. The database records the decision first, in one transaction; the HSM objects go
+     * after it, and a sweep finishes the job if this node dies in between. The key is gone from the API after.
+     */
+    public RootKey purge(UUID instanceId, String id, Requester requester) {
+        RootKey key = get(instanceId, id);
+        RootKey purged = dsl.transactionResult(tx -> {
+            RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
+            if (row.getState() != RootKeyState.DESTROYED.code()) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
+                        "key " + key.id() + " is not deleted; delete it first, then purge it");
+            }
+            OffsetDateTime now = Timestamps.now(clock);
+            OffsetDateTime allowed = row.getDeletedAt().plus(policy.purgeDelay());
+            if (now.isBefore(allowed)) {
+                long minutes = (Duration.between(now, allowed).toSeconds() + 59) / 60;
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_PURGE_TOO_SOON, "key " + key.id()
+                        + " was deleted on " + row.getDeletedAt().toInstant() + "; it may be purged from "
+                        + allowed.toInstant() + ", in " + minutes + " minute" + (minutes == 1 ? "" : "s"));
+            }
+            return recordPurge(tx.dsl(), row, now, requester, "purged on request");
+        });
+        destroyVersionsOnHsm(key.id());
+        return purged;
+    }
+
+    /** Purges every deleted key whose automatic purge has come (the maintenance sweep); returns how many. */
+    public int purgeDue(Instant now) {
+        OffsetDateTime due = OffsetDateTime.ofInstant(now, ZoneOffset.UTC).minus(policy.automaticPurge());
+        List<UUID> keys = dsl.select(ROOT_KEYS.ID).from(ROOT_KEYS)
+                .where(ROOT_KEYS.STATE.eq((short) RootKeyState.DESTROYED.code())
+                        .and(ROOT_KEYS.PURGED_AT.isNull()).and(ROOT_KEYS.DELETED_AT.le(due)))
+                .fetch(ROOT_KEYS.ID);
+        int purged = 0;
+        for (UUID id : keys) {
+            boolean done = dsl.transactionResult(tx -> {
+                RootKeysRecord row = lockForUpdate(tx.dsl(), id);
+                if (row.getPurgedAt() != null || row.getState() != RootKeyState.DESTROYED.code()) {
+                    return false; // another node purged or restored it since
+                }
+                recordPurge(tx.dsl(), row, Timestamps.now(clock), SCHEDULED_PURGE, "purged "
+                        + policy.automaticPurge().toDays() + " days after its deletion");
+                return true;
+            });
+            if (done) {
+                destroyVersionsOnHsm(id);
+                purged++;
+            }
+        }
+        return purged;
+    }
+
+    private RootKey recordPurge(DSLContext context, RootKeysRecord row, OffsetDateTime now, Requester requester,
+                                String why) {
+        row.setPurgedAt(now);
+        row.setUpdatedAt(now);
+        row.store();
+        context.update(ROOT_KEY_VERSIONS).set(ROOT_KEY_VERSIONS.DESTROYED_AT, now)
+                .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(row.getId()).and(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull()))
+                .execute();
+        audit.recordChange(context, requester, "root_key.purge", row.getId().toString(), why
+                + ": every version destroyed on the HSM");
+        return toRootKey(row);
+    }
+
+    private void destroyVersionsOnHsm(UUID rootKeyId) {
         dsl.select(ROOT_KEY_VERSIONS.HSM_LABEL).from(ROOT_KEY_VERSIONS)
-                .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(key.id())).fetch(ROOT_KEY_VERSIONS.HSM_LABEL)
+                .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(rootKeyId)).fetch(ROOT_KEY_VERSIONS.HSM_LABEL)
                 .forEach(hsm::destroyRootKey);
-        return deleted;
     }
 
     /** The versions of a root key, newest first. */
@@ -566,8 +673,11 @@ public final class RootKeys {
                     .where(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(rootKeyId).and(ROOT_KEY_VERSIONS.VERSION.eq(version)))
                     .execute();
             if (current) {
+                // Its HSM objects are gone: deleted and purged at once, nothing left to restore.
                 tx.dsl().update(ROOT_KEYS).set(ROOT_KEYS.STATE, (short) RootKeyState.DESTROYED.code())
                         .set(ROOT_KEYS.STATE_CHANGED_AT, now).set(ROOT_KEYS.UPDATED_AT, now)
+                        .set(ROOT_KEYS.DELETED_AT, DSL.coalesce(ROOT_KEYS.DELETED_AT, DSL.val(now)))
+                        .set(ROOT_KEYS.PURGED_AT, now)
                         .where(ROOT_KEYS.ID.eq(rootKeyId)).execute();
             }
             int sealed = tx.dsl().fetchCount(KMIP_OBJECTS, KMIP_OBJECTS.ROOT_KEY_ID.eq(rootKeyId)
@@ -626,10 +736,16 @@ public final class RootKeys {
                         ROOT_KEY_ALIASES.ALIAS).fetch(ROOT_KEY_ALIASES.ALIAS));
     }
 
-    static RootKey toRootKey(RootKeysRecord row, List<String> aliases) {
+    RootKey toRootKey(RootKeysRecord row, List<String> aliases) {
+        RootKey.Deletion deletion = null;
+        if (row.getDeletedAt() != null && row.getPurgedAt() == null) {
+            Instant deleted = row.getDeletedAt().toInstant();
+            deletion = new RootKey.Deletion(deleted, row.getDeletedBy(), deleted.plus(policy.purgeDelay()),
+                    deleted.plus(policy.automaticPurge()), deleted.plus(policy.restoreWindow()));
+        }
         return new RootKey(row.getId(), row.getInstanceId(), row.getName(), row.getDescription(),
                 RootKeyState.ofCode(row.getState()), row.getCurrentVersion(), Timestamps.instant(row.getCreatedAt()),
                 row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), Timestamps.instant(row.getLastRotatedAt()),
-                aliases, Timestamps.instant(row.getExpirationDate()));
+                aliases, Timestamps.instant(row.getExpirationDate()), deletion);
     }
 }

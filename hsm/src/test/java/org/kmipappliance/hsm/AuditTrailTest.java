@@ -135,9 +135,13 @@ class AuditTrailTest {
         custody.rootKeys().enable(instance.id(), id, TESTER);
         custody.rootKeys().rotate(instance.id(), id, TESTER);
         assertEquals(RootKeyRewrap.FINISHED, RootKeyLifecycleTest.awaitFinished(custody, root.id()).state());
-        custody.rootKeys().delete(instance.id(), id, TESTER);
+        custody.rootKeys().delete(instance.id(), id, false, TESTER);
+        custody.rootKeys().restore(instance.id(), id, TESTER);
+        custody.rootKeys().delete(instance.id(), id, false, TESTER);
+        custody.rootKeys().purge(instance.id(), id, TESTER);
         assertEquals(List.of("root_key.alias_add", "root_key.alias_delete", "root_key.create", "root_key.delete",
-                        "root_key.disable", "root_key.enable", "root_key.rotate", "root_key.version_destroy"),
+                        "root_key.delete", "root_key.disable", "root_key.enable", "root_key.purge",
+                        "root_key.restore", "root_key.rotate", "root_key.version_destroy"),
                 database.dsl().select(AUDIT_EVENTS.ACTION).from(AUDIT_EVENTS).where(AUDIT_EVENTS.TARGET.eq(id))
                         .orderBy(AUDIT_EVENTS.ACTION).fetch(AUDIT_EVENTS.ACTION));
 

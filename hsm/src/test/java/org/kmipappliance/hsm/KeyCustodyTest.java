@@ -236,7 +236,7 @@ class KeyCustodyTest {
         assertTrue(refused.getMessage().contains("root-keys.max-per-instance"), refused.getMessage());
         assertEquals(versionsBefore, database.dsl().fetchCount(Tables.ROOT_KEY_VERSIONS)
                 + database.dsl().fetchCount(Tables.HSM_OBJECT_INTENTS), "nothing was made, nor reserved");
-        limited.rootKeys().delete(crowded.id(), keys.getFirst().id().toString(), TESTER);
+        limited.rootKeys().delete(crowded.id(), keys.getFirst().id().toString(), false, TESTER);
         assertEquals(RootKeyState.ACTIVE, limited.rootKeys().create(crowded.id(), "room again", null, TESTER)
                 .state());
     }

@@ -211,7 +211,7 @@ class RootKeyLifecycleTest {
     }
 
     @Test
-    void deletion_isRefusedWhileAnAdapterUsesTheKey_thenShredsEverythingSealedUnderIt() {
+    void deletion_isRefusedWhileAnAdapterUsesTheKey_andRestorable_untilAPurgeShredsEverythingSealedUnderIt() {
         TestTenant setup = newSetup("shredded");
         Map<UUID, byte[]> materials = createKeys(setup.caller(), 3);
         String id = setup.rootKey().id().toString();
@@ -220,13 +220,36 @@ class RootKeyLifecycleTest {
         database.dsl().selectFrom(KMIP_OBJECTS).where(KMIP_OBJECTS.ADAPTER_ID.eq(setup.adapter().id()))
                 .forEach(row -> backup.add(new Object[] {row.getId(), row.getRootKeyVersion(), row.getSealedMaterial()}));
         assertEquals(CustodyException.Failure.ROOT_KEY_IN_USE, assertThrows(CustodyException.class,
-                () -> custody.rootKeys().delete(instance.id(), id, TESTER)).failure());
+                () -> custody.rootKeys().delete(instance.id(), id, false, TESTER)).failure());
+
+        // Deleted with force: the adapter's keys stop as for a disabled key, and nothing is lost yet.
+        RootKey deleted = custody.rootKeys().delete(instance.id(), id, true, TESTER);
+        assertEquals(RootKeyState.DESTROYED, deleted.state());
+        assertEquals(TESTER.actor(), deleted.deletion().deletedBy());
+        UUID first = materials.keySet().iterator().next();
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_ACTIVE, assertThrows(CustodyException.class,
+                () -> custody.objects().openMaterial(setup.caller(), first)).failure(), "stopped while deleted");
+        assertTrue(TestHsm.hsm().containsRootKey(custody.rootKeys().hsmLabel(setup.rootKey().id(), 1)),
+                "its HSM object waits for the purge");
+        assertEquals(CustodyException.Failure.ROOT_KEY_PURGE_TOO_SOON, assertThrows(CustodyException.class,
+                () -> keyProtectRules.rootKeys().purge(instance.id(), id, TESTER)).failure(),
+                "Key Protect's rule: no purge within 4 hours of the deletion");
+
+        assertEquals(RootKeyState.ACTIVE, custody.rootKeys().restore(instance.id(), id, TESTER).state());
+        for (Map.Entry<UUID, byte[]> key : materials.entrySet()) {
+            try (ObjectMaterial opened = custody.objects().openMaterial(setup.caller(), key.getKey())) {
+                assertArrayEquals(key.getValue(), opened.material().reveal(), "restored: everything is back");
+            }
+        }
+        assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().restore(instance.id(), id, TESTER)).failure(), "only a deleted key");
 
         for (UUID key : materials.keySet()) {
             custody.objects().delete(instance.id(), setup.adapter().name(), key, true, TESTER);
         }
         custody.adapters().delete(instance.id(), setup.adapter().name(), TESTER);
-        assertEquals(RootKeyState.DESTROYED, custody.rootKeys().delete(instance.id(), id, TESTER).state());
+        custody.rootKeys().delete(instance.id(), id, false, TESTER);
+        assertEquals(RootKeyState.DESTROYED, custody.rootKeys().purge(instance.id(), id, TESTER).state());
         assertFalse(TestHsm.hsm().containsRootKey(custody.rootKeys().hsmLabel(setup.rootKey().id(), 1)));
         for (Object[] row : backup) {
             UUID object = (UUID) row[0];
@@ -235,8 +258,35 @@ class RootKeyLifecycleTest {
                     custody.rootKeys().hsmLabel(setup.rootKey().id(), version),
                     KmipObjects.associatedData(object, setup.rootKey().id(), version), (byte[]) row[2]));
         }
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_FOUND, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().restore(instance.id(), id, TESTER)).failure(), "a purged key is gone");
+        assertEquals(1, database.dsl().fetchCount(Tables.AUDIT_EVENTS, Tables.AUDIT_EVENTS.ACTION.eq(
+                "root_key.purge").and(Tables.AUDIT_EVENTS.TARGET.eq(id))));
+    }
+
+    @Test
+    void aDeletedKey_isPurgedOnItsSchedule_andRestorableOnlyWithinItsWindow() {
+        RootKey key = custody.rootKeys().create(instance.id(), "scheduled-" + UUID.randomUUID(), null, TESTER);
+        String id = key.id().toString();
+        RootKey deleted = custody.rootKeys().delete(instance.id(), id, false, TESTER);
+        Instant deletedAt = deleted.deletion().deletedAt();
+        assertEquals(deletedAt.plus(RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE), deleted.deletion().purgeScheduledOn());
+        assertEquals(deletedAt.plus(RootKeyPolicy.KEY_PROTECT_RESTORE_WINDOW),
+                deleted.deletion().restoreAllowedUntil());
+        assertEquals(0, custody.rootKeys().purgeDue(deletedAt.plus(Duration.ofDays(89))), "not yet");
+        assertTrue(TestHsm.hsm().containsRootKey(custody.rootKeys().hsmLabel(key.id(), 1)));
+        assertTrue(custody.rootKeys().purgeDue(deletedAt.plus(Duration.ofDays(91))) >= 1);
+        assertFalse(TestHsm.hsm().containsRootKey(custody.rootKeys().hsmLabel(key.id(), 1)), "shredded on time");
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_FOUND, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().get(instance.id(), id)).failure());
+
+        RootKey late = custody.rootKeys().create(instance.id(), "late-" + UUID.randomUUID(), null, TESTER);
+        database.dsl().update(Tables.ROOT_KEYS).set(Tables.ROOT_KEYS.DELETED_AT, java.time.OffsetDateTime.now()
+                .minusDays(31)).set(Tables.ROOT_KEYS.STATE, (short) RootKeyState.DESTROYED.code())
+                .where(Tables.ROOT_KEYS.ID.eq(late.id())).execute();
         assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
-                () -> custody.rootKeys().delete(instance.id(), id, TESTER)).failure());
+                () -> custody.rootKeys().restore(instance.id(), late.id().toString(), TESTER)).failure(),
+                "31 days after its deletion: too late to restore");
     }
 
     /**
@@ -289,10 +339,15 @@ class RootKeyLifecycleTest {
 
         assertEquals(List.of(new RootKeys.MissingVersion(gone.rootKey().id(), gone.rootKey().name(), 1, true, 2)),
                 missing);
-        assertEquals(RootKeyState.DESTROYED, custody.rootKeys().get(instance.id(), gone.rootKey().id().toString())
-                .state());
-        assertNotNull(custody.rootKeys().versions(instance.id(), gone.rootKey().id().toString()).getFirst()
-                .destroyedAt());
+        // Its HSM objects are gone: recorded as deleted and purged, so gone from the API as a purged key is.
+        var goneRow = database.dsl().selectFrom(Tables.ROOT_KEYS).where(Tables.ROOT_KEYS.ID.eq(gone.rootKey().id()))
+                .fetchOne();
+        assertEquals((short) RootKeyState.DESTROYED.code(), goneRow.getState());
+        assertNotNull(goneRow.getPurgedAt());
+        assertNotNull(database.dsl().selectFrom(Tables.ROOT_KEY_VERSIONS).where(Tables.ROOT_KEY_VERSIONS.ROOT_KEY_ID
+                .eq(gone.rootKey().id())).fetchOne().getDestroyedAt());
+        assertEquals(CustodyException.Failure.ROOT_KEY_NOT_FOUND, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().get(instance.id(), gone.rootKey().id().toString())).failure());
         assertEquals(RootKeyState.ACTIVE, custody.rootKeys().get(instance.id(), kept.rootKey().id().toString())
                 .state());
         for (Map.Entry<UUID, byte[]> key : keptKeys.entrySet()) {

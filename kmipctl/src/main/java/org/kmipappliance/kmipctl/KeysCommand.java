@@ -141,11 +141,32 @@ final class KeysCommand {
         return Kmipctl.EXIT_OK;
     }
 
-    @Command(name = "delete", description = "Delete a root key: its HSM objects are destroyed (refused while an "
-            + "adapter uses it).")
-    int delete(@Parameters(paramLabel = "KEY") String key) throws Exception {
-        root.api().delete(keyPath(key));
-        root.output().note("deleted root key " + key);
+    @Command(name = "delete", description = {"Delete a root key: it stops at once but can be restored until it is "
+            + "purged (refused while an adapter uses it, unless --force, which stops the adapter's KMIP keys too).",
+        "Its HSM objects are destroyed when it is purged: by 'keys purge', or on the appliance's schedule."})
+    int delete(@Parameters(paramLabel = "KEY") String key,
+               @Option(names = "--force", description = "delete it even though adapters use it") boolean force)
+            throws Exception {
+        root.api().delete(keyPath(key) + (force ? "?force=true" : ""));
+        root.output().note("deleted root key " + key + "; 'kmipctl keys restore " + key + "' brings it back until it "
+                + "is purged");
+        return Kmipctl.EXIT_OK;
+    }
+
+    @Command(name = "restore", description = "Restore a deleted root key, with everything sealed under it, within "
+            + "the appliance's restore window.")
+    int restore(@Parameters(paramLabel = "KEY") String key) throws Exception {
+        root.api().post(keyPath(key) + "/restore");
+        root.output().note("restored root key " + key);
+        return Kmipctl.EXIT_OK;
+    }
+
+    @Command(name = "purge", description = {"Purge a deleted root key: its HSM objects are destroyed, and every KMIP "
+            + "key sealed under it can never be opened again (crypto-shredding).",
+        "Allowed from a while after the deletion (Key Protect: 4 hours)."})
+    int purge(@Parameters(paramLabel = "KEY") String key) throws Exception {
+        root.api().delete(keyPath(key) + "/purge");
+        root.output().note("purged root key " + key + ": its HSM objects are destroyed");
         return Kmipctl.EXIT_OK;
     }
 }

@@ -71,7 +71,8 @@ class KmipctlTest {
     static void start() {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), new RootKeyPolicy(Duration.ZERO,
-                Duration.ofHours(1), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE));
+                Duration.ofHours(1), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE, RootKeyPolicy.KEY_PROTECT_RESTORE_WINDOW,
+                RootKeyPolicy.KEY_PROTECT_PURGE_DELAY, RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE));
         instance = custody.access().createInstance("kmipctl", TESTER);
         managerToken = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null,
                 TESTER).secret();
@@ -203,7 +204,13 @@ class KmipctlTest {
         Run gone = assertExit(3, kmipctl("adapter", "day-adapter"));
         assertTrue(gone.err().startsWith("kmipctl: ") && gone.err().contains("KMIP_ADAPTER_NOT_FOUND_ERR")
                 && gone.err().contains("HTTP 404"), gone.err());
+        assertTrue(assertExit(0, kmipctl("keys", "delete", "day-alias")).out().contains("keys restore day-alias"));
+        assertExit(0, kmipctl("keys", "restore", "day-alias"));
+        assertEquals("1", assertExit(0, kmipctl("keys", "get", "day-alias", "-o", "json")).json()
+                .path("state").asText(), "Active again");
         assertExit(0, kmipctl("keys", "delete", "day-alias"));
+        Run early = assertExit(1, kmipctl("keys", "purge", "day-alias"));
+        assertTrue(early.err().contains("REQ_TOO_EARLY_ERR"), "Key Protect's 4 hours: " + early.err());
     }
 
     @Test

@@ -49,6 +49,8 @@ final class RootKeysService {
                         req.path().pathParameters().get("action")))
                 .post("/{id}", (req, res) -> action(req, res, req.query().first("action").orElse("")))
                 .delete("/{id}", this::delete)
+                .post("/{id}/restore", this::restore)
+                .delete("/{id}/purge", this::purge)
                 .post("/{id}/aliases/{alias}", this::addAlias)
                 .delete("/{id}/aliases/{alias}", this::deleteAlias);
     }
@@ -139,25 +141,64 @@ final class RootKeysService {
                 CustodyCall.in("Key could not be enabled", () -> custody.rootKeys().enable(principal.instanceId(),
                         id, ApiAuthentication.requester(req)));
             }
+            case "restore" -> {
+                // The legacy POST /keys/{id}?action=restore.
+                restore(req, res);
+                return;
+            }
             default -> {
                 ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
                 throw ApiError.invalidQueryParameter("Key action could not be performed", "action",
                         "The action '" + action + "' is not supported for root keys held in the HSM; supported: "
-                                + "rotate, disable, enable");
+                                + "rotate, disable, enable, restore");
             }
         }
         res.status(Status.NO_CONTENT_204).send();
     }
 
+    /**
+     * Key Protect's delete: the key is Destroyed (5) but restorable until it is purged; {@code force=true} deletes a
+     * key that protects adapters (their KMIP keys stop until it is restored). 204, or 200 with the key when the
+     * request prefers a representation.
+     */
     private void delete(ServerRequest req, ServerResponse res) {
         String context = "Key could not be deleted";
         ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
+        boolean force = req.query().first("force").map(Boolean::parseBoolean).orElse(false);
         RootKey deleted = CustodyCall.in(context, () -> custody.rootKeys().delete(principal.instanceId(),
+                req.path().pathParameters().get("id"), force, ApiAuthentication.requester(req)));
+        sendPreferred(req, res, Status.OK_200, deleted, false);
+    }
+
+    /** Key Protect's restore of a deleted key: 201 with the key, back in the state it had. */
+    private void restore(ServerRequest req, ServerResponse res) {
+        String context = "Key could not be restored";
+        ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
+        RootKey restored = CustodyCall.in(context, () -> custody.rootKeys().restore(principal.instanceId(),
                 req.path().pathParameters().get("id"), ApiAuthentication.requester(req)));
-        boolean representation = req.headers().first(io.helidon.http.HeaderNames.create("Prefer"))
-                .map(value -> value.contains("return=representation")).orElse(false);
+        Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, List.of(toJson(restored)), null);
+    }
+
+    /**
+     * Key Protect's purge of a deleted key, the crypto-shredding moment: its HSM objects are destroyed. 200 with
+     * the key as it was purged, or 204 when the request prefers it minimal.
+     */
+    private void purge(ServerRequest req, ServerResponse res) {
+        String context = "Key could not be purged";
+        ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
+        RootKey purged = CustodyCall.in(context, () -> custody.rootKeys().purge(principal.instanceId(),
+                req.path().pathParameters().get("id"), ApiAuthentication.requester(req)));
+        sendPreferred(req, res, Status.OK_200, purged, true);
+    }
+
+    /** The key, or 204 with none, as the request's Prefer header (and the route's default) says. */
+    private static void sendPreferred(ServerRequest req, ServerResponse res, Status status, RootKey key,
+                                      boolean representationByDefault) {
+        String prefer = req.headers().first(io.helidon.http.HeaderNames.create("Prefer")).orElse("");
+        boolean representation = prefer.contains("return=representation")
+                || (representationByDefault && !prefer.contains("return=minimal"));
         if (representation) {
-            Json.sendCollection(res, Status.OK_200, KEY_TYPE, List.of(toJson(deleted)), null);
+            Json.sendCollection(res, status, KEY_TYPE, List.of(toJson(key)), null);
         } else {
             res.status(Status.NO_CONTENT_204).send();
         }
@@ -263,6 +304,16 @@ final class RootKeysService {
         version.put("creationDate", Json.time(key.lastRotatedAt() != null ? key.lastRotatedAt() : key.createdAt()));
         json.putObject("dualAuthDelete").put("enabled", false);
         json.put("deleted", key.state() == RootKeyState.DESTROYED);
+        if (key.deletion() != null) {
+            RootKey.Deletion deletion = key.deletion();
+            json.put("deletionDate", Json.time(deletion.deletedAt()));
+            json.put("deletedBy", deletion.deletedBy());
+            json.put("purgeAllowed", !Instant.now().isBefore(deletion.purgeAllowedFrom()));
+            json.put("purgeAllowedFrom", Json.time(deletion.purgeAllowedFrom()));
+            json.put("purgeScheduledOn", Json.time(deletion.purgeScheduledOn()));
+            json.put("restoreAllowed", Instant.now().isBefore(deletion.restoreAllowedUntil()));
+            json.put("restoreExpirationDate", Json.time(deletion.restoreAllowedUntil()));
+        }
         // Every key is in Key Protect's default key ring: the appliance has no other rings.
         json.put("keyRingID", DEFAULT_KEY_RING);
         return json;

@@ -257,8 +257,30 @@ class KeyProtectApiTest {
                 .header("authorization", "Bearer " + managerToken).header("bluemix-instance", instance.id().toString())
                 .header("Prefer", "return=representation").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, deleted.statusCode(), deleted.body());
-        assertEquals(5, JSON.readTree(deleted.body()).at("/resources/0/state").asInt());
-        assertTrue(JSON.readTree(deleted.body()).at("/resources/0/deleted").asBoolean());
+        JsonNode deletedKey = JSON.readTree(deleted.body()).at("/resources/0");
+        assertEquals(5, deletedKey.get("state").asInt());
+        assertTrue(deletedKey.get("deleted").asBoolean());
+        Instant deletionDate = Instant.parse(deletedKey.get("deletionDate").asText());
+        assertEquals(deletedKey.get("createdBy").asText(), deletedKey.get("deletedBy").asText(),
+                "deleted by the manager's token, which made it");
+        assertFalse(deletedKey.get("purgeAllowed").asBoolean(), "Key Protect's 4 hours have not passed");
+        assertEquals(deletionDate.plus(Duration.ofHours(4)), Instant.parse(deletedKey.get("purgeAllowedFrom")
+                .asText()));
+        assertEquals(deletionDate.plus(Duration.ofDays(90)), Instant.parse(deletedKey.get("purgeScheduledOn")
+                .asText()));
+        Reply purgeTooEarly = asManager("DELETE", "/api/v2/keys/" + id + "/purge", null);
+        assertEquals(409, purgeTooEarly.status());
+        assertEquals("REQ_TOO_EARLY_ERR", errorCode(purgeTooEarly));
+        String purgeWait = purgeTooEarly.body().at("/resources/0/reasons/0/message").asText();
+        assertTrue(purgeWait.contains("in 240 minutes") || purgeWait.contains("in 239 minutes"), purgeWait);
+        // Restore (201, the key back as it was), then delete again for the rest of the test.
+        Reply restored = asManager("POST", "/api/v2/keys/" + id + "/restore", null);
+        assertEquals(201, restored.status(), restored.raw().body());
+        assertEquals(1, restored.body().at("/resources/0/state").asInt());
+        assertFalse(restored.body().at("/resources/0").has("deletionDate"));
+        assertEquals("KEY_ACTION_INVALID_STATE_ERR", errorCode(asManager("POST", "/api/v2/keys/" + id + "/restore",
+                null)), "only a deleted key is restored");
+        assertEquals(204, asManager("DELETE", "/api/v2/keys/" + id, null).status());
         Reply listed = asManager("GET", "/api/v2/keys?state=5", null);
         assertTrue(listed.raw().body().contains(id), "deleted keys are listed with state=5");
         assertFalse(asManager("GET", "/api/v2/keys", null).raw().body().contains(id), "and not by default");
@@ -621,6 +643,9 @@ class KeyProtectApiTest {
         assertEquals(2, object.get("kmip_object_type").asInt());
         assertEquals(1, object.get("state").asInt());
         assertEquals(caller.certificateId().toString(), object.get("created_by_kmip_client_cert_id").asText());
+        assertEquals(caller.registeredBy(), object.get("created_by").asText(), "the identity that registered the "
+                + "certificate, as Key Protect names it");
+        assertTrue(object.get("created_by").asText().startsWith("api-token-"), object.toString());
         for (String forbidden : List.of("key_material", "material", "payload", "sealed_material")) {
             assertFalse(object.has(forbidden), forbidden);
         }

@@ -91,7 +91,8 @@ class OpenApiContractTest {
         database = TestDatabase.fresh();
         hsm = new ControlledHsm(TestHsm.hsm());
         custody = new KeyCustody(hsm, database, Clock.systemUTC(), new RootKeyPolicy(Duration.ZERO,
-                Duration.ofHours(1), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE));
+                Duration.ofHours(1), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE, RootKeyPolicy.KEY_PROTECT_RESTORE_WINDOW,
+                Duration.ZERO, RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE));
         instance = custody.access().createInstance("openapi", TESTER);
         token = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
@@ -282,6 +283,12 @@ class OpenApiContractTest {
                 + "\"expirationDate\":\"2001-01-01T00:00:00Z\"}"));
         String plain = idOf(expect(201, "POST", "/api/v2/keys", envelope("{\"name\":\"plain-delete\"}")));
         expect(204, "DELETE", "/api/v2/keys/" + plain, null);
+        expect(201, "POST", "/api/v2/keys/" + plain + "/restore", null);
+        expect(409, "POST", "/api/v2/keys/" + plain + "/restore", null);
+        expect(409, "DELETE", "/api/v2/keys/" + plain + "/purge", null);
+        expect(204, "DELETE", "/api/v2/keys/" + plain, null);
+        expect(200, "DELETE", "/api/v2/keys/" + plain + "/purge", null);
+        expect(404, "DELETE", "/api/v2/keys/" + plain + "/purge", null);
         hsm.refuseNext(ControlledHsm.Point.BEFORE_CREATE_ROOT_KEY, label -> true);
         expect(503, "POST", "/api/v2/keys", envelope("{\"name\":\"hsm-down\"}"));
 
