@@ -44,15 +44,26 @@ final class ApplianceProcess implements AutoCloseable {
         this.state = state;
     }
 
-    /** A configuration with both listeners on free loopback ports and no root-key timing rules, plus {@code extra}. */
+    /**
+     * A configuration with both listeners on free loopback ports and no root-key timing rules, plus {@code extra}.
+     * It names only settings every build since the upgrade test's oldest knows (that test starts an older build on
+     * it); {@link #withPurgeAtOnce} adds a newer one.
+     */
     static Path writeConfig(Path state, String extra) throws IOException {
         Files.createDirectories(state);
         Path config = state.resolveSibling(state.getFileName() + ".yaml");
         Files.writeString(config, """
                 kmip: {host: 127.0.0.1, port: 0}
                 rest: {host: 127.0.0.1, port: 0}
-                root-keys: {rotation-interval-minutes: 0, enable-delay-seconds: 0, purge-delay-minutes: 0}
+                root-keys: {rotation-interval-minutes: 0, enable-delay-seconds: 0}
                 """ + extra);
+        return config;
+    }
+
+    /** The configuration {@code config} with deleted root keys purgeable at once (root-keys.purge-delay-minutes). */
+    static Path withPurgeAtOnce(Path config) throws IOException {
+        Files.writeString(config, Files.readString(config).replace("enable-delay-seconds: 0}",
+                "enable-delay-seconds: 0, purge-delay-minutes: 0}"));
         return config;
     }
 

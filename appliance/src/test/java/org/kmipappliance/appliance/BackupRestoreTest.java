@@ -45,7 +45,7 @@ class BackupRestoreTest {
     @Test
     void backupWhileServing_restoresWhole_andCannotUndoCryptoShreddingBesideTheHsm() throws Exception {
         Path state = directory.resolve("original");
-        Path config = ApplianceProcess.writeConfig(state, "");
+        Path config = ApplianceProcess.withPurgeAtOnce(ApplianceProcess.writeConfig(state, ""));
         Path archive = directory.resolve("backups").resolve("appliance.tar.gz");
         Map<String, byte[]> kept = new LinkedHashMap<>();
         Map<String, byte[]> shredded = new LinkedHashMap<>();
@@ -147,7 +147,7 @@ class BackupRestoreTest {
     @ValueSource(strings = {"deleted", "created"})
     void aRootKeyChangedBetweenSnapshotAndTokenCopy_isTakenAgain(String change) throws Exception {
         Path state = directory.resolve("changing");
-        Path config = ApplianceProcess.writeConfig(state, "");
+        Path config = ApplianceProcess.withPurgeAtOnce(ApplianceProcess.writeConfig(state, ""));
         Path archive = directory.resolve("changing.tar.gz");
         Backup.Summary summary;
         try (ApplianceProcess appliance = ApplianceProcess.start(state, config)) {
@@ -175,7 +175,7 @@ class BackupRestoreTest {
                 restore.output());
     }
 
-    /** Deletes a root key and purges it at once (these tests' configuration has no purge delay). */
+    /** Deletes a root key and purges it at once (its appliance's configuration has no purge delay). */
     private static HttpResponse<String> deleteAndPurge(ApplianceClient client, String rootKey)
             throws IOException, InterruptedException {
         HttpResponse<String> deleted = client.send("DELETE", "/api/v2/keys/" + rootKey, null, null);
