@@ -26,6 +26,10 @@ public final class CustodyException extends RuntimeException {
         ROOT_KEY_ENABLE_TOO_SOON,
         /** The policy allows purging a deleted key only a while after its deletion (Key Protect: 4 hours). */
         ROOT_KEY_PURGE_TOO_SOON,
+        /** Dual authorization: nobody (or nobody within seven days) authorized the deletion. */
+        ROOT_KEY_DELETION_NOT_AUTHORIZED,
+        /** Dual authorization: the principal that authorized the deletion may not also delete. */
+        ROOT_KEY_DELETION_SAME_PRINCIPAL,
         ADAPTER_NOT_FOUND,
         ADAPTER_NAME_TAKEN,
         ADAPTER_LIMIT_REACHED,

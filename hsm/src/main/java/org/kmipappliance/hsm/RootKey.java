@@ -7,11 +7,19 @@ import java.util.UUID;
 /**
  * A customer root key (CRK). Its versions are HSM objects; this record never holds key material.
  *
- * @param deletion null unless the key is deleted (and not yet purged)
+ * @param deletion       null unless the key is deleted (and not yet purged)
+ * @param dualAuthDelete Key Protect's dual authorization for deletion, and a pending authorization
  */
 public record RootKey(UUID id, UUID instanceId, String name, String description, RootKeyState state,
                       int currentVersion, Instant createdAt, String createdBy, Instant updatedAt,
-                      Instant lastRotatedAt, List<String> aliases, Instant expirationDate, Deletion deletion) {
+                      Instant lastRotatedAt, List<String> aliases, Instant expirationDate, Deletion deletion,
+                      DualAuthDelete dualAuthDelete) {
+    /**
+     * Whether a second principal must delete the key, and who authorized its deletion until when (null: nobody).
+     */
+    public record DualAuthDelete(boolean enabled, String authorizedBy, Instant authorizationExpires) {
+    }
+
     /**
      * When and by whom a key was deleted, and what its policy allows from then on; null for keys not deleted.
      *

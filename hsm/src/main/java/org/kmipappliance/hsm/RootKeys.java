@@ -84,6 +84,12 @@ public final class RootKeys {
      */
     public RootKey create(UUID instanceId, String name, String description, List<String> aliases,
                           Instant expirationDate, Requester requester) {
+        return create(instanceId, name, description, aliases, expirationDate, false, requester);
+    }
+
+    /** The same, with Key Protect's dual authorization for deletion on from the start when {@code dualAuthDelete}. */
+    public RootKey create(UUID instanceId, String name, String description, List<String> aliases,
+                          Instant expirationDate, boolean dualAuthDelete, Requester requester) {
         if (expirationDate != null && !expirationDate.isAfter(clock.instant())) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "expirationDate",
                     "the expiration date " + expirationDate + " has passed; give one to come");
@@ -122,12 +128,14 @@ public final class RootKeys {
                 row.setUpdatedAt(now);
                 row.setStateChangedAt(now);
                 row.setExpirationDate(expirationDate == null ? null : expirationDate.atOffset(ZoneOffset.UTC));
+                row.setDualAuthDelete(dualAuthDelete);
                 row.store();
                 insertVersion(tx.dsl(), id, 1, label, now);
                 for (String alias : aliases) {
                     insertAlias(tx.dsl(), instanceId, id, alias, now);
                 }
-                audit.recordChange(tx.dsl(), requester, "root_key.create", id.toString(), null);
+                audit.recordChange(tx.dsl(), requester, "root_key.create", id.toString(),
+                        dualAuthDelete ? "dual authorization for deletion" : null);
                 return toRootKey(row, aliases);
             });
         } catch (RuntimeException e) {
@@ -452,6 +460,11 @@ public final class RootKeys {
                         "key " + key.id() + " is already deleted");
             }
             OffsetDateTime now = Timestamps.now(clock);
+            if (Boolean.TRUE.equals(row.getDualAuthDelete())) {
+                requireSecondAuthorization(row, now, requester);
+            }
+            row.setDeletionAuthorizedBy(null);
+            row.setDeletionAuthorizedAt(null);
             row.setStateBeforeDeletion(row.getState());
             row.setState((short) RootKeyState.DESTROYED.code());
             row.setStateChangedAt(now);
@@ -465,6 +478,79 @@ public final class RootKeys {
                     + deleted.deletion().purgeAllowedFrom() + (adapters > 0 ? "; " + adapters
                     + " adapter(s) stopped (force)" : ""));
             return deleted;
+        });
+    }
+
+    /** How long a deletion authorized under dual authorization stays valid (Key Protect: seven days). */
+    public static final Duration DELETION_AUTHORIZATION_LIFETIME = Duration.ofDays(7);
+
+    /**
+     * Under dual authorization a key is deleted by a second principal, within seven days of the first one's
+     * authorization ({@link #authorizeDeletion}).
+     */
+    private void requireSecondAuthorization(RootKeysRecord row, OffsetDateTime now, Requester requester) {
+        if (row.getDeletionAuthorizedAt() == null
+                || !row.getDeletionAuthorizedAt().plus(DELETION_AUTHORIZATION_LIFETIME).isAfter(now)) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_DELETION_NOT_AUTHORIZED, "key "
+                    + row.getId() + " has dual authorization for deletion: another user must first authorize it "
+                    + "(POST /api/v2/keys/" + row.getId() + "/actions/setKeyForDeletion), then you delete it within "
+                    + DELETION_AUTHORIZATION_LIFETIME.toDays() + " days");
+        }
+        if (row.getDeletionAuthorizedBy().equals(requester.actor())) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_DELETION_SAME_PRINCIPAL, "key "
+                    + row.getId() + " was authorized for deletion by " + requester.actor() + "; under dual "
+                    + "authorization another user deletes it");
+        }
+    }
+
+    /**
+     * Turns Key Protect's dual authorization for deletion on for a key. It cannot be turned off again, as Key
+     * Protect's cannot: a second principal is then needed for every deletion of the key.
+     */
+    public RootKey setDualAuthDelete(UUID instanceId, String id, boolean enabled, Requester requester) {
+        RootKey key = get(instanceId, id);
+        return dsl.transactionResult(tx -> {
+            RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
+            boolean on = Boolean.TRUE.equals(row.getDualAuthDelete());
+            if (on && !enabled) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, "key " + key.id()
+                        + " has dual authorization for deletion, which cannot be turned off once on");
+            }
+            if (!on && enabled) {
+                row.setDualAuthDelete(true);
+                row.setUpdatedAt(Timestamps.now(clock));
+                row.store();
+                audit.recordChange(tx.dsl(), requester, "root_key.policy", key.id().toString(),
+                        "dual authorization for deletion on");
+            }
+            return toRootKey(row);
+        });
+    }
+
+    /**
+     * Key Protect's setKeyForDeletion: the first principal's authorization to delete a key under dual
+     * authorization, valid for seven days; {@code authorize} false withdraws it (unsetKeyForDeletion).
+     */
+    public RootKey authorizeDeletion(UUID instanceId, String id, boolean authorize, Requester requester) {
+        RootKey key = get(instanceId, id);
+        return dsl.transactionResult(tx -> {
+            RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
+            if (!Boolean.TRUE.equals(row.getDualAuthDelete())) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, "key " + key.id()
+                        + " has no dual authorization for deletion; delete it directly");
+            }
+            if (row.getState() == RootKeyState.DESTROYED.code()) {
+                throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
+                        "key " + key.id() + " is already deleted");
+            }
+            OffsetDateTime now = Timestamps.now(clock);
+            row.setDeletionAuthorizedBy(authorize ? requester.actor() : null);
+            row.setDeletionAuthorizedAt(authorize ? now : null);
+            row.setUpdatedAt(now);
+            row.store();
+            audit.recordChange(tx.dsl(), requester, authorize ? "root_key.deletion_authorize"
+                    : "root_key.deletion_authorization_withdraw", key.id().toString(), null);
+            return toRootKey(row);
         });
     }
 
@@ -743,9 +829,12 @@ public final class RootKeys {
             deletion = new RootKey.Deletion(deleted, row.getDeletedBy(), deleted.plus(policy.purgeDelay()),
                     deleted.plus(policy.automaticPurge()), deleted.plus(policy.restoreWindow()));
         }
+        RootKey.DualAuthDelete dualAuth = new RootKey.DualAuthDelete(Boolean.TRUE.equals(row.getDualAuthDelete()),
+                row.getDeletionAuthorizedBy(), row.getDeletionAuthorizedAt() == null ? null
+                : row.getDeletionAuthorizedAt().toInstant().plus(DELETION_AUTHORIZATION_LIFETIME));
         return new RootKey(row.getId(), row.getInstanceId(), row.getName(), row.getDescription(),
                 RootKeyState.ofCode(row.getState()), row.getCurrentVersion(), Timestamps.instant(row.getCreatedAt()),
                 row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), Timestamps.instant(row.getLastRotatedAt()),
-                aliases, Timestamps.instant(row.getExpirationDate()), deletion);
+                aliases, Timestamps.instant(row.getExpirationDate()), deletion, dualAuth);
     }
 }

@@ -12,11 +12,13 @@ import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -265,6 +267,28 @@ class RootKeyLifecycleTest {
     }
 
     @Test
+    void dualAuthorization_lapsesSevenDaysAfterItWasGiven() {
+        Requester first = Requester.rest(new ApiPrincipal(UUID.randomUUID(), instance.id(), Set.of(Role.MANAGER)),
+                "127.0.0.1", "first");
+        Requester second = Requester.rest(new ApiPrincipal(UUID.randomUUID(), instance.id(), Set.of(Role.MANAGER)),
+                "127.0.0.1", "second");
+        RootKey key = custody.rootKeys().create(instance.id(), "dual-" + UUID.randomUUID(), null, List.of(), null,
+                true, first);
+        String id = key.id().toString();
+        assertTrue(key.dualAuthDelete().enabled());
+        custody.rootKeys().authorizeDeletion(instance.id(), id, true, first);
+        database.dsl().update(Tables.ROOT_KEYS).set(Tables.ROOT_KEYS.DELETION_AUTHORIZED_AT,
+                OffsetDateTime.now().minusDays(8)).where(Tables.ROOT_KEYS.ID.eq(key.id())).execute();
+        assertEquals(CustodyException.Failure.ROOT_KEY_DELETION_NOT_AUTHORIZED, assertThrows(CustodyException.class,
+                () -> custody.rootKeys().delete(instance.id(), id, false, second)).failure(), "eight days: lapsed");
+        custody.rootKeys().authorizeDeletion(instance.id(), id, true, first);
+        RootKey deleted = custody.rootKeys().delete(instance.id(), id, false, second);
+        assertEquals(RootKeyState.DESTROYED, deleted.state());
+        assertEquals(second.actor(), deleted.deletion().deletedBy());
+        assertEquals(null, deleted.dualAuthDelete().authorizedBy(), "an authorization serves one deletion");
+    }
+
+    @Test
     void aDeletedKey_isPurgedOnItsSchedule_andRestorableOnlyWithinItsWindow() {
         RootKey key = custody.rootKeys().create(instance.id(), "scheduled-" + UUID.randomUUID(), null, TESTER);
         String id = key.id().toString();
@@ -281,7 +305,7 @@ class RootKeyLifecycleTest {
                 () -> custody.rootKeys().get(instance.id(), id)).failure());
 
         RootKey late = custody.rootKeys().create(instance.id(), "late-" + UUID.randomUUID(), null, TESTER);
-        database.dsl().update(Tables.ROOT_KEYS).set(Tables.ROOT_KEYS.DELETED_AT, java.time.OffsetDateTime.now()
+        database.dsl().update(Tables.ROOT_KEYS).set(Tables.ROOT_KEYS.DELETED_AT, OffsetDateTime.now()
                 .minusDays(31)).set(Tables.ROOT_KEYS.STATE, (short) RootKeyState.DESTROYED.code())
                 .where(Tables.ROOT_KEYS.ID.eq(late.id())).execute();
         assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,

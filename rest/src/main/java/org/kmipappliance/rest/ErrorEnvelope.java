@@ -92,6 +92,10 @@ final class ErrorEnvelope {
                     e.getMessage(), null, null);
             case ROOT_KEY_ROTATION_TOO_SOON, ROOT_KEY_ROTATION_IN_PROGRESS -> new ApiError(Status.CONFLICT_409,
                     "KEY_ROTATION_NOT_PERMITTED", context, e.getMessage(), null, null);
+            case ROOT_KEY_DELETION_NOT_AUTHORIZED -> new ApiError(Status.CONFLICT_409, "AUTHORIZATIONS_NOT_MET",
+                    context, e.getMessage(), null, null);
+            case ROOT_KEY_DELETION_SAME_PRINCIPAL -> new ApiError(Status.CONFLICT_409, "NOT_DUAL_AUTH_ERR", context,
+                    e.getMessage(), null, null);
             case ROOT_KEY_ENABLE_TOO_SOON, ROOT_KEY_PURGE_TOO_SOON -> new ApiError(Status.CONFLICT_409,
                     "REQ_TOO_EARLY_ERR", context, e.getMessage(), null, null);
             case ROOT_KEY_NOT_ACTIVE -> new ApiError(Status.UNPROCESSABLE_CONTENT_422, "NATIVE_INVALID_CRK_ERR",

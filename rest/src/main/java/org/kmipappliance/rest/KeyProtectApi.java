@@ -25,7 +25,9 @@ public final class KeyProtectApi {
                          RestServerConfig.MetricsAccess metricsAccess, KmipOnboarding onboarding) {
         Routes routes = new Routes();
         routing.addFilter(new ApiAuthentication(custody, routes));
-        routes.register(routing, "/api/v2/keys", new RootKeysService(custody)::routes);
+        RootKeysService rootKeys = new RootKeysService(custody);
+        routes.register(routing, "/api/v2/keys", rootKeys::routes);
+        routes.register(routing, "/api/v2/keys_with_policy_overrides", rootKeys::policyOverrideRoutes);
         routes.register(routing, "/api/v2/kmip_adapters", new KmipAdaptersService(custody, onboarding)::routes);
         routes.register(routing, "/api/v2/appliance/api_tokens", new ApiTokensService(custody)::routes);
         routes.register(routing, "/api/v2/appliance/kmip_server_chain",

@@ -50,12 +50,23 @@ final class RootKeysService {
                 .post("/{id}", (req, res) -> action(req, res, req.query().first("action").orElse("")))
                 .delete("/{id}", this::delete)
                 .post("/{id}/restore", this::restore)
+                .get("/{id}/policies", this::policies)
+                .put("/{id}/policies", this::setPolicies)
                 .delete("/{id}/purge", this::purge)
                 .post("/{id}/aliases/{alias}", this::addAlias)
                 .delete("/{id}/aliases/{alias}", this::deleteAlias);
     }
 
+    /** POST /api/v2/keys_with_policy_overrides: a key created with its policies (Key Protect's dualAuthDelete). */
+    void policyOverrideRoutes(Routes.Mount routes) {
+        routes.post("/", (req, res) -> create(req, res, true));
+    }
+
     private void create(ServerRequest req, ServerResponse res) {
+        create(req, res, false);
+    }
+
+    private void create(ServerRequest req, ServerResponse res, boolean withPolicies) {
         String context = "Key could not be created";
         ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_WRITERS);
         JsonNode resource = Json.singleResource(req, context);
@@ -77,10 +88,70 @@ final class RootKeysService {
             aliasesField.forEach(alias -> aliases.add(alias.asText()));
         }
         Instant expirationDate = expirationDate(resource, context);
+        boolean dualAuthDelete = withPolicies && dualAuthDelete(resource, context);
+        if (withPolicies && resource.path("rotation").path("enabled").asBoolean(false)) {
+            throw ApiError.invalidField(context, "rotation", "automatic rotation policies are not offered; rotate "
+                    + "with POST /api/v2/keys/{id}/actions/rotate (or kmipctl keys rotate) on your own schedule");
+        }
         RootKey key = CustodyCall.in(context, () -> custody.rootKeys().create(principal.instanceId(),
                 Json.optionalText(resource, "name", context), Json.optionalText(resource, "description", context),
-                aliases, expirationDate, ApiAuthentication.requester(req)));
+                aliases, expirationDate, dualAuthDelete, ApiAuthentication.requester(req)));
         Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, List.of(toJson(key)), null);
+    }
+
+    /** A resource's dualAuthDelete.enabled: a boolean when given, false when not. */
+    private static boolean dualAuthDelete(JsonNode resource, String context) {
+        JsonNode enabled = resource.path("dualAuthDelete").path("enabled");
+        if (enabled.isMissingNode() || enabled.isNull()) {
+            return false;
+        }
+        if (!enabled.isBoolean()) {
+            throw ApiError.invalidField(context, "dualAuthDelete", "'dualAuthDelete.enabled' must be true or false");
+        }
+        return enabled.asBoolean();
+    }
+
+    static final String POLICY_TYPE = "application/vnd.ibm.kms.policy+json";
+
+    /** GET /api/v2/keys/{id}/policies: the key's policies, Key Protect's shape (dualAuthDelete is the one kept). */
+    private void policies(ServerRequest req, ServerResponse res) {
+        String context = "Key policies could not be retrieved";
+        ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
+        RootKey key = CustodyCall.in(context, () -> custody.rootKeys().get(principal.instanceId(),
+                req.path().pathParameters().get("id")));
+        Json.sendCollection(res, Status.OK_200, POLICY_TYPE, List.of(policyJson(key)), null);
+    }
+
+    /**
+     * PUT /api/v2/keys/{id}/policies?policy=dualAuthDelete: turns dual authorization for deletion on (it cannot be
+     * turned off again, as Key Protect's cannot). Rotation policies are not offered.
+     */
+    private void setPolicies(ServerRequest req, ServerResponse res) {
+        String context = "Key policies could not be updated";
+        ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
+        String policy = req.query().first("policy").orElse("dualAuthDelete");
+        if (!policy.equals("dualAuthDelete")) {
+            throw ApiError.invalidQueryParameter(context, "policy", "The query_param 'policy' must be: "
+                    + "dualAuthDelete; automatic rotation policies are not offered");
+        }
+        JsonNode resource = Json.singleResource(req, context);
+        if (resource.path("dualAuthDelete").isMissingNode()) {
+            throw ApiError.invalidField(context, "dualAuthDelete", "the policy resource holds dualAuthDelete");
+        }
+        boolean enabled = dualAuthDelete(resource, context);
+        RootKey key = CustodyCall.in(context, () -> custody.rootKeys().setDualAuthDelete(principal.instanceId(),
+                req.path().pathParameters().get("id"), enabled, ApiAuthentication.requester(req)));
+        Json.sendCollection(res, Status.OK_200, POLICY_TYPE, List.of(policyJson(key)), null);
+    }
+
+    private static ObjectNode policyJson(RootKey key) {
+        ObjectNode json = Json.object();
+        json.put("type", POLICY_TYPE);
+        json.put("crn", "crn:v1:onprem:private:kms:appliance:a/local:" + key.instanceId() + ":key:" + key.id());
+        json.putObject("dualAuthDelete").put("enabled", key.dualAuthDelete().enabled());
+        json.put("updatedBy", key.createdBy());
+        json.put("lastUpdateDate", Json.time(key.updatedAt()));
+        return json;
     }
 
     /** Key Protect's expirationDate: an RFC 3339 time, which custody requires to be to come; null when absent. */
@@ -141,6 +212,12 @@ final class RootKeysService {
                 CustodyCall.in("Key could not be enabled", () -> custody.rootKeys().enable(principal.instanceId(),
                         id, ApiAuthentication.requester(req)));
             }
+            case "setKeyForDeletion", "unsetKeyForDeletion" -> {
+                ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
+                CustodyCall.in("Key could not be " + (action.startsWith("set") ? "set" : "unset") + " for deletion",
+                        () -> custody.rootKeys().authorizeDeletion(principal.instanceId(), id,
+                                action.startsWith("set"), ApiAuthentication.requester(req)));
+            }
             case "restore" -> {
                 // The legacy POST /keys/{id}?action=restore.
                 restore(req, res);
@@ -150,7 +227,7 @@ final class RootKeysService {
                 ApiAuthentication.require(req, ApiAuthentication.KEY_READERS);
                 throw ApiError.invalidQueryParameter("Key action could not be performed", "action",
                         "The action '" + action + "' is not supported for root keys held in the HSM; supported: "
-                                + "rotate, disable, enable, restore");
+                                + "rotate, disable, enable, setKeyForDeletion, unsetKeyForDeletion, restore");
             }
         }
         res.status(Status.NO_CONTENT_204).send();
@@ -302,7 +379,11 @@ final class RootKeysService {
         version.put("id", versionId(key.id(), key.currentVersion()).toString());
         // The current version was made when the key was last rotated, or with the key.
         version.put("creationDate", Json.time(key.lastRotatedAt() != null ? key.lastRotatedAt() : key.createdAt()));
-        json.putObject("dualAuthDelete").put("enabled", false);
+        ObjectNode dualAuth = json.putObject("dualAuthDelete").put("enabled", key.dualAuthDelete().enabled());
+        if (key.dualAuthDelete().authorizedBy() != null) {
+            dualAuth.put("keySetForDeletion", true);
+            dualAuth.put("authExpiration", Json.time(key.dualAuthDelete().authorizationExpires()));
+        }
         json.put("deleted", key.state() == RootKeyState.DESTROYED);
         if (key.deletion() != null) {
             RootKey.Deletion deletion = key.deletion();

@@ -71,6 +71,10 @@ final class Routes {
             return add(Method.POST, path, handler);
         }
 
+        Mount put(String path, Handler handler) {
+            return add(Method.PUT, path, handler);
+        }
+
         Mount delete(String path, Handler handler) {
             return add(Method.DELETE, path, handler);
         }

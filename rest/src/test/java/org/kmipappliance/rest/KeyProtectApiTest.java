@@ -296,6 +296,48 @@ class KeyProtectApiTest {
         assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/keys?state=4", null)));
     }
 
+    @Test
+    void dualAuthorization_aSecondManagerDeletes_afterTheFirstSetTheKeyForDeletion() throws Exception {
+        String secondManager = custody.access().issueToken(instance.id(), "second manager", EnumSet.of(Role.MANAGER),
+                null, TESTER).secret();
+        Reply created = asManager("POST", "/api/v2/keys_with_policy_overrides", envelope(
+                "application/vnd.ibm.kms.key+json", "{\"name\":\"dual-auth\",\"dualAuthDelete\":{\"enabled\":true}}"));
+        assertEquals(201, created.status(), created.raw().body());
+        String id = created.body().at("/resources/0/id").asText();
+        assertTrue(created.body().at("/resources/0/dualAuthDelete/enabled").asBoolean());
+
+        assertEquals("AUTHORIZATIONS_NOT_MET", errorCode(asManager("DELETE", "/api/v2/keys/" + id, null)),
+                "nobody set it for deletion");
+        assertEquals(204, asManager("POST", "/api/v2/keys/" + id + "/actions/setKeyForDeletion", "null").status());
+        JsonNode set = asManager("GET", "/api/v2/keys/" + id, null).body().at("/resources/0/dualAuthDelete");
+        assertTrue(set.get("keySetForDeletion").asBoolean());
+        assertTrue(Instant.parse(set.get("authExpiration").asText()).isAfter(Instant.now().plus(Duration.ofDays(6))),
+                "Key Protect's seven days");
+        assertEquals("NOT_DUAL_AUTH_ERR", errorCode(asManager("DELETE", "/api/v2/keys/" + id, null)),
+                "the manager who set it may not also delete it");
+        assertEquals(204, call("DELETE", "/api/v2/keys/" + id, null, secondManager, instance.id().toString())
+                .status(), "a second manager deletes it");
+        assertEquals(5, asManager("GET", "/api/v2/keys/" + id, null).body().at("/resources/0/state").asInt());
+
+        String later = createRootKey("dual-auth-later");
+        Reply policy = asManager("PUT", "/api/v2/keys/" + later + "/policies?policy=dualAuthDelete", envelope(
+                "application/vnd.ibm.kms.policy+json", "{\"type\":\"application/vnd.ibm.kms.policy+json\","
+                        + "\"dualAuthDelete\":{\"enabled\":true}}"));
+        assertEquals(200, policy.status(), policy.raw().body());
+        assertTrue(asManager("GET", "/api/v2/keys/" + later + "/policies", null).body()
+                .at("/resources/0/dualAuthDelete/enabled").asBoolean());
+        assertEquals("KEY_ACTION_INVALID_STATE_ERR", errorCode(asManager("PUT", "/api/v2/keys/" + later
+                + "/policies?policy=dualAuthDelete", envelope("application/vnd.ibm.kms.policy+json",
+                "{\"dualAuthDelete\":{\"enabled\":false}}"))), "it cannot be turned off once on");
+        assertEquals(204, asManager("POST", "/api/v2/keys/" + later + "/actions/setKeyForDeletion", null).status());
+        assertEquals(204, asManager("POST", "/api/v2/keys/" + later + "/actions/unsetKeyForDeletion", null)
+                .status());
+        assertEquals("AUTHORIZATIONS_NOT_MET", errorCode(call("DELETE", "/api/v2/keys/" + later, null, secondManager,
+                instance.id().toString())), "withdrawn");
+        assertEquals("KEY_ACTION_INVALID_STATE_ERR", errorCode(asManager("POST", "/api/v2/keys/"
+                + createRootKey("no-policy") + "/actions/setKeyForDeletion", null)), "no dual authorization policy");
+    }
+
     /** The ids a GET /api/v2/keys answers, in its order. */
     private static List<String> listedIds(String query) throws Exception {
         Reply listed = asManager("GET", "/api/v2/keys?" + query, null);

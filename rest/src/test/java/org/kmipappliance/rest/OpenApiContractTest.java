@@ -137,6 +137,12 @@ class OpenApiContractTest {
         return exchange;
     }
 
+    private static String policyEnvelope(boolean dualAuthDelete) {
+        return "{\"metadata\":{\"collectionType\":\"application/vnd.ibm.kms.policy+json\",\"collectionTotal\":1},"
+                + "\"resources\":[{\"type\":\"application/vnd.ibm.kms.policy+json\",\"dualAuthDelete\":{\"enabled\":"
+                + dualAuthDelete + "}}]}";
+    }
+
     private static String envelope(String resource) {
         return "{\"metadata\":{\"collectionType\":\"application/json\",\"collectionTotal\":1},\"resources\":["
                 + resource + "]}";
@@ -282,6 +288,18 @@ class OpenApiContractTest {
         expect(400, "POST", "/api/v2/keys", envelope("{\"name\":\"expired\","
                 + "\"expirationDate\":\"2001-01-01T00:00:00Z\"}"));
         String plain = idOf(expect(201, "POST", "/api/v2/keys", envelope("{\"name\":\"plain-delete\"}")));
+        expect(200, "GET", "/api/v2/keys/" + plain + "/policies", null);
+        expect(200, "PUT", "/api/v2/keys/" + plain + "/policies?policy=dualAuthDelete", policyEnvelope(true));
+        expect(409, "PUT", "/api/v2/keys/" + plain + "/policies?policy=dualAuthDelete", policyEnvelope(false));
+        expect(409, "DELETE", "/api/v2/keys/" + plain, null);
+        expect(204, "POST", "/api/v2/keys/" + plain + "/actions/setKeyForDeletion", null);
+        expect(409, "DELETE", "/api/v2/keys/" + plain, null);
+        expect(204, "POST", "/api/v2/keys/" + plain + "/actions/unsetKeyForDeletion", null);
+        expect(201, "POST", "/api/v2/keys_with_policy_overrides", envelope("{\"name\":\"dual\","
+                + "\"dualAuthDelete\":{\"enabled\":true}}"));
+        expect(400, "POST", "/api/v2/keys_with_policy_overrides", envelope("{\"name\":\"auto\","
+                + "\"rotation\":{\"enabled\":true,\"interval_month\":3}}"));
+        plain = idOf(expect(201, "POST", "/api/v2/keys", envelope("{\"name\":\"plain-delete-2\"}")));
         expect(204, "DELETE", "/api/v2/keys/" + plain, null);
         expect(201, "POST", "/api/v2/keys/" + plain + "/restore", null);
         expect(409, "POST", "/api/v2/keys/" + plain + "/restore", null);
