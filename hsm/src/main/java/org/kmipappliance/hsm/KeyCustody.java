@@ -21,6 +21,7 @@ public final class KeyCustody implements AutoCloseable {
     private final KmipAdapters adapters;
     private final ClientCertificates certificates;
     private final KmipObjects objects;
+    private final UsageMetering usage;
     private final AuditLog audit;
     private final CertificateRemovals certificateRemovals = new CertificateRemovals();
 
@@ -67,6 +68,7 @@ public final class KeyCustody implements AutoCloseable {
         this.certificates = new ClientCertificates(database, adapters, certificateRemovals, audit, clock);
         this.objects = new KmipObjects(database, this.hsm, adapters, audit, clock);
         this.rewrap = new RootKeyRewrap(database, this.hsm, rootKeys, clock);
+        this.usage = new UsageMetering(database.dsl(), clock, metrics);
         rootKeys.useRewrap(rewrap);
     }
 
@@ -149,6 +151,7 @@ public final class KeyCustody implements AutoCloseable {
                     rewrap.resumeAll();
                     rootKeys.expireDue(clock.instant());
                     rootKeys.purgeDue(clock.instant());
+                    usage.recordIfDue();
                     objects.recordDueTransitions();
                 } catch (InterruptedException e) {
                     return;
@@ -197,6 +200,10 @@ public final class KeyCustody implements AutoCloseable {
 
     public ClientCertificates certificates() {
         return certificates;
+    }
+
+    public UsageMetering usage() {
+        return usage;
     }
 
     public KmipObjects objects() {

@@ -30,6 +30,7 @@ public final class KeyProtectApi {
         routes.register(routing, "/api/v2/keys_with_policy_overrides", rootKeys::policyOverrideRoutes);
         routes.register(routing, "/api/v2/kmip_adapters", new KmipAdaptersService(custody, onboarding)::routes);
         routes.register(routing, "/api/v2/appliance/api_tokens", new ApiTokensService(custody)::routes);
+        routes.register(routing, "/api/v2/appliance/usage", new UsageService(custody)::routes);
         routes.register(routing, "/api/v2/appliance/kmip_server_chain",
                 new KmipServerChainService(onboarding)::routes);
         routes.register(routing, "/", new ObservabilityService(custody, health, metricsAccess)::routes);

@@ -21,6 +21,8 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,6 +43,7 @@ import org.kmipappliance.hsm.KmipObjects;
 import org.kmipappliance.hsm.LifecycleEvent;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.RootKeyPolicy;
+import org.kmipappliance.hsm.RootKeyState;
 import org.kmipappliance.hsm.pki.CertificateAuthority;
 import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.pki.PemFiles;
@@ -336,6 +339,22 @@ class KeyProtectApiTest {
                 instance.id().toString())), "withdrawn");
         assertEquals("KEY_ACTION_INVALID_STATE_ERR", errorCode(asManager("POST", "/api/v2/keys/"
                 + createRootKey("no-policy") + "/actions/setKeyForDeletion", null)), "no dual authorization policy");
+    }
+
+    @Test
+    void usage_answersTodaysFigures_andRefusesABackwardRange() throws Exception {
+        createRootKey("metered");
+        long versions = custody.rootKeys().list(instance.id(), EnumSet.allOf(RootKeyState.class), 5000, 0).items()
+                .stream().filter(key -> key.state() != RootKeyState.DESTROYED).count();
+        Reply usage = call("GET", "/api/v2/appliance/usage", null, readerToken, instance.id().toString());
+        assertEquals(200, usage.status(), usage.raw().body());
+        JsonNode today = usage.body().get("resources").get(usage.body().get("resources").size() - 1);
+        assertEquals(LocalDate.now(ZoneOffset.UTC).toString(), today.get("date").asText());
+        assertTrue(today.get("rootKeyVersions").asInt() >= versions, "at least a version per live key: " + today);
+        assertEquals(today.get("kmipKeys").asInt() + today.get("rootKeyVersions").asInt(),
+                today.get("keyVersions").asInt(), "Key Protect bills both, each KMIP key as one version");
+        assertEquals("INVALID_QUERY_PARAM_ERR", errorCode(asManager("GET", "/api/v2/appliance/usage?from=2026-02-01"
+                + "&to=2026-01-01", null)));
     }
 
     /** The ids a GET /api/v2/keys answers, in its order. */

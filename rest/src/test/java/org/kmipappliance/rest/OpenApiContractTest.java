@@ -350,6 +350,9 @@ class OpenApiContractTest {
         expect(400, "POST", "/api/v2/kmip_adapters/" + adapter + "/certificates/sign", envelope(
                 "{\"csr\":\"not a request\"}"));
         expect(200, "GET", "/api/v2/appliance/kmip_server_chain", null);
+        expect(200, "GET", "/api/v2/appliance/usage", null);
+        expect(200, "GET", "/api/v2/appliance/usage?from=2026-01-01&to=2026-01-31", null);
+        expect(400, "GET", "/api/v2/appliance/usage?from=yesterday", null);
 
         TestTenant tenant = TestTenant.create(custody, instance, "contract-objects");
         String objectsPath = "/api/v2/kmip_adapters/" + tenant.adapter().id() + "/kmip_objects";
