@@ -25,7 +25,7 @@ import org.kmipappliance.hsm.metrics.Metrics;
  * Usage metering per instance, so an operator can bill or plan capacity: how many KMIP keys (live managed objects)
  * and root-key versions (those the HSM holds) an instance has, as Key Protect bills key versions, each KMIP key
  * counting as one. The maintenance sweep measures every instance; each day (UTC) keeps its peak, for 400 days; the
- * latest figures are metrics too ({@code kmip_appliance_usage_*{instance}}).
+ * latest figures are metrics too ({@code kmip_appliance_usage_*{tenant_instance}}).
  */
 public final class UsageMetering {
     /** How long daily figures are kept. */
@@ -100,12 +100,17 @@ public final class UsageMetering {
         return instances.size();
     }
 
+    /**
+     * The latest figures as gauges, labelled {@code tenant_instance} (Prometheus gives {@code instance} to the
+     * scraped node).
+     */
     private void publish(UUID instance, Usage usage) {
         if (latest.put(instance, usage) == null) {
             metrics.gauge("kmip_appliance_usage_kmip_keys", "KMIP keys (live managed objects) an instance holds, "
-                    + "as last measured", () -> latest.get(instance).kmipKeys(), "instance", instance.toString());
+                    + "as last measured", () -> latest.get(instance).kmipKeys(), "tenant_instance",
+                    instance.toString());
             metrics.gauge("kmip_appliance_usage_root_key_versions", "Root-key versions an instance holds on the HSM, "
-                    + "as last measured", () -> latest.get(instance).rootKeyVersions(), "instance",
+                    + "as last measured", () -> latest.get(instance).rootKeyVersions(), "tenant_instance",
                     instance.toString());
         }
     }

@@ -61,9 +61,9 @@ class UsageMeteringTest {
         assertEquals(new UsageMetering.Usage(today, 3, 1), custody.usage().daily(instance.id(), today, today)
                 .getFirst(), "the day's peak stays");
         PrometheusText metrics = PrometheusText.parse(custody.metrics().render());
-        assertEquals(2, metrics.valueOrZero("kmip_appliance_usage_kmip_keys{instance=\"" + instance.id() + "\"}"),
-                "the metric is the latest measure, the destroyed key gone");
-        assertEquals(1, metrics.valueOrZero("kmip_appliance_usage_root_key_versions{instance=\"" + instance.id()
+        assertEquals(2, metrics.valueOrZero("kmip_appliance_usage_kmip_keys{tenant_instance=\"" + instance.id()
+                + "\"}"), "the metric is the latest measure, the destroyed key gone");
+        assertEquals(1, metrics.valueOrZero("kmip_appliance_usage_root_key_versions{tenant_instance=\"" + instance.id()
                 + "\"}"));
     }
 }
