@@ -373,9 +373,12 @@ public final class RootKeys {
 
     private void requireRotatable(RootKeysRecord row) {
         RootKeyState state = RootKeyState.ofCode(row.getState());
-        if (state != RootKeyState.ACTIVE) {
+        // Key Protect rotates deactivated (expired) keys too: their KMIP keys move to the new version, which, like
+        // the old one, opens them and seals nothing new.
+        if (state != RootKeyState.ACTIVE && state != RootKeyState.DEACTIVATED) {
             throw new CustodyException(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE,
-                    "key " + row.getId() + " is " + state.name().toLowerCase() + "; only an active key rotates");
+                    "key " + row.getId() + " is " + state.name().toLowerCase() + "; only an active or deactivated "
+                            + "key rotates");
         }
         if (row.getLastRotatedAt() != null && !policy.minimumRotationInterval().isZero()
                 && row.getLastRotatedAt().plus(policy.minimumRotationInterval()).isAfter(Timestamps.now(clock))) {

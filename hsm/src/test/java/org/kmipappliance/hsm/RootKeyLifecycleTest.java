@@ -117,6 +117,18 @@ class RootKeyLifecycleTest {
         assertEquals(CustodyException.Failure.ROOT_KEY_ACTION_INVALID_STATE, assertThrows(CustodyException.class,
                 () -> custody.rootKeys().enable(instance.id(), root.id().toString(), TESTER)).failure(),
                 "an expired key is not enabled again");
+
+        // Key Protect rotates a deactivated key: its KMIP keys move to a new version and it stays deactivated.
+        custody.rootKeys().rotate(instance.id(), root.id().toString(), TESTER);
+        assertEquals(RootKeyRewrap.FINISHED, awaitFinished(custody, root.id()).state());
+        assertEquals(RootKeyState.DEACTIVATED, custody.rootKeys().get(instance.id(), root.id().toString()).state());
+        for (Map.Entry<UUID, byte[]> key : sealed.entrySet()) {
+            assertEquals(2, database.dsl().fetchValue(database.dsl().select(KMIP_OBJECTS.ROOT_KEY_VERSION)
+                    .from(KMIP_OBJECTS).where(KMIP_OBJECTS.ID.eq(key.getKey()))), "re-sealed under version 2");
+            try (ObjectMaterial opened = custody.objects().openMaterial(caller, key.getKey())) {
+                assertArrayEquals(key.getValue(), opened.material().reveal(), "the same key after the rotation");
+            }
+        }
     }
 
     @Test
