@@ -25,16 +25,28 @@ public enum Operation {
     QUERY(0x18),
     CANCEL(0x19),
     POLL(0x1A),
-    DISCOVER_VERSIONS(0x1E);
+    DISCOVER_VERSIONS(0x1E, ProtocolVersion.V1_1);
 
     private final int code;
+    /** The protocol version that defined the operation. */
+    private final ProtocolVersion since;
 
     Operation(int code) {
+        this(code, ProtocolVersion.V1_0);
+    }
+
+    Operation(int code, ProtocolVersion since) {
         this.code = code;
+        this.since = since;
     }
 
     public int code() {
         return code;
+    }
+
+    /** Whether {@code version} defines this operation (Query lists only those). */
+    public boolean definedIn(ProtocolVersion version) {
+        return version.atLeast(since);
     }
 
     public static Optional<Operation> ofCode(int code) {

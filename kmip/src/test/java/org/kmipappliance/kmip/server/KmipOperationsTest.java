@@ -952,6 +952,19 @@ class KmipOperationsTest {
     }
 
     @Test
+    void query_atKmip10_leavesOutWhatKmip11Added() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_0)) {
+            List<Integer> operations = kmip.call(Operation.QUERY, payload(new Ttlv.EnumerationItem(
+                    Tag.QUERY_FUNCTION, KmipEnums.QUERY_OPERATIONS))).all(Tag.OPERATION).stream()
+                    .map(item -> ((Ttlv.EnumerationItem) item).value()).toList();
+            assertTrue(operations.contains(Operation.CREATE.code()) && operations.contains(Operation.RE_KEY.code()),
+                    operations.toString());
+            assertFalse(operations.contains(0x1E), "Discover Versions is a KMIP 1.1 operation");
+            assertEquals(5, kmip.discoverVersions(List.of()).size(), "yet answered at 1.0: clients negotiate with it");
+        }
+    }
+
+    @Test
     void criticalMessageExtension_failsItsItem_nonCriticalIsIgnored() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
             byte[] critical = TtlvEncoder.encode(Ttlv.Structure.of(Tag.REQUEST_MESSAGE,

@@ -14,7 +14,8 @@ import org.kmipappliance.kmip.server.KmipOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /**
- * Query (KMIP 1.4 section 4.25): the operations and object types served, and the Vendor Identification (vCenter
+ * Query (KMIP 1.4 section 4.25): the operations the request's protocol version defines that are served, the object
+ * types served, and the Vendor Identification (vCenter
  * asks for Server Information when trust is set up). Query functions not served are left out of the answer, as
  * the spec allows.
  */
@@ -48,7 +49,9 @@ public final class QueryOperation implements KmipOperation {
         }
         List<Ttlv> answer = new ArrayList<>();
         if (functions.contains(KmipEnums.QUERY_OPERATIONS)) {
-            served.get().stream().sorted()
+            // Per protocol version: a 1.0 answer leaves out Discover Versions (1.1), though it is still served at 1.0,
+            // since clients negotiate with it whatever they last spoke.
+            served.get().stream().filter(operation -> operation.definedIn(context.version())).sorted()
                     .forEach(operation -> answer.add(new Ttlv.EnumerationItem(Tag.OPERATION, operation.code())));
         }
         if (functions.contains(KmipEnums.QUERY_OBJECTS)) {
