@@ -576,6 +576,8 @@ public final class RootKeys {
                         + " was deleted on " + row.getDeletedAt().toInstant() + " and could be restored until "
                         + until.toInstant() + " (root-keys.restore-window-days)");
             }
+            // The instance's lock, as a creation takes it: two restores cannot both take the last room.
+            tx.dsl().selectFrom(INSTANCES).where(INSTANCES.ID.eq(instanceId)).forUpdate().fetchOne();
             requireRoomForAnotherKey(tx.dsl(), instanceId);
             RootKeyState before = row.getStateBeforeDeletion() == null ? RootKeyState.ACTIVE
                     : RootKeyState.ofCode(row.getStateBeforeDeletion());
