@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.metrics.Metrics;
@@ -70,16 +71,26 @@ public final class UsageMetering {
 
     /** Measures every instance now, keeps each day's peak and forgets days older than the retention. */
     public int record() {
+        return record(DSL.noCondition(), DSL.noCondition(), DSL.noCondition());
+    }
+
+    /** Measures one instance now (a request for its report), keeping the day's peak: no other tenant's counting. */
+    public void record(UUID instanceId) {
+        record(KMIP_ADAPTERS.INSTANCE_ID.eq(instanceId), ROOT_KEYS.INSTANCE_ID.eq(instanceId),
+                INSTANCES.ID.eq(instanceId));
+    }
+
+    private int record(Condition keysOf, Condition versionsOf, Condition instancesOf) {
         LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
         Map<UUID, Integer> keys = dsl.select(KMIP_ADAPTERS.INSTANCE_ID, DSL.count()).from(KMIP_OBJECTS)
                 .join(KMIP_ADAPTERS).on(KMIP_ADAPTERS.ID.eq(KMIP_OBJECTS.ADAPTER_ID))
-                .where(KMIP_OBJECTS.STATE.notIn(DESTROYED_STATES)).groupBy(KMIP_ADAPTERS.INSTANCE_ID)
+                .where(KMIP_OBJECTS.STATE.notIn(DESTROYED_STATES).and(keysOf)).groupBy(KMIP_ADAPTERS.INSTANCE_ID)
                 .fetchMap(KMIP_ADAPTERS.INSTANCE_ID, DSL.count());
         Map<UUID, Integer> versions = dsl.select(ROOT_KEYS.INSTANCE_ID, DSL.count()).from(ROOT_KEY_VERSIONS)
                 .join(ROOT_KEYS).on(ROOT_KEYS.ID.eq(ROOT_KEY_VERSIONS.ROOT_KEY_ID))
-                .where(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull()).groupBy(ROOT_KEYS.INSTANCE_ID)
+                .where(ROOT_KEY_VERSIONS.DESTROYED_AT.isNull().and(versionsOf)).groupBy(ROOT_KEYS.INSTANCE_ID)
                 .fetchMap(ROOT_KEYS.INSTANCE_ID, DSL.count());
-        List<UUID> instances = dsl.select(INSTANCES.ID).from(INSTANCES).fetch(INSTANCES.ID);
+        List<UUID> instances = dsl.select(INSTANCES.ID).from(INSTANCES).where(instancesOf).fetch(INSTANCES.ID);
         dsl.transaction(tx -> {
             for (UUID instance : instances) {
                 Usage now = new Usage(today, keys.getOrDefault(instance, 0), versions.getOrDefault(instance, 0));

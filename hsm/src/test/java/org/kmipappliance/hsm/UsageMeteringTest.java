@@ -57,7 +57,7 @@ class UsageMeteringTest {
         assertEquals(4, custody.usage().daily(instance.id(), today, today).getFirst().keyVersions());
 
         custody.objects().transition(tenant.caller(), keys.getFirst(), LifecycleEvent.DESTROY, null, null, null);
-        custody.usage().record();
+        custody.usage().record(instance.id());
         assertEquals(new UsageMetering.Usage(today, 3, 1), custody.usage().daily(instance.id(), today, today)
                 .getFirst(), "the day's peak stays");
         PrometheusText metrics = PrometheusText.parse(custody.metrics().render());

@@ -43,7 +43,10 @@ final class UsageService {
                     + "than 'to' and less than " + UsageMetering.RETENTION_DAYS + " days before it");
         }
         if (!to.isBefore(today)) {
-            CustodyCall.in(context, () -> custody.usage().record());
+            CustodyCall.in(context, () -> {
+                custody.usage().record(principal.instanceId());
+                return null;
+            });
         }
         List<ObjectNode> days = CustodyCall.in(context, () -> custody.usage().daily(principal.instanceId(), from, to))
                 .stream().map(UsageService::toJson).toList();
