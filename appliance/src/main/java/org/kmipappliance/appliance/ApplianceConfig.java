@@ -26,11 +26,12 @@ public record ApplianceConfig(KmipListener kmipListener, RestListener restListen
      * Protect's: one rotation per 60 minutes, enable 30 s after disable; 0 turns a rule off.
      */
     public record RootKeys(int rotationIntervalMinutes, int enableDelaySeconds, int maxPerInstance,
-                           int restoreWindowDays, int purgeDelayMinutes, int automaticPurgeDays) {
+                           int restoreWindowDays, int purgeDelayMinutes, int automaticPurgeDays,
+                           boolean allowPlainImport) {
         public RootKeyPolicy policy() {
             return new RootKeyPolicy(Duration.ofMinutes(rotationIntervalMinutes),
                     Duration.ofSeconds(enableDelaySeconds), maxPerInstance, Duration.ofDays(restoreWindowDays),
-                    Duration.ofMinutes(purgeDelayMinutes), Duration.ofDays(automaticPurgeDays));
+                    Duration.ofMinutes(purgeDelayMinutes), Duration.ofDays(automaticPurgeDays), allowPlainImport);
         }
     }
 
@@ -171,7 +172,8 @@ public record ApplianceConfig(KmipListener kmipListener, RestListener restListen
                         (int) file.get("root-keys.max-per-instance"),
                         (int) file.get("root-keys.restore-window-days"),
                         (int) file.get("root-keys.purge-delay-minutes"),
-                        (int) file.get("root-keys.automatic-purge-days")),
+                        (int) file.get("root-keys.automatic-purge-days"),
+                        (boolean) file.get("root-keys.allow-plain-import")),
                 new Log((String) file.get("log.format")));
     }
 

@@ -193,6 +193,24 @@ record Setting(String key, Type type, Object fallback, String example, String de
         };
     }
 
+    static Type bool() {
+        return new Type() {
+            @Override
+            public Parsed parse(String text) {
+                return switch (text.strip()) {
+                    case "true" -> new Value(true);
+                    case "false" -> new Value(false);
+                    default -> new Refused("is neither true nor false");
+                };
+            }
+
+            @Override
+            public String allowed() {
+                return "true or false";
+            }
+        };
+    }
+
     /** A YAML list of at least {@code minimum} elements of {@code element}. */
     static Type list(Type element, int minimum) {
         return new Type() {

@@ -1,6 +1,7 @@
 package org.kmipappliance.appliance;
 
 import static org.kmipappliance.appliance.Setting.bindAddress;
+import static org.kmipappliance.appliance.Setting.bool;
 import static org.kmipappliance.appliance.Setting.choice;
 import static org.kmipappliance.appliance.Setting.integer;
 import static org.kmipappliance.appliance.Setting.ipAddress;
@@ -96,6 +97,9 @@ final class Settings {
             new Setting("root-keys.automatic-purge-days", integer(1, 3_650, ""),
                     (int) RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE.toDays(), null,
                     "Key Protect's rule: a deleted root key is purged this long after its deletion"),
+            new Setting("root-keys.allow-plain-import", bool(), false, null,
+                    "let root keys be imported from material sent in plain (no import token); it passes through "
+                            + "the appliance's memory"),
             new Setting("log.format", choice("text", "json"), "text", null,
                     "one line per record: text, or json for log shippers")))
             .flatMap(List::stream).toList();

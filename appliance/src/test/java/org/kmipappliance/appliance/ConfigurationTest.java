@@ -247,6 +247,7 @@ class ConfigurationTest {
         changes.put("root-keys.restore-window-days", new Change("", "root-keys: {restore-window-days: 7}"));
         changes.put("root-keys.purge-delay-minutes", new Change("", "root-keys: {purge-delay-minutes: 0}"));
         changes.put("root-keys.automatic-purge-days", new Change("", "root-keys: {automatic-purge-days: 30}"));
+        changes.put("root-keys.allow-plain-import", new Change("", "root-keys: {allow-plain-import: true}"));
         changes.put("log.format", new Change("", "log: {format: json}"));
         changes.put("tls.renew-before-days", new Change("", "tls: {renew-before-days: 60}"));
         OperatorFiles operator = OperatorFiles.write(directory);

@@ -64,6 +64,23 @@ public final class CustodyException extends RuntimeException {
         ROOT_KEY_LIMIT_REACHED,
         /** The instance holds as many live API tokens as it may. */
         TOKEN_LIMIT_REACHED,
+        /** The instance has no import token (or its key pair is still being made). */
+        IMPORT_TOKEN_NOT_FOUND,
+        IMPORT_TOKEN_EXPIRED,
+        /** The import token was retrieved as many times as it allows. */
+        IMPORT_TOKEN_EXHAUSTED,
+        /** The encrypted nonce of an import does not decrypt, with the imported key, to the token's nonce. */
+        IMPORT_NONCE_MISMATCH,
+        /** The payload of an import does not unwrap, or is not an AES key of 128, 192 or 256 bits. */
+        IMPORTED_KEY_REJECTED,
+        /** The HSM cannot unwrap with the encryption algorithm the import names. */
+        IMPORT_WRAPPING_UNSUPPORTED,
+        /** Key material handed in without an import token, which the configuration does not allow. */
+        PLAIN_IMPORT_DISABLED,
+        /** An imported root key rotates only to new key material brought with the rotation. */
+        ROOT_KEY_PAYLOAD_REQUIRED,
+        /** A root key the HSM generated rotates only to a version the HSM generates. */
+        ROOT_KEY_PAYLOAD_NOT_ALLOWED,
         INVALID_FIELD,
         UNSUPPORTED_ALGORITHM
     }

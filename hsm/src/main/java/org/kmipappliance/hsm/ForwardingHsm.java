@@ -1,5 +1,6 @@
 package org.kmipappliance.hsm;
 
+import java.util.OptionalInt;
 import java.util.Set;
 
 /** An {@link Hsm} that hands every call to another; subclasses add to the calls they override. */
@@ -33,6 +34,27 @@ public abstract class ForwardingHsm implements Hsm {
     @Override
     public void createRootKey(String label) {
         hsm.createRootKey(label);
+    }
+
+    @Override
+    public byte[] createTransportKey(String label) {
+        return hsm.createTransportKey(label);
+    }
+
+    @Override
+    public void destroyTransportKey(String label) {
+        hsm.destroyTransportKey(label);
+    }
+
+    @Override
+    public OptionalInt importRootKey(String label, String transportLabel, ImportWrapping wrapping,
+                                     byte[] wrapped) {
+        return hsm.importRootKey(label, transportLabel, wrapping, wrapped);
+    }
+
+    @Override
+    public OptionalInt importRootKey(String label, SecretBytes material) {
+        return hsm.importRootKey(label, material);
     }
 
     @Override

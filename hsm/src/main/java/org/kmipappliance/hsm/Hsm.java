@@ -1,5 +1,6 @@
 package org.kmipappliance.hsm;
 
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -30,6 +31,27 @@ public interface Hsm {
 
     /** Makes a new root-key version on the token under {@code label}, which no key may hold yet. */
     void createRootKey(String label);
+
+    /**
+     * Makes an RSA key pair for bringing root-key material in: the private key stays on the token under
+     * {@code label}, sensitive, never extractable, able to unwrap and nothing else. Returns the public key, X.509
+     * (SubjectPublicKeyInfo) encoded.
+     */
+    byte[] createTransportKey(String label);
+
+    /** Destroys the transport key {@code label}, if the token holds it. */
+    void destroyTransportKey(String label);
+
+    /**
+     * Makes the root-key version {@code label}, which no key may hold yet, from {@code wrapped}: key material
+     * encrypted under the transport key {@code transportLabel}'s public key, unwrapped inside the HSM, so the
+     * plaintext never leaves it. {@link ImportedKeyRejectedException} if the wrapping does not open or does not hold
+     * an AES key of 128, 192 or 256 bits. Returns the key's length in bits, if the HSM tells it.
+     */
+    OptionalInt importRootKey(String label, String transportLabel, ImportWrapping wrapping, byte[] wrapped);
+
+    /** The same from material handed in plain (only where the appliance's configuration allows it). */
+    OptionalInt importRootKey(String label, SecretBytes material);
 
     /** Destroys the root-key version {@code label}, if the token holds it. */
     void destroyRootKey(String label);

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jooq.DSLContext;
 
 /**
@@ -64,10 +65,21 @@ final class HsmObjectIntents {
         return label;
     }
 
-    /** Makes the HSM object of a reserved label; if the HSM fails, the reservation is dropped. */
+    /** Generates the HSM object of a reserved label; if the HSM fails, the reservation is dropped. */
     void create(String label) {
+        create(label, generated -> {
+            hsm.createRootKey(generated);
+            return null;
+        });
+    }
+
+    /**
+     * Makes the HSM object of a reserved label with {@code make} (an import, say), which returns what the caller
+     * records with it; if {@code make} fails, it leaves no object and the reservation is dropped.
+     */
+    <T> T create(String label, Function<String, T> make) {
         try {
-            hsm.createRootKey(label);
+            return make.apply(label);
         } catch (RuntimeException e) {
             release(label);
             throw e;

@@ -22,6 +22,7 @@ public final class KeyCustody implements AutoCloseable {
     private final ClientCertificates certificates;
     private final KmipObjects objects;
     private final UsageMetering usage;
+    private final ImportTokens importTokens;
     private final AuditLog audit;
     private final CertificateRemovals certificateRemovals = new CertificateRemovals();
 
@@ -63,7 +64,8 @@ public final class KeyCustody implements AutoCloseable {
         this.audit = new AuditLog(database, clock);
         this.access = new AccessControl(database.dsl(), audit, clock);
         this.intents = new HsmObjectIntents(database.dsl(), this.hsm, clock);
-        this.rootKeys = new RootKeys(database.dsl(), this.hsm, intents, audit, clock, policy);
+        this.importTokens = new ImportTokens(database.dsl(), this.hsm, audit, clock);
+        this.rootKeys = new RootKeys(database.dsl(), this.hsm, intents, audit, clock, policy, importTokens);
         this.adapters = new KmipAdapters(database.dsl(), rootKeys, certificateRemovals, audit, clock);
         this.certificates = new ClientCertificates(database, adapters, certificateRemovals, audit, clock);
         this.objects = new KmipObjects(database, this.hsm, adapters, audit, clock);
@@ -118,9 +120,11 @@ public final class KeyCustody implements AutoCloseable {
     public void sweep() {
         int abandoned = intents.sweep();
         int destroyed = rootKeys.sweepDestroyedVersions();
-        if (abandoned + destroyed > 0) {
-            LOG.log(System.Logger.Level.INFO, "custody sweep: destroyed {0} HSM object(s) of unfinished attempts and "
-                    + "{1} of destroyed versions", abandoned, destroyed);
+        int transportKeys = importTokens.sweep();
+        if (abandoned + destroyed + transportKeys > 0) {
+            LOG.log(System.Logger.Level.INFO, "custody sweep: destroyed {0} HSM object(s) of unfinished attempts, "
+                    + "{1} of destroyed versions and {2} of expired or superseded import tokens", abandoned,
+                    destroyed, transportKeys);
         }
     }
 
@@ -200,6 +204,10 @@ public final class KeyCustody implements AutoCloseable {
 
     public ClientCertificates certificates() {
         return certificates;
+    }
+
+    public ImportTokens importTokens() {
+        return importTokens;
     }
 
     public UsageMetering usage() {

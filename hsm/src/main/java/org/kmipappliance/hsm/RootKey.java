@@ -9,11 +9,13 @@ import java.util.UUID;
  *
  * @param deletion       null unless the key is deleted (and not yet purged)
  * @param dualAuthDelete Key Protect's dual authorization for deletion, and a pending authorization
+ * @param imported       whether its versions are key material brought by the customer instead of generated
+ * @param bitLength      the current version's AES key length; null when the HSM does not report an imported key's
  */
 public record RootKey(UUID id, UUID instanceId, String name, String description, RootKeyState state,
                       int currentVersion, Instant createdAt, String createdBy, Instant updatedAt,
                       Instant lastRotatedAt, List<String> aliases, Instant expirationDate, Deletion deletion,
-                      DualAuthDelete dualAuthDelete) {
+                      DualAuthDelete dualAuthDelete, boolean imported, Integer bitLength) {
     /**
      * Whether a second principal must delete the key, and who authorized its deletion until when (null: nobody).
      */

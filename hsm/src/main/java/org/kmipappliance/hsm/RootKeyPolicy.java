@@ -13,9 +13,13 @@ import java.time.Duration;
  * @param purgeDelay              a deleted key may be purged no sooner than this after its deletion (Key Protect:
  *                                4 hours); zero allows it at once
  * @param automaticPurge          a deleted key is purged this long after its deletion (Key Protect: 90 days)
+ * @param plainImport             whether key material handed in without an import token (Key Protect's plain
+ *                                "payload", which passes through the appliance's memory) may become a root key;
+ *                                off unless the operator turns it on (root-keys.allow-plain-import)
  */
 public record RootKeyPolicy(Duration minimumRotationInterval, Duration enableDelay, int maxPerInstance,
-                            Duration restoreWindow, Duration purgeDelay, Duration automaticPurge) {
+                            Duration restoreWindow, Duration purgeDelay, Duration automaticPurge,
+                            boolean plainImport) {
     public static final Duration KEY_PROTECT_RESTORE_WINDOW = Duration.ofDays(30);
     public static final Duration KEY_PROTECT_PURGE_DELAY = Duration.ofHours(4);
     public static final Duration KEY_PROTECT_AUTOMATIC_PURGE = Duration.ofDays(90);
@@ -26,17 +30,24 @@ public record RootKeyPolicy(Duration minimumRotationInterval, Duration enableDel
      */
     public static final int DEFAULT_MAX_PER_INSTANCE = 1_000;
     public static final RootKeyPolicy KEY_PROTECT = new RootKeyPolicy(Duration.ofHours(1), Duration.ofSeconds(30),
-            DEFAULT_MAX_PER_INSTANCE, KEY_PROTECT_RESTORE_WINDOW, KEY_PROTECT_PURGE_DELAY, KEY_PROTECT_AUTOMATIC_PURGE);
+            DEFAULT_MAX_PER_INSTANCE, KEY_PROTECT_RESTORE_WINDOW, KEY_PROTECT_PURGE_DELAY, KEY_PROTECT_AUTOMATIC_PURGE,
+            false);
     /**
      * No timing rules for rotation, enabling and purging; for tests and operators who rotate on their own schedule.
      * Deleted keys are still restorable, and purged automatically, on Key Protect's schedule.
      */
     public static final RootKeyPolicy NONE = new RootKeyPolicy(Duration.ZERO, Duration.ZERO,
-            DEFAULT_MAX_PER_INSTANCE, KEY_PROTECT_RESTORE_WINDOW, Duration.ZERO, KEY_PROTECT_AUTOMATIC_PURGE);
+            DEFAULT_MAX_PER_INSTANCE, KEY_PROTECT_RESTORE_WINDOW, Duration.ZERO, KEY_PROTECT_AUTOMATIC_PURGE, false);
 
     /** This policy with another limit of root keys per instance. */
     public RootKeyPolicy withMaxPerInstance(int max) {
         return new RootKeyPolicy(minimumRotationInterval, enableDelay, max, restoreWindow, purgeDelay,
-                automaticPurge);
+                automaticPurge, plainImport);
+    }
+
+    /** This policy with plain imports allowed or not. */
+    public RootKeyPolicy withPlainImport(boolean allowed) {
+        return new RootKeyPolicy(minimumRotationInterval, enableDelay, maxPerInstance, restoreWindow, purgeDelay,
+                automaticPurge, allowed);
     }
 }

@@ -17,6 +17,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -27,9 +28,13 @@ import org.jooq.SortField;
 import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.store.jooq.tables.records.RootKeysRecord;
 
-/** Customer root keys: each version an AES-256 object on the HSM token that never leaves it. */
+/**
+ * Customer root keys: each version an AES object on the HSM token that never leaves it, generated there (AES-256)
+ * or made there from material the customer brings.
+ */
 public final class RootKeys {
     static final int MAX_NAME_LENGTH = 90;
+    private static final int GENERATED_BITS = 256;
 
     private final DSLContext dsl;
     private final TimedHsm hsm;
@@ -37,16 +42,18 @@ public final class RootKeys {
     private final AuditLog audit;
     private final Clock clock;
     private final RootKeyPolicy policy;
+    private final ImportTokens importTokens;
     private RootKeyRewrap rewrap;
 
     RootKeys(DSLContext dsl, TimedHsm hsm, HsmObjectIntents intents, AuditLog audit, Clock clock,
-             RootKeyPolicy policy) {
+             RootKeyPolicy policy, ImportTokens importTokens) {
         this.dsl = dsl;
         this.hsm = hsm;
         this.intents = intents;
         this.audit = audit;
         this.clock = clock;
         this.policy = policy;
+        this.importTokens = importTokens;
     }
 
     void useRewrap(RootKeyRewrap rewrap) {
@@ -90,6 +97,16 @@ public final class RootKeys {
     /** The same, with Key Protect's dual authorization for deletion on from the start when {@code dualAuthDelete}. */
     public RootKey create(UUID instanceId, String name, String description, List<String> aliases,
                           Instant expirationDate, boolean dualAuthDelete, Requester requester) {
+        return create(instanceId, name, description, aliases, expirationDate, dualAuthDelete, null, requester);
+    }
+
+    /**
+     * The same, with version 1 made from the customer's {@code material} instead of generated (null: generated):
+     * an imported key, which rotates only to material brought with each rotation.
+     */
+    public RootKey create(UUID instanceId, String name, String description, List<String> aliases,
+                          Instant expirationDate, boolean dualAuthDelete, ImportedMaterial material,
+                          Requester requester) {
         if (expirationDate != null && !expirationDate.isAfter(clock.instant())) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "expirationDate",
                     "the expiration date " + expirationDate + " has passed; give one to come");
@@ -105,11 +122,12 @@ public final class RootKeys {
                     "a key name must be 2 to " + MAX_NAME_LENGTH + " printable characters");
         }
         String checkedDescription = description == null ? null : Names.description(description, "description");
+        requirePlainImportAllowed(material);
         // Checked before the HSM makes anything, and again under the instance's lock for concurrent creations.
         requireRoomForAnotherKey(dsl, instanceId);
         UUID id = UUID.randomUUID();
         String label = dsl.transactionResult(tx -> intents.reserve(tx.dsl(), id, 1));
-        intents.create(label);
+        Integer bitLength = makeVersion(instanceId, label, material);
         try {
             OffsetDateTime now = Timestamps.now(clock);
             return dsl.transactionResult(tx -> {
@@ -129,19 +147,103 @@ public final class RootKeys {
                 row.setStateChangedAt(now);
                 row.setExpirationDate(expirationDate == null ? null : expirationDate.atOffset(ZoneOffset.UTC));
                 row.setDualAuthDelete(dualAuthDelete);
+                row.setImported(material != null);
+                row.setBitLength(bitLength == null ? null : bitLength.shortValue());
                 row.store();
                 insertVersion(tx.dsl(), id, 1, label, now);
                 for (String alias : aliases) {
                     insertAlias(tx.dsl(), instanceId, id, alias, now);
                 }
+                List<String> details = new ArrayList<>();
+                if (material != null) {
+                    details.add(importDetail(material));
+                }
+                if (dualAuthDelete) {
+                    details.add("dual authorization for deletion");
+                }
                 audit.recordChange(tx.dsl(), requester, "root_key.create", id.toString(),
-                        dualAuthDelete ? "dual authorization for deletion" : null);
+                        details.isEmpty() ? null : String.join("; ", details));
                 return toRootKey(row, aliases);
             });
         } catch (RuntimeException e) {
             // Without its record nothing can ever use the new HSM object; do not leave it behind.
             intents.abandon(label);
             throw e;
+        }
+    }
+
+    private void requirePlainImportAllowed(ImportedMaterial material) {
+        if (material instanceof ImportedMaterial.Plain && !policy.plainImport()) {
+            throw new CustodyException(CustodyException.Failure.PLAIN_IMPORT_DISABLED, "payload", "this appliance "
+                    + "does not accept key material sent in plain; create an import token (POST "
+                    + "/api/v2/import_token), wrap the material with its public key and send encryptedNonce and iv "
+                    + "too, or ask the operator to set root-keys.allow-plain-import");
+        }
+    }
+
+    private static String importDetail(ImportedMaterial material) {
+        return switch (material) {
+            case ImportedMaterial.Wrapped wrapped -> "imported with the import token, " + wrapped.wrapping();
+            case ImportedMaterial.Plain plain -> "imported from material sent in plain";
+        };
+    }
+
+    /**
+     * Makes the HSM object of a reserved version: generated, or from the customer's material (unwrapped by the HSM
+     * with the import token's key, the nonce then checked with the new key). Returns the key's length in bits, null
+     * when the HSM does not report it.
+     */
+    private Integer makeVersion(UUID instanceId, String label, ImportedMaterial material) {
+        if (material == null) {
+            intents.create(label);
+            return GENERATED_BITS;
+        }
+        return intents.create(label, reserved -> {
+            try {
+                OptionalInt bits = switch (material) {
+                    case ImportedMaterial.Plain plain -> hsm.importRootKey(reserved, plain.material());
+                    case ImportedMaterial.Wrapped wrapped -> {
+                        ImportTokens.Current token = importTokens.forImport(dsl, instanceId);
+                        OptionalInt unwrapped = hsm.importRootKey(reserved, token.hsmLabel(), wrapped.wrapping(),
+                                wrapped.payload());
+                        requireTokenNonce(reserved, token, wrapped);
+                        yield unwrapped;
+                    }
+                };
+                return bits.isPresent() ? bits.getAsInt() : null;
+            } catch (ImportedKeyRejectedException e) {
+                throw switch (e.reason()) {
+                    case PAYLOAD -> new CustodyException(CustodyException.Failure.IMPORTED_KEY_REJECTED, "payload",
+                            e.getMessage());
+                    case WRAPPING_UNSUPPORTED -> new CustodyException(
+                            CustodyException.Failure.IMPORT_WRAPPING_UNSUPPORTED, "encryptionAlgorithm",
+                            e.getMessage());
+                    case TOKEN -> new CustodyException(CustodyException.Failure.IMPORT_TOKEN_NOT_FOUND,
+                            e.getMessage());
+                };
+            }
+        });
+    }
+
+    /**
+     * Decrypts the encrypted nonce with the newly made key, in the HSM: only the holder of the very material unwrapped
+     * could have encrypted the token's nonce. A mismatch destroys the new object before the refusal.
+     */
+    private void requireTokenNonce(String label, ImportTokens.Current token, ImportedMaterial.Wrapped wrapped) {
+        byte[] blob = new byte[wrapped.iv().length + wrapped.encryptedNonce().length];
+        System.arraycopy(wrapped.iv(), 0, blob, 0, wrapped.iv().length);
+        System.arraycopy(wrapped.encryptedNonce(), 0, blob, wrapped.iv().length, wrapped.encryptedNonce().length);
+        boolean matches;
+        try (SecretBytes nonce = hsm.open(label, new byte[0], blob)) {
+            matches = ImportTokens.nonceMatches(token, nonce.reveal());
+        } catch (SealedKeyIntegrityException e) {
+            matches = false;
+        }
+        if (!matches) {
+            hsm.destroyRootKey(label);
+            throw new CustodyException(CustodyException.Failure.IMPORT_NONCE_MISMATCH, "encryptedNonce", "The "
+                    + "encrypted nonce given does not match the import token's: encrypt the nonce of the import token "
+                    + "retrieved last with the key material itself (AES-GCM, the iv sent)");
         }
     }
 
@@ -222,8 +324,9 @@ public final class RootKeys {
         return switch (field) {
             case ID -> ROOT_KEYS.ID;
             case STATE -> ROOT_KEYS.STATE;
-            // Every key here is a root key generated in the HSM: the same value for all, so ties go to the next key.
-            case EXTRACTABLE, IMPORTED -> DSL.inline(false);
+            // Every key here is a root key: the same value for all, so ties go to the next key.
+            case EXTRACTABLE -> DSL.inline(false);
+            case IMPORTED -> ROOT_KEYS.IMPORTED;
             case CREATION_DATE -> ROOT_KEYS.CREATED_AT;
             case LAST_UPDATE_DATE -> ROOT_KEYS.UPDATED_AT;
             case LAST_ROTATE_DATE -> ROOT_KEYS.LAST_ROTATED_AT;
@@ -337,13 +440,31 @@ public final class RootKeys {
      * cannot destroy each other's object or leave two objects with one label.
      */
     public RewrapProgress rotate(UUID instanceId, String id, Requester requester) {
+        return rotate(instanceId, id, null, requester);
+    }
+
+    /**
+     * The same, for an imported key: the new version is made from {@code material}, which an imported key requires
+     * and a generated key refuses.
+     */
+    public RewrapProgress rotate(UUID instanceId, String id, ImportedMaterial material, Requester requester) {
         RootKey key = get(instanceId, id);
+        if (key.imported() && material == null) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_PAYLOAD_REQUIRED, "payload", "key "
+                    + key.id() + " was imported: it rotates only to new key material, sent as payload with the "
+                    + "rotation");
+        }
+        if (!key.imported() && material != null) {
+            throw new CustodyException(CustodyException.Failure.ROOT_KEY_PAYLOAD_NOT_ALLOWED, "payload",
+                    "The query_param 'payload' must be: provided only if key is imported");
+        }
+        requirePlainImportAllowed(material);
         String label = dsl.transactionResult(tx -> {
             RootKeysRecord row = lockForUpdate(tx.dsl(), key.id());
             requireRotatable(row);
             return intents.reserve(tx.dsl(), key.id(), row.getCurrentVersion() + 1);
         });
-        intents.create(label);
+        Integer bitLength = makeVersion(instanceId, label, material);
         long job;
         try {
             job = dsl.transactionResult(tx -> {
@@ -358,9 +479,10 @@ public final class RootKeys {
                 row.setCurrentVersion(next);
                 row.setLastRotatedAt(at);
                 row.setUpdatedAt(at);
+                row.setBitLength(bitLength == null ? null : bitLength.shortValue());
                 row.store();
                 audit.recordChange(tx.dsl(), requester, "root_key.rotate", key.id().toString(),
-                        "new version " + next);
+                        "new version " + next + (material == null ? "" : ", " + importDetail(material)));
                 return rewrap.createJob(tx.dsl(), key.id(), next, at);
             });
         } catch (RuntimeException e) {
@@ -840,6 +962,8 @@ public final class RootKeys {
         return new RootKey(row.getId(), row.getInstanceId(), row.getName(), row.getDescription(),
                 RootKeyState.ofCode(row.getState()), row.getCurrentVersion(), Timestamps.instant(row.getCreatedAt()),
                 row.getCreatedBy(), Timestamps.instant(row.getUpdatedAt()), Timestamps.instant(row.getLastRotatedAt()),
-                aliases, Timestamps.instant(row.getExpirationDate()), deletion, dualAuth);
+                aliases, Timestamps.instant(row.getExpirationDate()), deletion, dualAuth,
+                Boolean.TRUE.equals(row.getImported()),
+                row.getBitLength() == null ? null : row.getBitLength().intValue());
     }
 }

@@ -1,5 +1,6 @@
 package org.kmipappliance.hsm;
 
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
@@ -51,6 +52,25 @@ final class TimedHsm {
             hsm.createRootKey(label);
             return null;
         });
+    }
+
+    byte[] createTransportKey(String label) {
+        return call("create_transport_key", () -> hsm.createTransportKey(label));
+    }
+
+    void destroyTransportKey(String label) {
+        call("destroy_transport_key", () -> {
+            hsm.destroyTransportKey(label);
+            return null;
+        });
+    }
+
+    OptionalInt importRootKey(String label, String transportLabel, ImportWrapping wrapping, byte[] wrapped) {
+        return call("import_root_key", () -> hsm.importRootKey(label, transportLabel, wrapping, wrapped));
+    }
+
+    OptionalInt importRootKey(String label, SecretBytes material) {
+        return call("import_root_key", () -> hsm.importRootKey(label, material));
     }
 
     void destroyRootKey(String label) {

@@ -11,7 +11,6 @@ import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.kmipappliance.hsm.store.CustodyDatabase;
 import org.kmipappliance.hsm.store.jooq.tables.records.AuditEventsRecord;
+import org.kmipappliance.hsm.testing.MutableClock;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
 import org.kmipappliance.hsm.testing.TestTenant;
@@ -181,34 +181,6 @@ class AuditTrailTest {
             AuditEventsRecord summary = own.dsl().selectFrom(AUDIT_EVENTS)
                     .where(AUDIT_EVENTS.ACTION.eq("audit.suppressed")).fetchOne();
             assertTrue(summary.getDetail().startsWith("80 more events"), summary.getDetail());
-        }
-    }
-
-    /** A clock the test moves. */
-    private static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

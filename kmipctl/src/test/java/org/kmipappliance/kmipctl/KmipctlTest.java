@@ -72,7 +72,7 @@ class KmipctlTest {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC(), new RootKeyPolicy(Duration.ZERO,
                 Duration.ofHours(1), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE, RootKeyPolicy.KEY_PROTECT_RESTORE_WINDOW,
-                RootKeyPolicy.KEY_PROTECT_PURGE_DELAY, RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE));
+                RootKeyPolicy.KEY_PROTECT_PURGE_DELAY, RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE, false));
         instance = custody.access().createInstance("kmipctl", TESTER);
         managerToken = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null,
                 TESTER).secret();

@@ -276,7 +276,7 @@ class InstalledPackageTest {
             Path archive = scratch.resolve("after-upgrade.tar.gz");
             run(launcher.toString(), "backup", "--state-dir", state.toString(), "--config", config.toString(),
                     "--out", archive.toString());
-            assertEquals("14", schemaVersionIn(archive), "the schema was migrated from 6 to the newest");
+            assertEquals("15", schemaVersionIn(archive), "the schema was migrated from 6 to the newest");
         }
     }
 

@@ -137,6 +137,22 @@ final class ErrorEnvelope {
                     e.getMessage(), null, null);
             case TOKEN_LIMIT_REACHED -> new ApiError(Status.CONFLICT_409, "API_TOKEN_LIMIT_ERR", context,
                     e.getMessage(), null, null);
+            case IMPORT_TOKEN_NOT_FOUND -> new ApiError(Status.NOT_FOUND_404, "IMPORT_TOKEN_NOT_FOUND_ERR", context,
+                    e.getMessage(), null, null);
+            case IMPORT_TOKEN_EXPIRED -> new ApiError(Status.BAD_REQUEST_400, "IMPORT_TOKEN_EXPIRED_ERR", context,
+                    e.getMessage(), null, null);
+            case IMPORT_TOKEN_EXHAUSTED -> new ApiError(Status.BAD_REQUEST_400, "IMPORT_TOKEN_RETRIEVALS_ERR",
+                    context, e.getMessage(), null, null);
+            case IMPORT_NONCE_MISMATCH -> new ApiError(Status.BAD_REQUEST_400, "INCORRECT_NONCE_ERR", context,
+                    e.getMessage(), "field", e.field());
+            case IMPORTED_KEY_REJECTED, IMPORT_WRAPPING_UNSUPPORTED -> ApiError.invalidField(context, e.field(),
+                    e.getMessage());
+            case PLAIN_IMPORT_DISABLED -> new ApiError(Status.BAD_REQUEST_400, "KEY_CREATE_IMPORT_ACCESS_ERR",
+                    context, e.getMessage(), "field", e.field());
+            case ROOT_KEY_PAYLOAD_REQUIRED -> new ApiError(Status.BAD_REQUEST_400, "KEY_PAYLOAD_REQ_ERR", context,
+                    e.getMessage(), "field", e.field());
+            // Key Protect's own words for it, a body field named a query_param (the contract's example).
+            case ROOT_KEY_PAYLOAD_NOT_ALLOWED -> ApiError.invalidQueryParameter(context, e.field(), e.getMessage());
         };
     }
 }

@@ -88,7 +88,29 @@ final class Json {
         return resources.get(0);
     }
 
+    /**
+     * A flat JSON object body that may be left out: no body, {@code null} (what Key Protect's Go client sends for
+     * an action without fields) and {@code {}} are all the empty object.
+     */
+    static JsonNode optionalObject(ServerRequest req, String context) {
+        if (!req.content().hasEntity()) {
+            return object();
+        }
+        JsonNode body = body(req, context, true);
+        if (body.isNull() || body.isMissingNode()) {
+            return object();
+        }
+        if (!body.isObject()) {
+            throw ApiError.badRequest("BAD_BODY_ERR", context, "the body must be a JSON object");
+        }
+        return body;
+    }
+
     private static JsonNode body(ServerRequest req, String context) {
+        return body(req, context, false);
+    }
+
+    private static JsonNode body(ServerRequest req, String context, boolean emptyAllowed) {
         byte[] bytes;
         try (InputStream in = req.content().inputStream()) {
             bytes = in.readNBytes(MAX_BODY_BYTES + 1);
@@ -100,6 +122,9 @@ final class Json {
                     "the body is larger than " + MAX_BODY_BYTES + " bytes", null, null);
         }
         if (bytes.length == 0) {
+            if (emptyAllowed) {
+                return MAPPER.missingNode();
+            }
             throw ApiError.badRequest("NO_BODY_ERR", context, "Missing body in request");
         }
         try {

@@ -28,6 +28,7 @@ public final class KeyProtectApi {
         RootKeysService rootKeys = new RootKeysService(custody);
         routes.register(routing, "/api/v2/keys", rootKeys::routes);
         routes.register(routing, "/api/v2/keys_with_policy_overrides", rootKeys::policyOverrideRoutes);
+        routes.register(routing, "/api/v2/import_token", new ImportTokenService(custody)::routes);
         routes.register(routing, "/api/v2/kmip_adapters", new KmipAdaptersService(custody, onboarding)::routes);
         routes.register(routing, "/api/v2/appliance/api_tokens", new ApiTokensService(custody)::routes);
         routes.register(routing, "/api/v2/appliance/usage", new UsageService(custody)::routes);

@@ -2,6 +2,8 @@ package org.kmipappliance.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -11,23 +13,31 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.kmipappliance.hsm.ApiPrincipal;
+import org.kmipappliance.hsm.ImportWrapping;
+import org.kmipappliance.hsm.ImportedMaterial;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.Page;
 import org.kmipappliance.hsm.Role;
 import org.kmipappliance.hsm.RootKey;
 import org.kmipappliance.hsm.RootKeyState;
 import org.kmipappliance.hsm.RootKeys;
+import org.kmipappliance.hsm.SecretBytes;
 
-/** /api/v2/keys: root keys, generated in the HSM. Standard (extractable) and imported keys are not offered. */
+/**
+ * /api/v2/keys: root keys, generated in the HSM or imported (bring your own key, unwrapped by the HSM). Standard
+ * (extractable) keys are not offered.
+ */
 final class RootKeysService {
     static final String KEY_TYPE = "application/vnd.ibm.kms.key+json";
     /** The header of Key Protect's key count (HEAD /api/v2/keys), set on list answers. */
     static final String KEY_TOTAL = "Key-Total";
     static final String DEFAULT_KEY_RING = "default";
+    private static final HeaderName PREFER = HeaderNames.create("Prefer");
 
     private static final Set<Role> MANAGERS = Set.of(
             Role.MANAGER);
@@ -75,10 +85,6 @@ final class RootKeysService {
             throw ApiError.invalidField(context, "extractable",
                     "only root keys (extractable: false) are held by this appliance");
         }
-        if (resource.hasNonNull("payload")) {
-            throw ApiError.invalidField(context, "payload",
-                    "root keys are generated in the HSM; importing key material is not supported");
-        }
         List<String> aliases = new ArrayList<>();
         JsonNode aliasesField = resource.get("aliases");
         if (aliasesField != null && !aliasesField.isNull()) {
@@ -93,10 +99,75 @@ final class RootKeysService {
             throw ApiError.invalidField(context, "rotation", "automatic rotation policies are not offered; rotate "
                     + "with POST /api/v2/keys/{id}/actions/rotate (or kmipctl keys rotate) on your own schedule");
         }
-        RootKey key = CustodyCall.in(context, () -> custody.rootKeys().create(principal.instanceId(),
-                Json.optionalText(resource, "name", context), Json.optionalText(resource, "description", context),
-                aliases, expirationDate, dualAuthDelete, ApiAuthentication.requester(req)));
-        Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, List.of(toJson(key)), null);
+        String name = Json.optionalText(resource, "name", context);
+        String description = Json.optionalText(resource, "description", context);
+        ImportedMaterial material = importedMaterial(resource, context);
+        RootKey key;
+        try {
+            key = CustodyCall.in(context, () -> custody.rootKeys().create(principal.instanceId(), name,
+                    description, aliases, expirationDate, dualAuthDelete, material, ApiAuthentication.requester(req)));
+        } finally {
+            if (material instanceof ImportedMaterial.Plain plain) {
+                plain.material().close();
+            }
+        }
+        // Key Protect's return=minimal: only the new key's identifier.
+        boolean minimal = req.headers().first(PREFER).orElse("").contains("return=minimal");
+        Json.sendCollection(res, Status.CREATED_201, KEY_TYPE, List.of(minimal ? Json.object().put("type", KEY_TYPE)
+                .put("id", key.id().toString()) : toJson(key)), null);
+    }
+
+    /**
+     * The key material of an import (create, or rotate an imported key), or null when there is none: a
+     * {@code payload} wrapped under the instance's import token with {@code encryptedNonce} and {@code iv} (and
+     * optionally {@code encryptionAlgorithm}), or a plain {@code payload} alone.
+     */
+    static ImportedMaterial importedMaterial(JsonNode fields, String context) {
+        byte[] payload = base64Field(fields, "payload", context);
+        byte[] encryptedNonce = base64Field(fields, "encryptedNonce", context);
+        byte[] iv = base64Field(fields, "iv", context);
+        String algorithm = Json.optionalText(fields, "encryptionAlgorithm", context);
+        if (payload == null) {
+            if (encryptedNonce != null || iv != null || algorithm != null) {
+                throw ApiError.invalidField(context, "payload", "encryptedNonce, iv and encryptionAlgorithm come "
+                        + "with a payload: the key material wrapped with the import token's public key");
+            }
+            return null;
+        }
+        if (encryptedNonce == null && iv == null) {
+            if (algorithm != null) {
+                throw ApiError.invalidField(context, "encryptedNonce", "encryptionAlgorithm names how a payload "
+                        + "is wrapped with an import token; send encryptedNonce and iv with it");
+            }
+            return new ImportedMaterial.Plain(SecretBytes.adopt(payload));
+        }
+        if (encryptedNonce == null || iv == null) {
+            String missing = encryptedNonce == null ? "encryptedNonce" : "iv";
+            throw ApiError.invalidField(context, missing, "a payload wrapped with an import token comes with both "
+                    + "encryptedNonce and iv; '" + missing + "' is missing");
+        }
+        if (iv.length != ImportedMaterial.Wrapped.IV_BYTES) {
+            throw ApiError.invalidField(context, "iv", "'iv' must be the " + ImportedMaterial.Wrapped.IV_BYTES
+                    + "-byte AES-GCM nonce the encrypted nonce was made with, base64-encoded");
+        }
+        ImportWrapping wrapping = algorithm == null ? ImportWrapping.RSAES_OAEP_SHA_256
+                : ImportWrapping.named(algorithm).orElseThrow(() -> ApiError.invalidField(context,
+                        "encryptionAlgorithm", "'encryptionAlgorithm' must be RSAES_OAEP_SHA_256 (the default) or "
+                                + "RSAES_OAEP_SHA_1"));
+        return new ImportedMaterial.Wrapped(payload, encryptedNonce, iv, wrapping);
+    }
+
+    private static byte[] base64Field(JsonNode fields, String field, String context) {
+        String text = Json.optionalText(fields, field, context);
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        try {
+            return Base64.getDecoder().decode(text.strip());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.invalidField(context, field, "'" + field + "' must be base64 (RFC 4648, standard "
+                    + "alphabet)");
+        }
     }
 
     /** A resource's dualAuthDelete.enabled: a boolean when given, false when not. */
@@ -192,15 +263,24 @@ final class RootKeysService {
 
     /**
      * Key actions, as POST .../actions/{action} or the legacy POST /keys/{id}?action=...: rotate (Manager,
-     * Writer), disable and enable (Manager). Any body (none, {}, null) is accepted; these actions take none.
+     * Writer), disable and enable (Manager). Any body (none, {}, null) is accepted; only the rotation of an imported
+     * key reads one (its new key material).
      */
     private void action(ServerRequest req, ServerResponse res, String action) {
         String id = req.path().pathParameters().get("id");
         switch (action) {
             case "rotate" -> {
+                String context = "Key could not be rotated";
                 ApiPrincipal principal = ApiAuthentication.require(req, ApiAuthentication.KEY_WRITERS);
-                CustodyCall.in("Key could not be rotated", () -> custody.rootKeys().rotate(principal.instanceId(), id,
-                        ApiAuthentication.requester(req)));
+                ImportedMaterial material = importedMaterial(Json.optionalObject(req, context), context);
+                try {
+                    CustodyCall.in(context, () -> custody.rootKeys().rotate(principal.instanceId(), id, material,
+                            ApiAuthentication.requester(req)));
+                } finally {
+                    if (material instanceof ImportedMaterial.Plain plain) {
+                        plain.material().close();
+                    }
+                }
             }
             case "disable" -> {
                 ApiPrincipal principal = ApiAuthentication.require(req, MANAGERS);
@@ -271,7 +351,7 @@ final class RootKeysService {
     /** The key, or 204 with none, as the request's Prefer header (and the route's default) says. */
     private static void sendPreferred(ServerRequest req, ServerResponse res, Status status, RootKey key,
                                       boolean representationByDefault) {
-        String prefer = req.headers().first(io.helidon.http.HeaderNames.create("Prefer")).orElse("");
+        String prefer = req.headers().first(PREFER).orElse("");
         boolean representation = prefer.contains("return=representation")
                 || (representationByDefault && !prefer.contains("return=minimal"));
         if (representation) {
@@ -360,7 +440,7 @@ final class RootKeysService {
         }
         json.put("state", key.state().code());
         json.put("extractable", false);
-        json.put("imported", false);
+        json.put("imported", key.imported());
         json.put("crn", "crn:v1:onprem:private:kms:appliance:a/local:" + key.instanceId() + ":key:" + key.id());
         json.put("creationDate", Json.time(key.createdAt()));
         json.put("createdBy", key.createdBy());
@@ -372,8 +452,15 @@ final class RootKeysService {
             json.put("expirationDate", Json.time(key.expirationDate()));
         }
         json.put("algorithmType", "AES");
-        json.putObject("algorithmMetadata").put("bitLength", "256").put("mode", "GCM");
-        json.put("algorithmBitSize", 256);
+        // An imported key's length is what the HSM reports; SoftHSM2 reports none, and then it is left out.
+        ObjectNode algorithm = json.putObject("algorithmMetadata");
+        if (key.bitLength() != null) {
+            algorithm.put("bitLength", key.bitLength().toString());
+        }
+        algorithm.put("mode", "GCM");
+        if (key.bitLength() != null) {
+            json.put("algorithmBitSize", key.bitLength());
+        }
         json.put("algorithmMode", "GCM");
         ObjectNode version = json.putObject("keyVersion");
         version.put("id", versionId(key.id(), key.currentVersion()).toString());

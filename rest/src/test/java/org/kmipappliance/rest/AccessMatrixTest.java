@@ -73,6 +73,9 @@ class AccessMatrixTest {
             new Endpoint("DELETE", "/api/v2/keys/" + UUID.randomUUID(), null, MANAGER),
             new Endpoint("POST", "/api/v2/keys/" + UUID.randomUUID() + "/aliases/an-alias", null, KEY_WRITE),
             new Endpoint("DELETE", "/api/v2/keys/" + UUID.randomUUID() + "/aliases/an-alias", null, KEY_WRITE),
+            // An expiration out of bounds (400) and no token to retrieve (404): nothing is made or counted.
+            new Endpoint("POST", "/api/v2/import_token", "{\"expiration\":1}", MANAGER),
+            new Endpoint("GET", "/api/v2/import_token", null, KEY_WRITE),
             new Endpoint("POST", "/api/v2/kmip_adapters", ENVELOPE, KMIP),
             new Endpoint("GET", "/api/v2/kmip_adapters", null, KMIP),
             new Endpoint("GET", "/api/v2/kmip_adapters/" + NO_ADAPTER, null, KMIP),

@@ -92,7 +92,7 @@ class OpenApiContractTest {
         hsm = new ControlledHsm(TestHsm.hsm());
         custody = new KeyCustody(hsm, database, Clock.systemUTC(), new RootKeyPolicy(Duration.ZERO,
                 Duration.ofHours(1), RootKeyPolicy.DEFAULT_MAX_PER_INSTANCE, RootKeyPolicy.KEY_PROTECT_RESTORE_WINDOW,
-                Duration.ZERO, RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE));
+                Duration.ZERO, RootKeyPolicy.KEY_PROTECT_AUTOMATIC_PURGE, false));
         instance = custody.access().createInstance("openapi", TESTER);
         token = custody.access().issueToken(instance.id(), "manager", EnumSet.of(Role.MANAGER), null, TESTER)
                 .secret();
@@ -309,6 +309,15 @@ class OpenApiContractTest {
         expect(404, "DELETE", "/api/v2/keys/" + plain + "/purge", null);
         hsm.refuseNext(ControlledHsm.Point.BEFORE_CREATE_ROOT_KEY, label -> true);
         expect(503, "POST", "/api/v2/keys", envelope("{\"name\":\"hsm-down\"}"));
+        assertEquals(201, call("POST", "/api/v2/keys", envelope("{\"name\":\"minimal\"}"), token,
+                Map.of("Prefer", "return=minimal")).status());
+
+        expect(404, "GET", "/api/v2/import_token", null);
+        expect(400, "POST", "/api/v2/import_token", "{\"maxAllowedRetrievals\":0}");
+        expect(201, "POST", "/api/v2/import_token", "{\"expiration\":300,\"maxAllowedRetrievals\":1}");
+        expect(200, "GET", "/api/v2/import_token", null);
+        expect(400, "GET", "/api/v2/import_token", null);
+        expect(400, "POST", "/api/v2/keys", envelope("{\"name\":\"plain-import\",\"payload\":\"AAAA\"}"));
 
         String root = idOf(expect(201, "POST", "/api/v2/keys", envelope("{\"name\":\"adapter-root\"}")));
         String adapterBody = "{\"profile\":\"native_1.0\",\"profile_data\":{\"crk_id\":\"" + root

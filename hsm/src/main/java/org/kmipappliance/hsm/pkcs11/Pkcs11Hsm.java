@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -37,6 +38,8 @@ import org.kmipappliance.hsm.GeneratedKeyPair;
 import org.kmipappliance.hsm.Hsm;
 import org.kmipappliance.hsm.HsmException;
 import org.kmipappliance.hsm.HsmKeyMissingException;
+import org.kmipappliance.hsm.ImportWrapping;
+import org.kmipappliance.hsm.ImportedKeyRejectedException;
 import org.kmipappliance.hsm.SealedKeyIntegrityException;
 import org.kmipappliance.hsm.SecretBytes;
 
@@ -61,6 +64,7 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     private static final int GCM_IV_BYTES = 12;
     private static final int GCM_TAG_BITS = 128;
     private static final int ROOT_KEY_BITS = 256;
+    private static final int TRANSPORT_KEY_BITS = 4096;
     // Size-less transformation: SunPKCS11 reports keys loaded from its KeyStore as "32 bits" (CKA_VALUE_LEN
     // read as bits), which AES_256/... would refuse.
     private static final String SEAL_TRANSFORMATION = "AES/GCM/NoPadding";
@@ -86,11 +90,13 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     private final SecureRandom hsmRandom;
     private final ConcurrentMap<String, SecretKey> rootKeyHandles = new ConcurrentHashMap<>();
     private final SecureRandom ivSource = new SecureRandom();
+    private final Cryptoki cryptoki;
 
-    private Pkcs11Hsm(Provider rootKeyProvider, KeyStore tokenKeys, SecureRandom hsmRandom) {
+    private Pkcs11Hsm(Provider rootKeyProvider, KeyStore tokenKeys, SecureRandom hsmRandom, Cryptoki cryptoki) {
         this.rootKeyProvider = rootKeyProvider;
         this.tokenKeys = tokenKeys;
         this.hsmRandom = hsmRandom;
+        this.cryptoki = cryptoki;
     }
 
     /** Opens the token and logs in; fails with a message that says what to fix. */
@@ -122,7 +128,8 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
         char[] pin = config.readPin();
         try {
             KeyStore tokenKeys = login(rootKeyProvider, pin, config);
-            return new Pkcs11Hsm(rootKeyProvider, tokenKeys, SecureRandom.getInstance("PKCS11", rootKeyProvider));
+            return new Pkcs11Hsm(rootKeyProvider, tokenKeys, SecureRandom.getInstance("PKCS11", rootKeyProvider),
+                    Cryptoki.bind(config));
         } catch (NoSuchAlgorithmException e) {
             throw new HsmConfigurationException("the HSM offers no random number generator (C_GenerateRandom), "
                     + "which makes the KMIP keys", e);
@@ -191,6 +198,63 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
             tokenKeys.setEntry(label, new KeyStore.SecretKeyEntry(sessionKey), null);
         } catch (GeneralSecurityException | ProviderException e) {
             throw new HsmException("the HSM could not create root key " + label + ": " + rootCauseMessage(e), e);
+        }
+    }
+
+    /**
+     * An RSA transport key for imports (Key Protect's import tokens use RSA-4096): made by the token's generator,
+     * its private half a token object that only unwraps and never leaves. Made through PKCS#11 directly, since
+     * SunPKCS11's key store keeps private keys only beside a certificate.
+     */
+    @Override
+    public byte[] createTransportKey(String label) {
+        return cryptoki.generateTransportKey(label, TRANSPORT_KEY_BITS);
+    }
+
+    @Override
+    public void destroyTransportKey(String label) {
+        cryptoki.destroy(Cryptoki.CKO_PRIVATE_KEY, label);
+    }
+
+    /**
+     * C_UnwrapKey with RSA-OAEP (which SunPKCS11 lacks) straight into a token key with the root keys' attributes;
+     * SunPKCS11 then finds it by label like the versions it generated.
+     */
+    @Override
+    public OptionalInt importRootKey(String label, String transportLabel, ImportWrapping wrapping,
+                                     byte[] wrapped) {
+        requireUnusedLabel(label);
+        return usableOrRemoved(label, cryptoki.unwrapRootKey(label, transportLabel, switch (wrapping) {
+            case RSAES_OAEP_SHA_256 -> Cryptoki.OaepHash.SHA_256;
+            case RSAES_OAEP_SHA_1 -> Cryptoki.OaepHash.SHA_1;
+        }, wrapped));
+    }
+
+    @Override
+    public OptionalInt importRootKey(String label, SecretBytes material) {
+        requireUnusedLabel(label);
+        return usableOrRemoved(label, cryptoki.createRootKey(label, material));
+    }
+
+    /**
+     * Seals with the new version once: an HSM that does not report an unwrapped key's length (SoftHSM2) refuses
+     * AES with any length but 128, 192 or 256 bits here, before anything is recorded.
+     */
+    private OptionalInt usableOrRemoved(String label, OptionalInt bits) {
+        try (SecretBytes probe = SecretBytes.copyOf(new byte[16])) {
+            seal(label, new byte[0], probe);
+            return bits;
+        } catch (HsmException e) {
+            destroyRootKey(label);
+            throw new ImportedKeyRejectedException(ImportedKeyRejectedException.Reason.PAYLOAD, "the HSM cannot "
+                    + "use the key material as an AES key (" + rootCauseMessage(e) + "); a root key is an AES key "
+                    + "of 128, 192 or 256 bits");
+        }
+    }
+
+    private void requireUnusedLabel(String label) {
+        if (cryptoki.contains(Cryptoki.CKO_SECRET_KEY, label)) {
+            throw new HsmException("the HSM already holds a key labelled " + label);
         }
     }
 

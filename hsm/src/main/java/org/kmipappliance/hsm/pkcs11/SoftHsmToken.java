@@ -12,11 +12,14 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.kmipappliance.hsm.ForwardingHsm;
+import org.kmipappliance.hsm.ImportWrapping;
+import org.kmipappliance.hsm.SecretBytes;
 import org.kmipappliance.hsm.Hsm;
 import org.kmipappliance.hsm.HsmException;
 import org.kmipappliance.hsm.system.ChildProcesses;
@@ -251,6 +254,31 @@ public final class SoftHsmToken {
                 long started = System.currentTimeMillis();
                 super.createRootKey(label);
                 sync(tokens, started);
+            }
+
+            @Override
+            public OptionalInt importRootKey(String label, String transportLabel, ImportWrapping wrapping,
+                                             byte[] wrapped) {
+                long started = System.currentTimeMillis();
+                OptionalInt bits = super.importRootKey(label, transportLabel, wrapping, wrapped);
+                sync(tokens, started);
+                return bits;
+            }
+
+            @Override
+            public OptionalInt importRootKey(String label, SecretBytes material) {
+                long started = System.currentTimeMillis();
+                OptionalInt bits = super.importRootKey(label, material);
+                sync(tokens, started);
+                return bits;
+            }
+
+            @Override
+            public byte[] createTransportKey(String label) {
+                long started = System.currentTimeMillis();
+                byte[] publicKey = super.createTransportKey(label);
+                sync(tokens, started);
+                return publicKey;
             }
 
             @Override

@@ -14,7 +14,11 @@ import org.kmipappliance.hsm.pki.PemCertificates;
 public record TestTenant(RootKey rootKey, KmipAdapter adapter, KmipCaller caller) {
     /** A new root key named {@code name}, an adapter of a generated name on it, and a client certificate. */
     public static TestTenant create(KeyCustody custody, Instance instance, String name) {
-        RootKey root = custody.rootKeys().create(instance.id(), name, null, TESTER);
+        return onRootKey(custody, instance, custody.rootKeys().create(instance.id(), name, null, TESTER), name);
+    }
+
+    /** An adapter of a generated name on {@code root}, and a client certificate registered to it. */
+    public static TestTenant onRootKey(KeyCustody custody, Instance instance, RootKey root, String name) {
         KmipAdapter adapter = custody.adapters().create(instance.id(), null, null, KmipAdapter.NATIVE_PROFILE,
                 root.id().toString(), TESTER);
         String pem = TestCertificates.clientPem(name + "-" + UUID.randomUUID());
