@@ -191,6 +191,12 @@ def main():
             first = client.get(uid).value
             second = client.get(uid).value
             print(json.dumps({"uid": uid, "material": first.hex(), "again": second.hex()}))
+        elif command == "create-activate":
+            uid = client.create(enums.CryptographicAlgorithm.AES, 256, name=sys.argv[4],
+                                cryptographic_usage_mask=[enums.CryptographicUsageMask.ENCRYPT,
+                                                          enums.CryptographicUsageMask.DECRYPT])
+            client.activate(uid)
+            print(json.dumps({"uid": uid, "state": state_of(client, uid)}))
         elif command == "lifecycle":
             print(json.dumps(lifecycle(client, sys.argv[4])))
         elif command == "register-get":

@@ -399,6 +399,8 @@ public final class Main implements Runnable {
 
                   KMIP (mutual TLS):  %s:%d      CA certificate: %s
                   REST (HTTPS):       %s
+                  Web console:        %s/ui/ (sign in with the token and instance id below; the browser must
+                                      trust the CA certificate above, or be told to proceed)
                   Instance id:        %s
                   Admin API token:    %s
                   KMIP adapter:       %s (client certificate and key in %s)
@@ -415,7 +417,8 @@ public final class Main implements Runnable {
 
                 Press Ctrl-C to stop.
                 """, millis, appliance.stateDirectory(), host, appliance.kmipPort(), appliance.caCertificateFile(), rest,
-                setup.instance().id(), setup.apiToken(), setup.adapter().name(), setup.directory(), setup.script(),
+                rest, setup.instance().id(), setup.apiToken(), setup.adapter().name(), setup.directory(),
+                setup.script(),
                 appliance.caCertificateFile(), setup.apiToken(), setup.instance().id(), rest, setup.adapter().name(),
                 rest, appliance.caCertificateFile(), setup.instance().id(), setup.directory().resolve(
                         Demo.API_TOKEN_FILE), setup.adapter().name());

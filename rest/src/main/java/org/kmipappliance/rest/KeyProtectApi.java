@@ -34,6 +34,7 @@ public final class KeyProtectApi {
         routes.register(routing, "/api/v2/appliance/usage", new UsageService(custody)::routes);
         routes.register(routing, "/api/v2/appliance/kmip_server_chain",
                 new KmipServerChainService(onboarding)::routes);
+        routes.register(routing, "/ui", new ConsoleService()::routes);
         routes.register(routing, "/", new ObservabilityService(custody, health, metricsAccess)::routes);
         routing.error(ApiError.class, (req, res, error) -> ErrorEnvelope.send(req, res, error))
                 .error(HsmException.class, (req, res, error) -> {

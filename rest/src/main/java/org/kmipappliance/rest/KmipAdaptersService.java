@@ -345,6 +345,11 @@ final class KmipAdaptersService {
         }
         json.put("created_at", Json.time(certificate.createdAt()));
         json.put("created_by", certificate.createdBy());
+        // Appliance extensions, what an operator checks a certificate by (the console shows them).
+        X509Certificate parsed = PemCertificates.parse(certificate.pem());
+        json.put("fingerprint_sha256", PemCertificates.colonSeparated(PemCertificates.sha256Fingerprint(parsed)));
+        json.put("subject", parsed.getSubjectX500Principal().getName());
+        json.put("expires_at", Json.time(parsed.getNotAfter().toInstant()));
         return json;
     }
 

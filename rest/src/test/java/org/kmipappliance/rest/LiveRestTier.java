@@ -55,6 +55,11 @@ final class LiveRestTier implements AutoCloseable {
                 .certificate())).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
+    /** https://localhost:PORT, where the tier listens. */
+    String baseUri() {
+        return "https://localhost:" + server.port();
+    }
+
     KeyCustody custody() {
         return custody;
     }
@@ -72,7 +77,7 @@ final class LiveRestTier implements AutoCloseable {
 
     Reply call(String method, String path, String body, String token, Map<String, String> headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://localhost:" + server.port() + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUri() + path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))

@@ -312,6 +312,9 @@ class OpenApiContractTest {
         assertEquals(201, call("POST", "/api/v2/keys", envelope("{\"name\":\"minimal\"}"), token,
                 Map.of("Prefer", "return=minimal")).status());
 
+        expect(200, "GET", "/ui", null);
+        expect(200, "GET", "/ui/console.js", null);
+        expect(404, "GET", "/ui/missing.js", null);
         expect(404, "GET", "/api/v2/import_token", null);
         expect(400, "POST", "/api/v2/import_token", "{\"maxAllowedRetrievals\":0}");
         expect(201, "POST", "/api/v2/import_token", "{\"expiration\":300,\"maxAllowedRetrievals\":1}");

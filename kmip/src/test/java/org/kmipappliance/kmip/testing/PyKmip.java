@@ -27,9 +27,7 @@ public final class PyKmip {
 
     public static Run run(Path config, String version, String... command) {
         try {
-            List<String> arguments = new ArrayList<>(List.of("/usr/bin/python3", script().toString(),
-                    config.toString(), version));
-            arguments.addAll(List.of(command));
+            List<String> arguments = commandLine(config, version, command);
             Path stderr = Files.createTempFile("pykmip", ".err");
             Process process = new ProcessBuilder(arguments).redirectError(stderr.toFile()).start();
             String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -46,6 +44,14 @@ public final class PyKmip {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The command line of a run, for a test that starts PyKMIP from another process (a browser test's). */
+    public static List<String> commandLine(Path config, String version, String... command) throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("/usr/bin/python3", script().toString(),
+                config.toString(), version));
+        arguments.addAll(List.of(command));
+        return arguments;
     }
 
     private static synchronized Path script() throws IOException {
