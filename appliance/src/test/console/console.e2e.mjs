@@ -81,7 +81,11 @@ try {
     }
   });
   page.on('pageerror', (error) => problems.push(String(error)));
-  page.on('dialog', (dialog) => dialog.accept());
+  const dialogs = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    dialog.accept();
+  });
 
   step = 'sign-in';
   await page.goto(`${BASE}/ui/`);
@@ -167,6 +171,15 @@ try {
   check((await page.getByRole('row', { name: /second-client/ }).innerText()).match(/([0-9a-f]{2}:){31}[0-9a-f]{2}/),
     'the certificate shows its SHA-256 fingerprint');
 
+  step = 'a certificate is deleted from the details';
+  await page.getByRole('button', { name: 'Delete certificate second-client' }).click();
+  await page.getByRole('row', { name: /second-client/ }).waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Upload certificate', exact: true }).click();
+  await page.getByRole('dialog').getByLabel('Certificate name').fill('second-client');
+  await page.getByRole('dialog').getByLabel(/Certificate \(PEM/).fill(readFileSync(env('CERTIFICATE_2'), 'utf8'));
+  await page.getByRole('dialog').getByRole('button', { name: 'Upload', exact: true }).click();
+  await page.getByRole('row', { name: /second-client/ }).waitFor();
+
   step = 'a KMIP key made by PyKMIP appears with its state';
   const [command, ...args] = JSON.parse(env('PYKMIP'));
   const created = JSON.parse(execFileSync(command, args, { encoding: 'utf8' }));
@@ -179,6 +192,20 @@ try {
     'with the CLI command that would delete it');
   await shot(page, 'adapter-details');
   await scan(page, 'the adapter details');
+
+  step = 'a client certificate issued for vCenter, and the KMIP server chain';
+  await page.getByRole('button', { name: 'Issue a client certificate for vCenter' }).click();
+  const issuedPanel = page.getByRole('dialog', { name: 'Client certificate issued' });
+  const keyDownload = page.waitForEvent('download');
+  await issuedPanel.getByRole('link', { name: 'Download client-key.pem' }).click();
+  const keyText = readFileSync(await (await keyDownload).path(), 'utf8');
+  check(keyText.startsWith('-----BEGIN PRIVATE KEY-----'), 'the issued key downloads as PEM');
+  await page.keyboard.press('Escape');
+  await page.getByRole('row', { name: /vcenter-/ }).waitFor();
+  const chainDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download the KMIP server chain' }).click();
+  const chainText = readFileSync(await (await chainDownload).path(), 'utf8');
+  check(chainText.includes('-----BEGIN CERTIFICATE-----'), 'the KMIP server chain downloads as PEM');
 
   step = 'deleting an adapter with an Active key is refused';
   await page.getByRole('button', { name: 'Delete adapter' }).click();
@@ -194,6 +221,13 @@ try {
   await finished.waitFor({ timeout: 60_000 });
   await shot(page, 'root-keys');
   await scan(page, 'the root keys page');
+
+  step = 'deleting a root key adapters use: the confirmation names them, the API refuses';
+  await page.getByRole('button', { name: 'Delete console-root' }).click();
+  await page.getByRole('alert').waitFor();
+  check(dialogs.at(-1).includes('Adapters console-adapter use it') && dialogs.at(-1).includes('never be opened'),
+    `the confirmation names the adapters and what a purge destroys: ${dialogs.at(-1)}`);
+  check((await page.getByRole('alert').innerText()).includes('was not deleted'), 'the refusal is shown');
 
   step = 'the create flow, keyboard only';
   await page.getByRole('link', { name: 'KMIP Adapters' }).focus();
@@ -229,6 +263,26 @@ try {
   await page.getByRole('button', { name: 'Enable console-root' }).click();
   check((await page.getByRole('alert').innerText()).includes('was not enabled'),
     'enabling within the policy\'s delay is refused, with the reason');
+
+  step = 'paging past 100 adapters, and searching by name';
+  // console-root is suspended now: the bulk adapters get a root key of their own.
+  const root = (await api('POST', '/api/v2/keys', { metadata: { collectionType: 'application/vnd.ibm.kms.key+json',
+    collectionTotal: 1 }, resources: [{ name: 'bulk-root', extractable: false }] })).json.resources[0];
+  for (let i = 0; i < 100; i++) {
+    const made = await api('POST', '/api/v2/kmip_adapters', { metadata: { collectionType:
+      'application/vnd.ibm.kms.kmip_adapter+json', collectionTotal: 1 }, resources: [{ name: `bulk-${i}`,
+      profile: 'native_1.0', profile_data: { crk_id: root.id } }] });
+    check(made.status === 201, `adapter bulk-${i} is made over the API: ${JSON.stringify(made.json)}`);
+  }
+  await page.getByRole('link', { name: 'KMIP Adapters' }).click();
+  await page.getByText('Page 1 of 2 (102 adapters)').waitFor();
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.getByText('Page 2 of 2 (102 adapters)').waitFor();
+  check(await page.getByRole('row').count() === 3, 'the second page holds the last 2 adapters and the header');
+  await page.getByLabel('Search by name').fill('keyboard');
+  await page.getByRole('row', { name: /keyboard-adapter/ }).waitFor();
+  check(await page.getByRole('row').count() === 2, 'the search finds the one adapter');
+  await page.waitForFunction(() => !document.body.innerText.includes('…'));
 
   step = 'a narrow window, as at 200% zoom';
   await page.setViewportSize({ width: 640, height: 900 });

@@ -4,6 +4,7 @@ import { announce, fieldError, focusHeading, h, notice, time } from './dom.js';
 const PAGE_SIZE = 100;
 /** The API's rules for names (Names.RESOURCE_NAME), so the form says what the API would before it is asked. */
 const NAME_RULE = /^[A-Za-z0-9_-]{2,40}$/;
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The KMIP Adapters panel: every adapter of the instance (at most 200), 100 a page, searchable by name. */
 export async function showAdapters(main) {
@@ -29,12 +30,14 @@ export async function showAdapters(main) {
     return;
   }
   let page = 0;
+  // Each adapter's counts are asked for once per visit, however often the search redraws the table.
+  const counts = new Map();
   const draw = () => {
     const query = search.value.trim().toLowerCase();
     const found = adapters.filter((adapter) => adapter.name.toLowerCase().includes(query));
     page = Math.min(page, Math.max(0, Math.ceil(found.length / PAGE_SIZE) - 1));
     region.replaceChildren(...[adapterTable(found.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE), rootKeys,
-      adapters.length === 0), pager(found.length, page, (next) => { page = next; draw(); })].filter(Boolean));
+      adapters.length === 0, counts), pager(found.length, page, (next) => { page = next; draw(); })].filter(Boolean));
     region.removeAttribute('aria-busy');
     if (query) {
       announce(`${found.length} adapter${found.length === 1 ? '' : 's'} found`);
@@ -54,7 +57,7 @@ async function rootKeyNames() {
   }
 }
 
-function adapterTable(adapters, rootKeys, none) {
+function adapterTable(adapters, rootKeys, none, counts) {
   if (adapters.length === 0) {
     return h('div', { class: 'empty-state' },
       h('h2', {}, none ? 'No adapters yet' : 'No adapter matches'),
@@ -64,8 +67,8 @@ function adapterTable(adapters, rootKeys, none) {
   const rows = adapters.map((adapter) => {
     const keys = h('td', { class: 'number' }, '…');
     const certificates = h('td', { class: 'number' }, '…');
-    count(`/api/v2/kmip_adapters/${adapter.id}/kmip_objects?limit=1&totalCount=true`, keys);
-    count(`/api/v2/kmip_adapters/${adapter.id}/certificates?limit=1&totalCount=true`, certificates);
+    count(counts, `/api/v2/kmip_adapters/${adapter.id}/kmip_objects?limit=1&totalCount=true`, keys);
+    count(counts, `/api/v2/kmip_adapters/${adapter.id}/certificates?limit=1&totalCount=true`, certificates);
     const rootKey = rootKeys.get(adapter.profile_data.crk_id);
     return h('tr', {},
       h('th', { scope: 'row' }, adapter.name),
@@ -83,13 +86,12 @@ function adapterTable(adapters, rootKeys, none) {
     h('tbody', {}, rows));
 }
 
-async function count(path, cell) {
-  try {
-    const json = await api('GET', path);
-    cell.textContent = String(json.metadata.totalCount ?? json.metadata.collectionTotal);
-  } catch {
-    cell.textContent = '?';
+async function count(counts, path, cell) {
+  if (!counts.has(path)) {
+    counts.set(path, api('GET', path).then((json) => String(json.metadata.totalCount ?? json.metadata.collectionTotal))
+      .catch(() => '?'));
   }
+  cell.textContent = await counts.get(path);
 }
 
 function pager(total, page, go) {
@@ -282,16 +284,18 @@ async function openCreatePanel(main, opener) {
   });
 }
 
+/** The API's own rules and words (Names.resourceName, Names.description), checked as the operator types. */
 function nameProblem(value) {
   const name = value.trim();
   if (!name) {
     return 'Give the adapter a name';
   }
-  return NAME_RULE.test(name) ? '' : 'A name is 2 to 40 characters: letters, digits, - and _';
+  if (!NAME_RULE.test(name)) {
+    return 'the name must be 2 to 40 characters of letters, digits, \'-\' and \'_\'';
+  }
+  return UUID_SHAPE.test(name) ? 'the name cannot be a UUID' : '';
 }
 
 function descriptionProblem(value) {
-  const description = value.trim();
-  return description && (description.length < 2 || description.length > 240)
-    ? 'A description is 2 to 240 characters' : '';
+  return value.trim().length > 240 ? 'the description must be at most 240 characters' : '';
 }

@@ -139,7 +139,8 @@ class RestHostileClientsTest {
     @Test
     @DisplayName("A24 unknown paths, encoded dot segments, NUL and overlong paths: 404 or 400 envelopes, never 5xx")
     void unknownAndTrickyPaths_getClientErrors_withoutAStackTrace() throws Exception {
-        List<String> targets = List.of("/foo", "/ui", "/api/v2/keys/%2e%2e", "/api/v2/keys/%2e%2e/%2e%2e/metrics",
+        List<String> targets = List.of("/foo", "/ui/nope.js", "/ui/%2e%2e%2fmetrics", "/api/v2/keys/%2e%2e",
+                "/api/v2/keys/%2e%2e/%2e%2e/metrics",
                 "/api/v2/keys/..%2f..%2fetc%2fpasswd", "/api/v2/keys/%00", "/api/v2/keys/%ZZ", "/api/v2/%c0%ae%c0%ae/",
                 "/api/v2/keys/" + "a".repeat(4_000), "/api/v2/kmip_adapters/x/certificates/y/z",
                 "/api/v2/keys?limit=%FF%FE", "*");
