@@ -23,6 +23,17 @@ public record LocateQuery(UUID id, Integer objectType, Integer dataType, String 
         attributes = List.copyOf(attributes);
     }
 
+    /**
+     * The one attribute this Locate matches when that is all it asks besides paging, with no other criterion
+     * (vCenter's and most clients' Locate by Name), or null.
+     */
+    public AttributeMatch soleAttribute() {
+        boolean nothingElse = id == null && objectType == null && dataType == null && algorithm == null
+                && lengthBits == null && usageMaskAllOf == null && state == null && fresh == null && dates.isEmpty()
+                && storage == Storage.ON_LINE;
+        return nothingElse && attributes.size() == 1 ? attributes.getFirst() : null;
+    }
+
     /** Where an object is kept: KMIP's Storage Status Mask. */
     public enum Storage {
         ON_LINE, ARCHIVED, BOTH

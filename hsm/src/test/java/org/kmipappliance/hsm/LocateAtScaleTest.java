@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.conf.ParamType;
+import org.jooq.impl.DSL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -119,6 +120,15 @@ class LocateAtScaleTest {
                 .getValues(0, String.class));
         assertTrue(plan.contains("kmip_objects_pkey"), plan);
         assertFalse(plan.contains("kmip_objects_by_adapter"), plan);
+
+        // Locate by Name alone runs in one statement, with the same plan.
+        String oneStatement = String.join("\n", database.dsl().fetch("EXPLAIN " + custody.objects()
+                .locateByAttributeSelect(DSL.val("00".repeat(32)), DSL.val(grown.caller().adapterId()),
+                        DSL.val("Name")).getSQL(ParamType.INLINED)).getValues(0, String.class));
+        assertTrue(oneStatement.contains("kmip_objects_pkey"), oneStatement);
+        assertTrue(oneStatement.contains("kmip_object_attributes_by_value"), oneStatement);
+        assertFalse(oneStatement.contains("kmip_objects_by_adapter"), oneStatement);
+        assertFalse(oneStatement.contains("Seq Scan"), oneStatement);
     }
 
     @Test

@@ -705,6 +705,11 @@ class KmipOperationsTest {
             assertEquals(2, ((Ttlv.IntegerItem) paged.first(Tag.LOCATED_ITEMS).orElseThrow()).value());
             assertEquals(List.of(new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, named)),
                     paged.all(Tag.UNIQUE_IDENTIFIER));
+            Ttlv.Structure pastTheEnd = kmip.call(Operation.LOCATE, payload(new Ttlv.IntegerItem(Tag.OFFSET_ITEMS,
+                    5), attribute("x-tag", text(tag))));
+            assertEquals(2, ((Ttlv.IntegerItem) pastTheEnd.first(Tag.LOCATED_ITEMS).orElseThrow()).value(),
+                    "past the last match, the total is still told");
+            assertTrue(pastTheEnd.all(Tag.UNIQUE_IDENTIFIER).isEmpty());
 
             kmip.call(Operation.DESTROY, payload(uid(named)));
             assertEquals(List.of(second), locate(kmip, attribute("x-tag", text(tag))), "destroyed are not found");
