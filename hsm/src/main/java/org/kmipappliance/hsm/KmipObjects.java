@@ -296,40 +296,10 @@ public final class KmipObjects {
      * <p>A Name among the request's overrides is refused: the replacement takes over the existing ones.
      */
     public KmipObject rekey(KmipCaller caller, UUID existingId, ReKeyRequest replacement, ObjectLinks links) {
-        List<ObjectAttribute> overrides = replacement.overrides();
-        KmipObject existing = toObject(load(dsl, caller, existingId, false));
-        if (existing.objectType() != KmipObject.SYMMETRIC_KEY) {
-            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Unique Identifier", "object "
-                    + existingId + " is not a symmetric key; Re-Key replaces symmetric keys");
-        }
-        if (existing.state() == ObjectState.DESTROYED || existing.state() == ObjectState.DESTROYED_COMPROMISED) {
-            throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED, "object " + existingId
-                    + " was destroyed; there is nothing left to replace");
-        }
-        if (overrides.stream().anyMatch(attribute -> attribute.name().equals(NAME))) {
-            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, NAME, "the replacement takes over "
-                    + "the existing key's Names; give no Name to Re-Key");
-        }
-        Set<String> overridden = new HashSet<>();
-        overrides.forEach(attribute -> overridden.add(attribute.name()));
-        List<ObjectAttribute> attributes = new ArrayList<>();
-        for (ObjectAttribute copied : loadAttributes.fetch(dsl, row -> new ObjectAttribute(row.getString(1),
-                row.getInt(2), row.getBytes(3), row.getString(4)), existingId)) {
-            if (!copied.name().equals(NAME) && !copied.name().equals(ObjectLinks.LINK)
-                    && !overridden.contains(copied.name())) {
-                attributes.add(copied);
-            }
-        }
-        attributes.addAll(overrides);
+        KmipObject existing = replaceable(caller, existingId, KmipObject.SYMMETRIC_KEY, "symmetric key",
+                "Re-Key replaces symmetric keys", replacement);
         UUID replacementId = UUID.randomUUID();
-        // In the records' precision: an Offset of zero makes an Activation Date that is not after the Initial Date.
-        Instant activation = replacement.activationOffset() != null
-                ? Timestamps.now(clock).toInstant().plus(replacement.activationOffset())
-                : replacement.activationDate() != null ? replacement.activationDate() : existing.activationDate();
-        NewManagedObject request = new NewManagedObject(KmipObject.SYMMETRIC_KEY, existing.algorithm(),
-                existing.lengthBits(), replacement.usageMask() == null ? existing.usageMask()
-                : replacement.usageMask(), null, RAW_KEY_FORMAT, activation,
-                replacementDeactivation(existing, activation), attributes);
+        NewManagedObject request = replacementOf(existing, replacement, RAW_KEY_FORMAT);
         request = request.withAttributes(List.of(links.link(ObjectLinks.REPLACED_OBJECT_LINK, existingId,
                 countOf(request, ObjectLinks.LINK))));
         NewSymmetricKey generated = NewSymmetricKey.of(existing.algorithm(), existing.lengthBits(), 0);
@@ -339,31 +309,141 @@ public final class KmipObjects {
                 DSLContext t = tx.dsl();
                 // The root key first, as every Create and a rotation take it, then the existing key's row.
                 lockRootKeyShared.fetchOptional(t, row -> row.getShort(1), create.row.getRootKeyId());
-                KmipObjectsRecord locked = load(t, caller, existingId, true);
-                ObjectState now = ObjectState.ofCode(locked.getState());
-                if (now == ObjectState.DESTROYED || now == ObjectState.DESTROYED_COMPROMISED) {
-                    throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED, "object " + existingId
-                            + " was destroyed while it was being replaced");
-                }
+                KmipObjectsRecord locked = lockReplaceable(t, caller, existingId);
                 insertCreates(t, List.of(create));
                 if (create.refusal != null) {
                     throw create.refusal;
                 }
-                t.update(KMIP_OBJECT_ATTRIBUTES).set(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID, replacementId)
-                        .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(existingId)
-                                .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(NAME))).execute();
-                Integer highestLink = t.select(DSL.max(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX))
-                        .from(KMIP_OBJECT_ATTRIBUTES).where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(existingId)
-                                .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(ObjectLinks.LINK))).fetchOne(0, Integer.class);
-                int linkIndex = highestLink == null ? 0 : highestLink + 1;
-                insertAttribute(t, existingId, locked.getAdapterId(), links.link(
-                        ObjectLinks.REPLACEMENT_OBJECT_LINK, replacementId, linkIndex), linkIndex);
-                touchObject.execute(t, Timestamps.now(clock), caller.certificateId(), caller.subject(), existingId);
+                supersede(t, caller, locked, replacementId, links);
                 audit.recordChange(t, caller.requester(), "kmip.rekey", existingId.toString(),
                         "replaced by " + replacementId);
             });
             return toObject(create.row);
         }
+    }
+
+    /**
+     * Re-key Key Pair (KMIP 1.4 section 4.5): a replacement pair generated in the HSM with the existing pair's
+     * algorithm and length, each half a copy of the existing half as Re-Key copies a key (its Links and Names
+     * excepted, {@code forPrivate} and {@code forPublic} overriding). The replacements take over the existing halves'
+     * Names; each existing half gets a Replacement Object Link to its replacement and each replacement a Replaced
+     * Object Link back, and the new halves link to each other. The existing pair keeps its states. One transaction.
+     *
+     * @param existingPublicId the existing private key's Public Key Link (the protocol tier reads it)
+     */
+    public KeyPairIds rekeyKeyPair(KmipCaller caller, UUID existingPrivateId, UUID existingPublicId,
+                                   ReKeyRequest forPrivate, ReKeyRequest forPublic, ObjectLinks links) {
+        KmipObject existingPrivate = replaceable(caller, existingPrivateId, KmipObject.PRIVATE_KEY, "private key",
+                "Re-key Key Pair replaces a key pair named by its private key", forPrivate);
+        KmipObject existingPublic = replaceable(caller, existingPublicId, KmipObject.PUBLIC_KEY, "public key",
+                "the private key's Public Key Link must name its public key", forPublic);
+        UUID privateId = UUID.randomUUID();
+        UUID publicId = UUID.randomUUID();
+        NewManagedObject publicRequest = replacementOf(existingPublic, forPublic, existingPublic.keyFormat());
+        NewManagedObject privateRequest = replacementOf(existingPrivate, forPrivate, existingPrivate.keyFormat());
+        int publicLinks = countOf(publicRequest, ObjectLinks.LINK);
+        int privateLinks = countOf(privateRequest, ObjectLinks.LINK);
+        publicRequest = publicRequest.withAttributes(List.of(
+                links.link(ObjectLinks.PRIVATE_KEY_LINK, privateId, publicLinks),
+                links.link(ObjectLinks.REPLACED_OBJECT_LINK, existingPublicId, publicLinks + 1)));
+        privateRequest = privateRequest.withAttributes(List.of(
+                links.link(ObjectLinks.PUBLIC_KEY_LINK, publicId, privateLinks),
+                links.link(ObjectLinks.REPLACED_OBJECT_LINK, existingPrivateId, privateLinks + 1)));
+        String hsmAlgorithm = requirePairMakeable(publicRequest);
+        try (GeneratedKeyPair pair = hsm.generateKeyPair(hsmAlgorithm, publicRequest.lengthBits());
+             SecretBytes publicMaterial = SecretBytes.copyOf(pair.publicKeyX509())) {
+            List<PendingCreate> both = List.of(
+                    prepare(caller, publicId, publicRequest, publicMaterial, "kmip.rekey_key_pair"),
+                    prepare(caller, privateId, privateRequest, pair.privateKeyPkcs8(), "kmip.rekey_key_pair"));
+            dsl.transaction(tx -> {
+                DSLContext t = tx.dsl();
+                lockRootKeyShared.fetchOptional(t, row -> row.getShort(1), both.getFirst().row.getRootKeyId());
+                KmipObjectsRecord lockedPrivate = lockReplaceable(t, caller, existingPrivateId);
+                KmipObjectsRecord lockedPublic = lockReplaceable(t, caller, existingPublicId);
+                insertCreates(t, both);
+                for (PendingCreate create : both) {
+                    if (create.refusal != null) {
+                        throw create.refusal;
+                    }
+                }
+                supersede(t, caller, lockedPrivate, privateId, links);
+                supersede(t, caller, lockedPublic, publicId, links);
+                audit.recordChange(t, caller.requester(), "kmip.rekey_key_pair", existingPrivateId.toString(),
+                        "replaced by " + privateId + " (public key " + existingPublicId + " by " + publicId + ")");
+            });
+            return new KeyPairIds(publicId, privateId);
+        }
+    }
+
+    /** The object a Re-Key replaces: of {@code type}, not destroyed, and the request names no Name. */
+    private KmipObject replaceable(KmipCaller caller, UUID id, int type, String typeName, String why,
+                                   ReKeyRequest request) {
+        KmipObject existing = toObject(load(dsl, caller, id, false));
+        if (existing.objectType() != type) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Unique Identifier", "object " + id
+                    + " is not a " + typeName + "; " + why);
+        }
+        if (existing.state() == ObjectState.DESTROYED || existing.state() == ObjectState.DESTROYED_COMPROMISED) {
+            throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED, "object " + id
+                    + " was destroyed; there is nothing left to replace");
+        }
+        if (request.overrides().stream().anyMatch(attribute -> attribute.name().equals(NAME))) {
+            throw new CustodyException(CustodyException.Failure.INVALID_FIELD, NAME, "the replacement takes over "
+                    + "the existing key's Names; give no Name to Re-Key");
+        }
+        return existing;
+    }
+
+    /**
+     * The replacement's record: the existing object's algorithm, length, usage mask and client attributes (its Names
+     * and Links excepted, each name the request gives replacing the copied instances), and its dates per the request.
+     */
+    private NewManagedObject replacementOf(KmipObject existing, ReKeyRequest replacement, Integer keyFormat) {
+        Set<String> overridden = new HashSet<>();
+        replacement.overrides().forEach(attribute -> overridden.add(attribute.name()));
+        List<ObjectAttribute> attributes = new ArrayList<>();
+        for (ObjectAttribute copied : loadAttributes.fetch(dsl, row -> new ObjectAttribute(row.getString(1),
+                row.getInt(2), row.getBytes(3), row.getString(4)), existing.id())) {
+            if (!copied.name().equals(NAME) && !copied.name().equals(ObjectLinks.LINK)
+                    && !overridden.contains(copied.name())) {
+                attributes.add(copied);
+            }
+        }
+        attributes.addAll(replacement.overrides());
+        // In the records' precision: an Offset of zero makes an Activation Date that is not after the Initial Date.
+        Instant activation = replacement.activationOffset() != null
+                ? Timestamps.now(clock).toInstant().plus(replacement.activationOffset())
+                : replacement.activationDate() != null ? replacement.activationDate() : existing.activationDate();
+        return new NewManagedObject(existing.objectType(), existing.algorithm(), existing.lengthBits(),
+                replacement.usageMask() == null ? existing.usageMask() : replacement.usageMask(), existing.dataType(),
+                keyFormat, activation, replacementDeactivation(existing, activation), attributes);
+    }
+
+    /** In the replacement's transaction: the existing object's row, locked, still not destroyed. */
+    private KmipObjectsRecord lockReplaceable(DSLContext t, KmipCaller caller, UUID existingId) {
+        KmipObjectsRecord locked = load(t, caller, existingId, true);
+        ObjectState now = ObjectState.ofCode(locked.getState());
+        if (now == ObjectState.DESTROYED || now == ObjectState.DESTROYED_COMPROMISED) {
+            throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED, "object " + existingId
+                    + " was destroyed while it was being replaced");
+        }
+        return locked;
+    }
+
+    /** The replacement takes over the existing object's Names; the existing one links to its replacement. */
+    private void supersede(DSLContext t, KmipCaller caller, KmipObjectsRecord existing, UUID replacementId,
+                           ObjectLinks links) {
+        UUID existingId = existing.getId();
+        t.update(KMIP_OBJECT_ATTRIBUTES).set(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID, replacementId)
+                .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(existingId)
+                        .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(NAME))).execute();
+        Integer highestLink = t.select(DSL.max(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX))
+                .from(KMIP_OBJECT_ATTRIBUTES).where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(existingId)
+                        .and(KMIP_OBJECT_ATTRIBUTES.NAME.eq(ObjectLinks.LINK))).fetchOne(0, Integer.class);
+        int linkIndex = highestLink == null ? 0 : highestLink + 1;
+        insertAttribute(t, existingId, existing.getAdapterId(), links.link(
+                ObjectLinks.REPLACEMENT_OBJECT_LINK, replacementId, linkIndex), linkIndex);
+        touchObject.execute(t, Timestamps.now(clock), caller.certificateId(), caller.subject(), existingId);
     }
 
     /**

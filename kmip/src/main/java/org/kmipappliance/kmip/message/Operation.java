@@ -8,6 +8,7 @@ public enum Operation {
     CREATE_KEY_PAIR(0x02),
     REGISTER(0x03),
     RE_KEY(0x04),
+    RE_KEY_KEY_PAIR(0x1D, ProtocolVersion.V1_1),
     LOCATE(0x08),
     CHECK(0x09),
     GET(0x0A),

@@ -41,6 +41,7 @@ import org.kmipappliance.kmip.server.operations.LocateOperation;
 import org.kmipappliance.kmip.server.operations.ModifyAttributeOperation;
 import org.kmipappliance.kmip.server.operations.ObtainLeaseOperation;
 import org.kmipappliance.kmip.server.operations.QueryOperation;
+import org.kmipappliance.kmip.server.operations.ReKeyKeyPairOperation;
 import org.kmipappliance.kmip.server.operations.ReKeyOperation;
 import org.kmipappliance.kmip.server.operations.RegisterOperation;
 import org.kmipappliance.kmip.ttlv.Ttlv;
@@ -86,6 +87,7 @@ public final class RequestProcessor {
         register(new CreateKeyPairOperation(custody));
         register(new RegisterOperation(custody));
         register(new ReKeyOperation(custody));
+        register(new ReKeyKeyPairOperation(custody));
         register(new GetOperation(custody));
         register(new GetAttributesOperation(custody));
         register(new GetAttributeListOperation(custody));

@@ -76,7 +76,7 @@ class KmipObjectTypesTest {
                 .first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value();
     }
 
-    private static Ttlv.Structure get(KmipClient kmip, String id, Integer format) throws Exception {
+    static Ttlv.Structure get(KmipClient kmip, String id, Integer format) throws Exception {
         List<Ttlv> request = new ArrayList<>(List.of(uid(id)));
         if (format != null) {
             request.add(new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, format));
@@ -93,7 +93,7 @@ class KmipObjectTypesTest {
     }
 
     /** The Key Material byte string of a Get answer's object structure {@code tag}. */
-    private static byte[] keyMaterial(Ttlv.Structure answer, int tag) {
+    static byte[] keyMaterial(Ttlv.Structure answer, int tag) {
         Ttlv.Structure keyBlock = (Ttlv.Structure) ((Ttlv.Structure) answer.first(tag).orElseThrow())
                 .first(Tag.KEY_BLOCK).orElseThrow();
         return ((Ttlv.ByteStringItem) ((Ttlv.Structure) keyBlock.first(Tag.KEY_VALUE).orElseThrow())
@@ -241,7 +241,7 @@ class KmipObjectTypesTest {
         }
     }
 
-    private static Ttlv.Structure keyPairRequest(int algorithm, int length, String name) {
+    static Ttlv.Structure keyPairRequest(int algorithm, int length, String name) {
         return payload(
                 new Ttlv.Structure(Tag.COMMON_TEMPLATE_ATTRIBUTE, List.of(
                         attribute("Cryptographic Algorithm", enumeration(algorithm)),
@@ -254,7 +254,7 @@ class KmipObjectTypesTest {
                         attribute("Name", name(name + "-public")))));
     }
 
-    private static String text(Ttlv.Structure answer, int tag) {
+    static String text(Ttlv.Structure answer, int tag) {
         return ((Ttlv.TextStringItem) answer.first(tag).orElseThrow()).value();
     }
 
@@ -335,7 +335,7 @@ class KmipObjectTypesTest {
         }
     }
 
-    private static boolean signs(PrivateKey privateKey, PublicKey publicKey, String algorithm) throws Exception {
+    static boolean signs(PrivateKey privateKey, PublicKey publicKey, String algorithm) throws Exception {
         byte[] message = "a message".getBytes(StandardCharsets.UTF_8);
         Signature signer = Signature.getInstance(algorithm);
         signer.initSign(privateKey);

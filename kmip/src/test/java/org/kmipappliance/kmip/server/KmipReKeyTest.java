@@ -17,6 +17,11 @@ import static org.kmipappliance.kmip.server.KmipOperationsTest.state;
 import static org.kmipappliance.kmip.server.KmipOperationsTest.text;
 import static org.kmipappliance.kmip.server.KmipOperationsTest.uid;
 
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -40,11 +45,13 @@ import org.kmipappliance.kmip.message.ResultStatus;
 import org.kmipappliance.kmip.message.Tag;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
-/** Re-Key (KMIP 1.4 section 4.4) over real TLS, custody, SoftHSM2 and PostgreSQL. */
+/** Re-Key and Re-key Key Pair (KMIP 1.4 sections 4.4, 4.5) over real TLS, custody, SoftHSM2 and PostgreSQL. */
 class KmipReKeyTest {
     /** Link Type values as KMIP 1.4 table 308 numbers them (written out here, not taken from the server's code). */
     private static final int REPLACEMENT_OBJECT_LINK = 0x106;
     private static final int REPLACED_OBJECT_LINK = 0x107;
+    private static final int PUBLIC_KEY_LINK = 0x102;
+    private static final int PRIVATE_KEY_LINK = 0x103;
     private static KmipTestServer fixture;
     private static SSLContext client;
 
@@ -178,6 +185,60 @@ class KmipReKeyTest {
             kmip.call(Operation.DESTROY, payload(uid(named)));
             assertEquals(ResultReason.ILLEGAL_OPERATION, failure(() -> rekey(kmip, named)), "nothing to replace");
             assertEquals(5, kmip.discoverVersions(List.of()).size(), "the connection survives");
+        }
+    }
+
+    @Test
+    void reKeyKeyPair_replacesBothHalves_movingTheirNames_andLinksOldToNew() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String name = "pair-rekey-" + UUID.randomUUID();
+            Ttlv.Structure created = kmip.call(Operation.CREATE_KEY_PAIR, KmipObjectTypesTest.keyPairRequest(
+                    KmipEnums.ALGORITHM_EC, 256, name));
+            String oldPrivate = KmipObjectTypesTest.text(created, Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER);
+            String oldPublic = KmipObjectTypesTest.text(created, Tag.PUBLIC_KEY_UNIQUE_IDENTIFIER);
+            Ttlv.Structure rekeyed = kmip.call(Operation.RE_KEY_KEY_PAIR, payload(
+                    new Ttlv.TextStringItem(Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER, oldPrivate),
+                    new Ttlv.IntervalItem(Tag.OFFSET, 0)));
+            String newPrivate = KmipObjectTypesTest.text(rekeyed, Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER);
+            String newPublic = KmipObjectTypesTest.text(rekeyed, Tag.PUBLIC_KEY_UNIQUE_IDENTIFIER);
+
+            assertEquals(List.of(newPrivate), locate(kmip, attribute("Name", name(name + "-private"))));
+            assertEquals(List.of(newPublic), locate(kmip, attribute("Name", name(name + "-public"))));
+            assertEquals(List.of(newPrivate), links(kmip, oldPrivate, REPLACEMENT_OBJECT_LINK));
+            assertEquals(List.of(newPublic), links(kmip, oldPublic, REPLACEMENT_OBJECT_LINK));
+            assertEquals(List.of(oldPrivate), links(kmip, newPrivate, REPLACED_OBJECT_LINK));
+            assertEquals(List.of(oldPublic), links(kmip, newPublic, REPLACED_OBJECT_LINK));
+            assertEquals(List.of(newPublic), links(kmip, newPrivate, PUBLIC_KEY_LINK), "the new halves are a pair");
+            assertEquals(List.of(newPrivate), links(kmip, newPublic, PRIVATE_KEY_LINK));
+            assertEquals(List.of(integer(0x01)), attributes(kmip, newPrivate, "Cryptographic Usage Mask")
+                    .get("Cryptographic Usage Mask"), "each half keeps its own usage mask");
+            assertEquals(List.of(integer(0x02)), attributes(kmip, newPublic, "Cryptographic Usage Mask")
+                    .get("Cryptographic Usage Mask"));
+            assertEquals(2, state(kmip, newPrivate), "Offset 0: active at once");
+            assertEquals(1, state(kmip, oldPrivate), "the existing pair keeps its state");
+
+            PublicKey publicKey = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(
+                    KmipObjectTypesTest.keyMaterial(KmipObjectTypesTest.get(kmip, newPublic, null), Tag.PUBLIC_KEY)));
+            PrivateKey privateKey = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(
+                    KmipObjectTypesTest.keyMaterial(KmipObjectTypesTest.get(kmip, newPrivate, null),
+                            Tag.PRIVATE_KEY)));
+            assertTrue(KmipObjectTypesTest.signs(privateKey, publicKey, "SHA256withECDSA"), "a working pair");
+            assertFalse(Arrays.equals(publicKey.getEncoded(), KmipObjectTypesTest.keyMaterial(
+                    KmipObjectTypesTest.get(kmip, oldPublic, null), Tag.PUBLIC_KEY)), "new from the HSM");
+
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> kmip.call(Operation.RE_KEY_KEY_PAIR, payload(
+                    new Ttlv.TextStringItem(Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER, oldPublic)))), "named by the private");
+            String symmetric = create(kmip);
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> kmip.call(Operation.RE_KEY_KEY_PAIR, payload(
+                    new Ttlv.TextStringItem(Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER, symmetric)))));
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> kmip.call(Operation.RE_KEY_KEY_PAIR, payload(
+                    new Ttlv.TextStringItem(Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER, newPrivate),
+                    new Ttlv.Structure(Tag.PRIVATE_KEY_TEMPLATE_ATTRIBUTE, List.of(attribute("Name",
+                            name(name + "-other"))))))), "the Names are taken over");
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> kmip.call(Operation.RE_KEY_KEY_PAIR, payload(
+                    new Ttlv.TextStringItem(Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER, UUID.randomUUID().toString())))));
+            assertEquals(List.of(newPrivate), locate(kmip, attribute("Name", name(name + "-private"))),
+                    "refusals changed nothing");
         }
     }
 }

@@ -74,7 +74,8 @@ public final class CreateKeyPairOperation implements KmipOperation {
                 new Ttlv.TextStringItem(Tag.PUBLIC_KEY_UNIQUE_IDENTIFIER, publicId));
     }
 
-    private static TemplateAttributes template(StructureReader reader, int tag, ProtocolVersion version)
+    /** One of the request's Template-Attributes, empty when it is not given (Re-key Key Pair reads them too). */
+    static TemplateAttributes template(StructureReader reader, int tag, ProtocolVersion version)
             throws KmipException {
         Ttlv.Structure template = reader.optionalStructure(tag, "Template-Attribute").orElse(null);
         return template == null ? new TemplateAttributes(Map.of(), List.of())
@@ -85,7 +86,7 @@ public final class CreateKeyPairOperation implements KmipOperation {
      * The common template with one key's own over it: its fixed attributes win, its client attributes follow the
      * common ones with indexes renumbered per name; a single-instance attribute in both is the specific one's.
      */
-    private static TemplateAttributes merged(TemplateAttributes common, TemplateAttributes specific,
+    static TemplateAttributes merged(TemplateAttributes common, TemplateAttributes specific,
                                              ProtocolVersion version) {
         Map<KmipAttribute, Ttlv> fixed = new HashMap<>(common.fixed());
         fixed.putAll(specific.fixed());

@@ -71,7 +71,7 @@ public final class ReKeyOperation implements KmipOperation {
     }
 
     /** The replacement is of the existing key's algorithm and length: a template may only repeat them. */
-    private static void requireUnchanged(TemplateAttributes template, KmipAttribute attribute, int existing)
+    static void requireUnchanged(TemplateAttributes template, KmipAttribute attribute, int existing)
             throws KmipException {
         Ttlv given = template.fixed().get(attribute);
         if (given == null) {
