@@ -1,6 +1,7 @@
 package org.kmipappliance.kmip.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kmipappliance.hsm.testing.TestRequester.TESTER;
 
@@ -138,6 +139,21 @@ class PyKmipInteropTest {
         assertEquals("ACTIVE", seen.get("state").asText(), "Offset 0: active at once");
         assertEquals("ACTIVE", seen.get("existing_state").asText(), "the existing key is left as it was");
         assertTrue(seen.get("different").asBoolean(), "new material");
+    }
+
+    @ParameterizedTest(name = "KMIP {0}")
+    @ValueSource(strings = {"1.2", "1.4"})
+    void reKeyKeyPair_fromPyKmip(String version) throws Exception {
+        PyKmip.Run run = PyKmip.run(config, version, "rekey-key-pair");
+        assertEquals(0, run.exitCode(), run.stderr());
+        JsonNode seen = JSON.readTree(run.stdout());
+        assertEquals("SUCCESS", seen.get("status").asText());
+        assertNotEquals(seen.get("old_private").asText(), seen.get("private").asText());
+        assertNotEquals(seen.get("old_public").asText(), seen.get("public").asText());
+        assertEquals(List.of(String.valueOf(0x01)), strings(seen.get("masks")),
+                "the private key's usage mask (Sign) was copied");
+        assertTrue(seen.get("halves_match").asBoolean(), "a working pair");
+        assertEquals("ACTIVE", seen.get("state").asText(), "Offset 0: active at once");
     }
 
     /**
