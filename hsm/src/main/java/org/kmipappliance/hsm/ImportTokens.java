@@ -104,8 +104,14 @@ public final class ImportTokens {
             return token;
         });
         byte[] publicKey = hsm.createTransportKey(label);
-        dsl.update(IMPORT_TOKENS).set(IMPORT_TOKENS.PUBLIC_KEY, publicKey)
-                .where(IMPORT_TOKENS.HSM_LABEL.eq(label)).execute();
+        if (dsl.update(IMPORT_TOKENS).set(IMPORT_TOKENS.PUBLIC_KEY, publicKey)
+                .where(IMPORT_TOKENS.HSM_LABEL.eq(label)).execute() == 0) {
+            // A newer token (made here or on another node while the HSM made this pair) superseded this one and the
+            // sweep forgot its row before its key existed: no row names the key now, so it goes at once.
+            hsm.destroyTransportKey(label);
+            throw new CustodyException(CustodyException.Failure.IMPORT_TOKEN_NOT_FOUND, "a newer import token "
+                    + "superseded this one while it was being made; retrieve that one, or create another");
+        }
         sweep();
         return terms(row);
     }

@@ -19,12 +19,17 @@ import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.OAEPParameterSpec;
@@ -264,5 +269,58 @@ class RootKeyImportCustodyTest {
                 instance.id(), generated.id().toString(), material, TESTER));
         assertEquals(CustodyException.Failure.ROOT_KEY_PAYLOAD_NOT_ALLOWED, refused.failure());
         assertNull(custody.rewrap().latest(generated.id()).orElse(null), "nothing was rotated");
+    }
+
+    @Test
+    void concurrentRetrievals_areCountedOnce_each() throws Exception {
+        custody.importTokens().create(instance.id(), Duration.ofMinutes(5), 5, TESTER);
+        List<Callable<Boolean>> callers = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            callers.add(() -> {
+                try {
+                    custody.importTokens().retrieve(instance.id(), TESTER);
+                    return true;
+                } catch (CustodyException e) {
+                    assertEquals(CustodyException.Failure.IMPORT_TOKEN_EXHAUSTED, e.failure());
+                    return false;
+                }
+            });
+        }
+        int served = 0;
+        try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+            for (Future<Boolean> answer : pool.invokeAll(callers)) {
+                served += answer.get() ? 1 : 0;
+            }
+        }
+        assertEquals(5, served, "five retrievals allowed, five served, whatever the interleaving");
+    }
+
+    @Test
+    void concurrentCreations_leaveOneCurrentToken_thatImports() throws Exception {
+        List<Callable<Boolean>> creators = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            creators.add(() -> {
+                try {
+                    custody.importTokens().create(instance.id(), Duration.ofMinutes(5), 1, TESTER);
+                    return true;
+                } catch (CustodyException e) {
+                    // Superseded while its pair was being made: its key was destroyed with it.
+                    assertEquals(CustodyException.Failure.IMPORT_TOKEN_NOT_FOUND, e.failure());
+                    return false;
+                }
+            });
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            for (Future<Boolean> answer : pool.invokeAll(creators)) {
+                answer.get();
+            }
+        }
+        custody.sweep();
+        assertEquals(1, database.dsl().fetchCount(IMPORT_TOKENS, IMPORT_TOKENS.INSTANCE_ID.eq(instance.id())),
+                "one token left, the current one");
+        byte[] material = material();
+        RootKey key = custody.rootKeys().create(instance.id(), "after-race", null, List.of(), null, false,
+                wrap(custody.importTokens().retrieve(instance.id(), TESTER), material), TESTER);
+        assertVersionHolds(key.id(), 1, material);
     }
 }

@@ -286,6 +286,12 @@ class KeyImportApiTest {
         assertEquals("KEY_CREATE_IMPORT_ACCESS_ERR", errorCode(plain));
         assertTrue(plain.text().contains("POST /api/v2/import_token"), plain.text());
 
+        Map<String, String> shortPayload = new java.util.HashMap<>(honest);
+        shortPayload.put("payload", Base64.getEncoder().encodeToString(new byte[100]));
+        Reply tooShort = call("POST", "/api/v2/keys", goCreateBody("short", shortPayload));
+        assertEquals(400, tooShort.status(), tooShort.text());
+        assertEquals("payload", tooShort.body().at("/resources/0/reasons/0/target/name").asText());
+
         Reply notBase64 = call("POST", "/api/v2/keys", goCreateBody("bad", Map.of("payload", "%%%")));
         assertEquals("payload", notBase64.body().at("/resources/0/reasons/0/target/name").asText());
 

@@ -90,13 +90,30 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     private final SecureRandom hsmRandom;
     private final ConcurrentMap<String, SecretKey> rootKeyHandles = new ConcurrentHashMap<>();
     private final SecureRandom ivSource = new SecureRandom();
-    private final Cryptoki cryptoki;
+    private final HsmConfig config;
+    /** Bound on the first import: a platform where JNA cannot load fails imports, never the appliance's start. */
+    private Cryptoki cryptoki;
 
-    private Pkcs11Hsm(Provider rootKeyProvider, KeyStore tokenKeys, SecureRandom hsmRandom, Cryptoki cryptoki) {
+    private Pkcs11Hsm(Provider rootKeyProvider, KeyStore tokenKeys, SecureRandom hsmRandom, HsmConfig config) {
         this.rootKeyProvider = rootKeyProvider;
         this.tokenKeys = tokenKeys;
         this.hsmRandom = hsmRandom;
-        this.cryptoki = cryptoki;
+        this.config = config;
+    }
+
+    private synchronized Cryptoki cryptoki() {
+        if (cryptoki == null) {
+            try {
+                cryptoki = Cryptoki.bind(config);
+            } catch (LinkageError e) {
+                // JNA's native part could not load (an architecture it does not ship, a temporary directory mounted
+                // noexec): said once, as what an operator can change.
+                throw new HsmException("importing root keys needs JNA's native library, which did not load: "
+                        + e.getMessage() + "; give the appliance an executable temporary directory "
+                        + "(-Djna.tmpdir=...) on a platform JNA supports", e);
+            }
+        }
+        return cryptoki;
     }
 
     /** Opens the token and logs in; fails with a message that says what to fix. */
@@ -129,7 +146,7 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
         try {
             KeyStore tokenKeys = login(rootKeyProvider, pin, config);
             return new Pkcs11Hsm(rootKeyProvider, tokenKeys, SecureRandom.getInstance("PKCS11", rootKeyProvider),
-                    Cryptoki.bind(config));
+                    config);
         } catch (NoSuchAlgorithmException e) {
             throw new HsmConfigurationException("the HSM offers no random number generator (C_GenerateRandom), "
                     + "which makes the KMIP keys", e);
@@ -208,12 +225,12 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
      */
     @Override
     public byte[] createTransportKey(String label) {
-        return cryptoki.generateTransportKey(label, TRANSPORT_KEY_BITS);
+        return cryptoki().generateTransportKey(label, TRANSPORT_KEY_BITS);
     }
 
     @Override
     public void destroyTransportKey(String label) {
-        cryptoki.destroy(Cryptoki.CKO_PRIVATE_KEY, label);
+        cryptoki().destroy(Cryptoki.CKO_PRIVATE_KEY, label);
     }
 
     /**
@@ -223,8 +240,14 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     @Override
     public OptionalInt importRootKey(String label, String transportLabel, ImportWrapping wrapping,
                                      byte[] wrapped) {
+        if (wrapped.length != TRANSPORT_KEY_BITS / 8) {
+            // Refused before the HSM sees it: an HSM's answer to a payload of any other length is its own choice.
+            throw new ImportedKeyRejectedException(ImportedKeyRejectedException.Reason.PAYLOAD, "the payload is "
+                    + wrapped.length + " bytes; the key material encrypted with the import token's RSA-"
+                    + TRANSPORT_KEY_BITS + " public key is " + TRANSPORT_KEY_BITS / 8);
+        }
         requireUnusedLabel(label);
-        return usableOrRemoved(label, cryptoki.unwrapRootKey(label, transportLabel, switch (wrapping) {
+        return usableOrRemoved(label, cryptoki().unwrapRootKey(label, transportLabel, switch (wrapping) {
             case RSAES_OAEP_SHA_256 -> Cryptoki.OaepHash.SHA_256;
             case RSAES_OAEP_SHA_1 -> Cryptoki.OaepHash.SHA_1;
         }, wrapped));
@@ -233,7 +256,7 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     @Override
     public OptionalInt importRootKey(String label, SecretBytes material) {
         requireUnusedLabel(label);
-        return usableOrRemoved(label, cryptoki.createRootKey(label, material));
+        return usableOrRemoved(label, cryptoki().createRootKey(label, material));
     }
 
     /**
@@ -253,7 +276,7 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
     }
 
     private void requireUnusedLabel(String label) {
-        if (cryptoki.contains(Cryptoki.CKO_SECRET_KEY, label)) {
+        if (cryptoki().contains(Cryptoki.CKO_SECRET_KEY, label)) {
             throw new HsmException("the HSM already holds a key labelled " + label);
         }
     }
