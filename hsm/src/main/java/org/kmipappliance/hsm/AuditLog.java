@@ -55,7 +55,7 @@ public final class AuditLog {
                 .values(EVENT_COLUMNS.stream().map(field -> DSL.param(field.getName(), field.getDataType()))
                         .toArray(Field<?>[]::new)));
         this.separateEvents = new GroupCommit<>(events -> dsl.transaction(tx -> insertEvent.executeBatch(tx.dsl(),
-                events.stream().map(AuditLog::columnValues).toList())));
+                events.stream().map(AuditLog::columnValues).toList())), database::inOneTransaction);
     }
 
     /** Records a change in {@code tx}, the transaction that makes it, and marks the requester as recorded. */

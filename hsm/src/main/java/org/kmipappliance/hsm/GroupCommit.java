@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -11,24 +12,35 @@ import java.util.function.Consumer;
  * returns to each submitter only once its item is durable (or throws what the batch's write threw). No thread of
  * its own: the first submitter that finds nobody writing writes a batch that starts with its own item, then hands
  * the writing on to the oldest submitter still waiting, so nobody writes other threads' items for long. A lone
- * submitter writes alone at once; under load, batches grow with the number of waiting submitters.
+ * submitter writes alone at once; under load, batches grow with the number of waiting submitters. A submitter
+ * inside a transaction of its own that the item must join (KMIP's Undo batch option) writes it alone, at once,
+ * on its own thread, so that the item is kept or undone with the rest of that transaction.
  */
 final class GroupCommit<T> {
     /** Items written in one transaction at most. */
     static final int MAX_BATCH = 256;
 
     private final Consumer<List<T>> writer;
+    private final BooleanSupplier writeAlone;
     private final Object lock = new Object();
     private final ArrayDeque<Entry<T>> queue = new ArrayDeque<>();
     private boolean writing;
 
-    /** {@code writer} writes a batch durably, or throws. */
-    GroupCommit(Consumer<List<T>> writer) {
+    /**
+     * {@code writer} writes a batch durably, or throws; a submitter for which {@code writeAlone} is true writes
+     * its own item by itself.
+     */
+    GroupCommit(Consumer<List<T>> writer, BooleanSupplier writeAlone) {
         this.writer = writer;
+        this.writeAlone = writeAlone;
     }
 
     /** Returns once {@code item} is written; throws what the write of its batch threw. */
     void submit(T item) {
+        if (writeAlone.getAsBoolean()) {
+            writer.accept(List.of(item));
+            return;
+        }
         Entry<T> mine = new Entry<>(item);
         boolean lead;
         synchronized (lock) {

@@ -1,10 +1,12 @@
 package org.kmipappliance.hsm;
 
+import java.security.ProviderException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.security.ProviderException;
-import java.time.Duration;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.kmipappliance.hsm.metrics.Metrics;
@@ -77,6 +79,16 @@ public final class KeyCustody implements AutoCloseable {
     /** Where the KMIP tier learns that certificates were removed. */
     public CertificateRemovals certificateRemovals() {
         return certificateRemovals;
+    }
+
+    /**
+     * Runs {@code work} as one database transaction: what custody records on this thread meanwhile is kept together
+     * when {@code keep} accepts the result, else undone together (KMIP's Undo batch option), as are the audit
+     * events of those changes. The KMIP operations change nothing but the database (their keys are sealed into it;
+     * key pairs are session objects of the HSM, gone when read), so undoing the transaction undoes them whole.
+     */
+    public <T> T inOneTransaction(Supplier<T> work, Predicate<T> keep) {
+        return database.inOneTransaction(work, keep);
     }
 
     /** Whether the database and the HSM answer, by name. */

@@ -118,10 +118,11 @@ public final class KmipObjects {
     private final PreparedSql touchObject;
     private final PreparedSql locateByAttribute;
     /** Concurrent Creates share a transaction and its commit (one WAL flush for many). */
-    private final GroupCommit<PendingCreate> creates = new GroupCommit<>(this::commitCreates);
+    private final GroupCommit<PendingCreate> creates;
 
     KmipObjects(CustodyDatabase database, TimedHsm hsm, KmipAdapters adapters, AuditLog audit, Clock clock) {
         this.dsl = database.dsl();
+        this.creates = new GroupCommit<>(this::commitCreates, database::inOneTransaction);
         this.hsm = hsm;
         this.adapters = adapters;
         this.audit = audit;

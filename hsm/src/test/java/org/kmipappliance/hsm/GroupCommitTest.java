@@ -34,7 +34,7 @@ class GroupCommitTest {
             written.addAll(batch);
             batchSizes.add(batch.size());
             writersAtOnce.decrementAndGet();
-        });
+        }, () -> false);
         int threads = 32;
         int perThread = 200;
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
@@ -76,7 +76,7 @@ class GroupCommitTest {
                 throw new StackOverflowError("deep");
             }
             written.addAll(batch);
-        });
+        }, () -> false);
         assertThrows(StackOverflowError.class, () -> commits.submit("fatal"));
         commits.submit("after");
         assertEquals(List.of("after"), written);
@@ -85,10 +85,41 @@ class GroupCommitTest {
     @Test
     void aLoneSubmitter_writesAtOnce() {
         List<List<String>> batches = new ArrayList<>();
-        GroupCommit<String> commits = new GroupCommit<>(batches::add);
+        GroupCommit<String> commits = new GroupCommit<>(batches::add, () -> false);
         commits.submit("a");
         commits.submit("b");
         assertEquals(List.of(List.of("a"), List.of("b")), batches);
+    }
+
+    @Test
+    void aSubmitterInATransactionOfItsOwn_writesItsItemAloneOnItsThread_evenWhileABatchIsBeingWritten()
+            throws Exception {
+        CountDownLatch batchWriting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> writtenBy = Collections.synchronizedList(new ArrayList<>());
+        ThreadLocal<Boolean> inTransaction = ThreadLocal.withInitial(() -> false);
+        GroupCommit<String> commits = new GroupCommit<>(batch -> {
+            writtenBy.add(batch + " on " + Thread.currentThread().getName());
+            if (batch.contains("shared")) {
+                batchWriting.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, inTransaction::get);
+        Thread sharer = Thread.ofVirtual().name("sharer").start(() -> commits.submit("shared"));
+        batchWriting.await();
+        Thread joiner = Thread.ofVirtual().name("joiner").start(() -> {
+            inTransaction.set(true);
+            commits.submit("joined");
+        });
+        joiner.join();
+        assertEquals(List.of("[shared] on sharer", "[joined] on joiner"), writtenBy,
+                "written at once, by its own thread, without waiting for the batch in progress");
+        release.countDown();
+        sharer.join();
     }
 
     @Test
@@ -112,7 +143,7 @@ class GroupCommitTest {
                 throw databaseDown;
             }
             written.addAll(batch);
-        });
+        }, () -> false);
         Thread leader = Thread.ofVirtual().start(() -> commits.submit("first"));
         firstWriteStarted.await();
         List<Throwable> outcomes = Collections.synchronizedList(new ArrayList<>());

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jooq.DSLContext;
@@ -19,6 +21,7 @@ import org.jooq.ExecuteListener;
 import org.jooq.Query;
 import org.jooq.SQLDialect;
 import org.jooq.conf.Settings;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 import org.jooq.impl.DefaultConfiguration;
 import org.kmipappliance.hsm.metrics.Metrics;
@@ -45,12 +48,14 @@ public final class CustodyDatabase implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
     private final Metrics metrics;
+    /** The transaction this thread's work joins whole, if it is in {@link #inOneTransaction}. */
+    private final ThreadLocal<OneTransaction> held = new ThreadLocal<>();
 
     private CustodyDatabase(HikariDataSource dataSource, Metrics metrics) {
         this.dataSource = dataSource;
         this.metrics = metrics;
         DefaultConfiguration configuration = new DefaultConfiguration();
-        configuration.set(dataSource);
+        configuration.set(new OneTransaction.Connections(dataSource, held));
         configuration.set(SQLDialect.POSTGRES);
         configuration.set(new Settings().withExecuteLogging(false));
         configuration.set(new StatementTimer(metrics));
@@ -178,6 +183,57 @@ public final class CustodyDatabase implements AutoCloseable {
                     + "synchronous_commit = on");
         }
         return warnings;
+    }
+
+    /**
+     * Runs {@code work} in one transaction on this thread: every statement custody runs on this thread meanwhile
+     * joins it, each transaction custody starts becomes a savepoint within it, and nothing is visible to others
+     * until the end. Commits when {@code keep} accepts the result; rolls everything back when it does not or when
+     * {@code work} throws (which is then rethrown). A failed commit throws: then nothing was kept. Work written for
+     * concurrent callers' shared commits ({@code GroupCommit}) writes alone inside it, see
+     * {@link #inOneTransaction()}.
+     */
+    public <T> T inOneTransaction(Supplier<T> work, Predicate<T> keep) {
+        if (held.get() != null) {
+            throw new IllegalStateException("this thread is already in one transaction");
+        }
+        OneTransaction transaction;
+        try {
+            transaction = OneTransaction.begin(dataSource);
+        } catch (SQLException e) {
+            throw new DataAccessException("cannot begin a transaction: " + e.getMessage(), e);
+        }
+        held.set(transaction);
+        T result;
+        boolean kept;
+        try {
+            result = work.get();
+            kept = keep.test(result);
+        } catch (RuntimeException | Error e) {
+            held.remove();
+            try {
+                transaction.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
+            throw e;
+        }
+        held.remove();
+        try {
+            if (kept) {
+                transaction.commit();
+            } else {
+                transaction.rollback();
+            }
+        } catch (SQLException e) {
+            throw new DataAccessException("the transaction could not be ended: " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    /** Whether this thread is within {@link #inOneTransaction(Supplier, Predicate)}. */
+    public boolean inOneTransaction() {
+        return held.get() != null;
     }
 
     /** Whether the database answers; for health checks. */

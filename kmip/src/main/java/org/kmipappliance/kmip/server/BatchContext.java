@@ -13,12 +13,20 @@ import org.kmipappliance.kmip.message.ResultReason;
  */
 public final class BatchContext {
     private final ProtocolVersion version;
+    private final boolean undoable;
     private KmipCaller caller;
     private String idPlaceholder;
     private String target;
 
-    BatchContext(ProtocolVersion version) {
+    /** {@code undoable}: the batch runs in one transaction, undone whole if an item fails (the Undo option). */
+    BatchContext(ProtocolVersion version, boolean undoable) {
         this.version = version;
+        this.undoable = undoable;
+    }
+
+    /** Whether the batch is undone whole if an item fails: then a failure is recorded once the undo is done. */
+    boolean undoable() {
+        return undoable;
     }
 
     /** Starts the next batch item, on behalf of {@code itemCaller} (a requester of its own for its audit event). */

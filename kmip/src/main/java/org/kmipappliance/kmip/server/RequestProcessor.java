@@ -26,6 +26,7 @@ import org.kmipappliance.kmip.message.RequestMessage;
 import org.kmipappliance.kmip.message.ResponseBatchItem;
 import org.kmipappliance.kmip.message.ResponseMessage;
 import org.kmipappliance.kmip.message.ResultReason;
+import org.kmipappliance.kmip.message.ResultStatus;
 import org.kmipappliance.kmip.server.operations.AddAttributeOperation;
 import org.kmipappliance.kmip.server.operations.AsynchronousOperations;
 import org.kmipappliance.kmip.server.operations.CheckOperation;
@@ -57,6 +58,8 @@ public final class RequestProcessor {
     private static final System.Logger LOG = System.getLogger(RequestProcessor.class.getName());
     private static final String GENERIC_FAILURE = "the server could not complete the operation; see its log";
     private static final String DATABASE_UNAVAILABLE = "the key store is unavailable for a moment; try again";
+    /** The audit outcome of an item of an Undo batch that succeeded and was undone when a later one failed. */
+    static final String UNDONE = "undone";
 
     /**
      * The largest response this server writes, whatever the client's Maximum Response Size: a batch of Locates or
@@ -147,26 +150,22 @@ public final class RequestProcessor {
         try {
             tree = TtlvDecoder.decode(frame);
         } catch (TtlvException e) {
-            return Optional.of(encode(messageFailure(caller, peer, null, ProtocolVersion.V1_0,
+            return Optional.of(encode(messageFailure(caller, peer, ProtocolVersion.V1_0,
                     ResultReason.INVALID_MESSAGE, "the message is not well-formed TTLV: " + e.getMessage())));
         }
         ProtocolVersion requested = MessageCodec.versionOf(tree);
         ProtocolVersion version = requested.answeredAs();
         if (!requested.isServed()) {
-            return Optional.of(encode(messageFailure(caller, peer, null, version, ResultReason.INVALID_MESSAGE,
+            return Optional.of(encode(messageFailure(caller, peer, version, ResultReason.INVALID_MESSAGE,
                     "this server speaks KMIP 1.0 to 1.4, not " + requested)));
         }
         RequestMessage request;
         try {
             request = MessageCodec.parseRequest(tree);
         } catch (KmipException e) {
-            return Optional.of(encode(messageFailure(caller, peer, null, version, e.reason(), e.getMessage())));
+            return Optional.of(encode(messageFailure(caller, peer, version, e.reason(), e.getMessage())));
         }
         String correlationId = correlationIdOf(request);
-        if (request.header().batchErrorContinuation() == KmipEnums.BATCH_UNDO) {
-            return Optional.of(encode(messageFailure(caller, peer, correlationId, version,
-                    ResultReason.FEATURE_NOT_SUPPORTED, "the Undo batch error continuation option is not supported")));
-        }
         return Optional.of(encode(execute(request, version, caller, peer, correlationId)));
     }
 
@@ -180,7 +179,7 @@ public final class RequestProcessor {
             refuseUnregistered(fingerprint, peer);
             return Optional.empty();
         }
-        return Optional.of(encode(messageFailure(registered.get(), peer, null, ProtocolVersion.V1_0,
+        return Optional.of(encode(messageFailure(registered.get(), peer, ProtocolVersion.V1_0,
                 ResultReason.INVALID_MESSAGE, "the request message is " + bytes + " bytes; this server reads "
                         + "messages of at most " + KmipServer.MAX_FRAME_BYTES + " bytes (and at most "
                         + MessageCodec.MAX_BATCH_ITEMS + " batch items)")));
@@ -215,27 +214,50 @@ public final class RequestProcessor {
     }
 
     /**
+     * Runs the batch. With the Undo option (KMIP 1.4 section 6.13) it runs in one transaction: if an item fails,
+     * every earlier item is undone with it and answers Operation Undone; otherwise it is committed whole.
+     */
+    private ResponseMessage execute(RequestMessage request, ProtocolVersion version, KmipCaller caller, String peer,
+                                    String correlationId) {
+        List<ItemRun> runs;
+        if (request.header().batchErrorContinuation() == KmipEnums.BATCH_UNDO) {
+            runs = executeUndoable(request, version, caller, peer, correlationId);
+        } else {
+            runs = executeItems(request, new BatchContext(version, false), caller, peer, correlationId);
+        }
+        return new ResponseMessage(version, clock.instant(), request.header().clientCorrelationValue(),
+                runs.stream().map(ItemRun::answer).toList());
+    }
+
+    /** A batch item that ran: its answer, and whom and what its audit event names. */
+    private record ItemRun(String name, Requester requester, String target, ResponseBatchItem answer) {
+        boolean failed() {
+            return answer.reason() != null;
+        }
+    }
+
+    /**
      * Runs the batch within its response budget: the client's Maximum Response Size, and never more than
      * {@link #MAX_RESPONSE_BYTES}. Each answer is measured as it is made; one that would overrun the budget is
      * replaced by Response Too Large (its payload wiped), and the items after it are answered so without being run,
      * so neither the work of a batch nor the memory of its response can grow past the budget.
      */
-    private ResponseMessage execute(RequestMessage request, ProtocolVersion version, KmipCaller caller, String peer,
-                                    String correlationId) {
+    private List<ItemRun> executeItems(RequestMessage request, BatchContext context, KmipCaller caller, String peer,
+                                       String correlationId) {
         // Items run in order, so a Batch Order Option of true is honoured as well as false.
-        BatchContext context = new BatchContext(version);
         boolean stopOnFailure = request.header().batchErrorContinuation() != KmipEnums.BATCH_CONTINUE;
         Integer clientLimit = request.header().maximumResponseSize();
         long budget = clientLimit == null || clientLimit <= 0 ? MAX_RESPONSE_BYTES
                 : Math.min(clientLimit, MAX_RESPONSE_BYTES);
         long used = RESPONSE_HEADER_BYTES;
         boolean exhausted = false;
-        List<ResponseBatchItem> answers = new ArrayList<>();
+        List<ItemRun> runs = new ArrayList<>();
         for (RequestBatchItem item : request.items()) {
             context.beginItem(caller.inRequest(peer, correlationId));
             long started = System.nanoTime();
+            String name = nameOf(item.operationCode());
             ResponseBatchItem answer = exhausted
-                    ? failed(item, context, nameOf(item.operationCode()), ResultReason.RESPONSE_TOO_LARGE,
+                    ? failed(item, context, name, ResultReason.RESPONSE_TOO_LARGE,
                             tooLarge(clientLimit, "earlier items used all of it; this item was not run"))
                     : executeItem(item, context);
             long size = encodedSize(answer);
@@ -247,13 +269,78 @@ public final class RequestProcessor {
                 exhausted = true;
             }
             used += size;
-            measure(nameOf(item.operationCode()), answer.reason(), started);
-            answers.add(answer);
-            if (answer.reason() != null && stopOnFailure) {
+            measure(name, answer.reason(), started);
+            ItemRun run = new ItemRun(name, context.caller().requester(), context.target(), answer);
+            runs.add(run);
+            if (run.failed() && stopOnFailure) {
                 break;
             }
         }
-        return new ResponseMessage(version, clock.instant(), request.header().clientCorrelationValue(), answers);
+        return runs;
+    }
+
+    /**
+     * Runs an Undo batch in one transaction, kept only if every item succeeds. When one fails, the transaction is
+     * rolled back (with the audit events of what the earlier items changed) and then the trail records each earlier
+     * item as undone and the failure itself; the earlier items answer Operation Undone, without their payloads:
+     * what they made no longer exists.
+     */
+    private List<ItemRun> executeUndoable(RequestMessage request, ProtocolVersion version, KmipCaller caller,
+                                          String peer, String correlationId) {
+        BatchContext context = new BatchContext(version, true);
+        List<ItemRun> runs;
+        try {
+            runs = custody.inOneTransaction(() -> executeItems(request, context, caller, peer, correlationId),
+                    done -> done.stream().noneMatch(ItemRun::failed));
+        } catch (RuntimeException e) {
+            return unkept(request, context, caller, peer, correlationId, e);
+        }
+        if (runs.stream().noneMatch(ItemRun::failed)) {
+            return runs;
+        }
+        ItemRun failure = runs.getLast();
+        int failedItem = runs.size();
+        String detail = "item " + failedItem + " of the batch (" + failure.name() + ") failed and the batch asked "
+                + "for Undo";
+        List<ItemRun> answered = new ArrayList<>();
+        for (ItemRun run : runs.subList(0, failedItem - 1)) {
+            if (run.answer().payload() != null) {
+                Ttlv.wipeByteStrings(run.answer().payload());
+            }
+            audit(run.requester(), run.name(), run.target(), UNDONE, detail);
+            answered.add(new ItemRun(run.name(), run.requester(), run.target(), new ResponseBatchItem(
+                    run.answer().operationCode(), run.answer().uniqueBatchItemId(), ResultStatus.OPERATION_UNDONE,
+                    null, "undone: " + detail, null)));
+        }
+        audit(failure.requester(), failure.name(), failure.target(), "failed: " + failure.answer().reason(),
+                failure.answer().message());
+        answered.add(failure);
+        return answered;
+    }
+
+    /**
+     * The answers of an Undo batch whose transaction could not begin or be committed: nothing it did was kept, so
+     * every item fails, with the reason.
+     */
+    private List<ItemRun> unkept(RequestMessage request, BatchContext context, KmipCaller caller, String peer,
+                                 String correlationId, RuntimeException cause) {
+        String message;
+        if (DatabaseUnavailable.is(cause)) {
+            DatabaseUnavailable.report(cause, clock);
+            message = DATABASE_UNAVAILABLE;
+        } else {
+            LOG.log(System.Logger.Level.ERROR, "a KMIP batch with the Undo option could not be committed", cause);
+            message = "the batch could not be committed, so nothing it did was kept; " + GENERIC_FAILURE;
+        }
+        List<ItemRun> runs = new ArrayList<>();
+        for (RequestBatchItem item : request.items()) {
+            Requester requester = caller.inRequest(peer, correlationId).requester();
+            String name = nameOf(item.operationCode());
+            audit(requester, name, null, "failed: " + ResultReason.GENERAL_FAILURE, message);
+            runs.add(new ItemRun(name, requester, null, ResponseBatchItem.failure(item.operationCode(),
+                    item.uniqueBatchItemId(), ResultReason.GENERAL_FAILURE, message)));
+        }
+        return runs;
     }
 
     private static String tooLarge(Integer clientLimit, String what) {
@@ -320,17 +407,27 @@ public final class RequestProcessor {
                 .orElse("0x" + Integer.toHexString(code));
     }
 
+    /**
+     * A failed item's answer, its failure recorded; in an Undo batch the record waits until the batch is undone,
+     * or the rollback would take it too.
+     */
     private ResponseBatchItem failed(RequestBatchItem item, BatchContext context, String name, ResultReason reason,
                                      String message) {
-        Requester requester = context.caller().requester();
-        String outcome = "failed: " + reason;
-        try {
-            custody.audit().record(requester, "kmip." + name, context.target(), outcome, message);
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "could not record the audit event of a failed kmip " + name, e);
+        if (!context.undoable()) {
+            audit(context.caller().requester(), name, context.target(), "failed: " + reason, message);
         }
-        AuditLog.log(requester, "kmip." + name, context.target(), outcome, message);
         return ResponseBatchItem.failure(item.operationCode(), item.uniqueBatchItemId(), reason, message);
+    }
+
+    /** Records an item's outcome other than success, in the trail and the log. */
+    private void audit(Requester requester, String name, String target, String outcome, String message) {
+        try {
+            custody.audit().record(requester, "kmip." + name, target, outcome, message);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "could not record the audit event of kmip " + name + " (" + outcome
+                    + ")", e);
+        }
+        AuditLog.log(requester, "kmip." + name, target, outcome, message);
     }
 
     /** Counts a batch item by operation and result, and times it by operation. */
@@ -353,10 +450,9 @@ public final class RequestProcessor {
     }
 
     /** A whole-message failure (KMIP 1.4 table 327): one batch item, no operation; audited like any other. */
-    private ResponseMessage messageFailure(KmipCaller caller, String peer, String correlationId,
-                                           ProtocolVersion version, ResultReason reason, String message) {
-        Requester requester = caller.inRequest(peer, correlationId != null ? correlationId
-                : UUID.randomUUID().toString()).requester();
+    private ResponseMessage messageFailure(KmipCaller caller, String peer, ProtocolVersion version,
+                                           ResultReason reason, String message) {
+        Requester requester = caller.inRequest(peer, UUID.randomUUID().toString()).requester();
         try {
             custody.audit().record(requester, "kmip.message", null, "failed: " + reason, message);
         } catch (RuntimeException e) {

@@ -35,10 +35,7 @@ class OasisConformanceTest {
             Map.entry("SKFF-O-2", "needs SKIPJACK keys"),
             Map.entry("SKFF-O-3", "needs SKIPJACK keys"),
             Map.entry("TL-M-1", "expects the reference server's own Query answer item by item (its operation list, "
-                    + "order included, and the Template object type, which this server does not keep)"),
-            Map.entry("AX-M-1", "needs the Undo batch error continuation option"),
-            Map.entry("AX-M-2", "needs the Undo batch error continuation option (its wrapped Gets are "
-                    + "KmipKeyWrappingTest's)"));
+                    + "order included, and the Template object type, which this server does not keep)"));
 
     /**
      * Cases that continue another's conversation on the same server, as the tape library profile runs them: TL-M-3
