@@ -27,6 +27,10 @@ public record KmipObject(UUID id, UUID adapterId, int objectType, ObjectState st
     public static final int SYMMETRIC_KEY = 2;
     public static final int PUBLIC_KEY = 3;
     public static final int PRIVATE_KEY = 4;
+    /** One part of a key split among holders (KMIP 1.4 section 2.2.5), kept as registered. */
+    public static final int SPLIT_KEY = 5;
+    /** A stored list of attributes for new objects (KMIP 1.0-1.2; deprecated since 1.3 but still defined). */
+    public static final int TEMPLATE = 6;
     public static final int SECRET_DATA = 7;
     public static final int OPAQUE_OBJECT = 8;
 }

@@ -70,7 +70,8 @@ public final class KmipObjects {
     private static final Set<Integer> AES_KEY_LENGTHS = Set.of(128, 192, 256);
     /** The object types {@link #registerObject} keeps (symmetric keys have their own checks). */
     private static final Set<Integer> REGISTERED_TYPES = Set.of(KmipObject.CERTIFICATE, KmipObject.PUBLIC_KEY,
-            KmipObject.PRIVATE_KEY, KmipObject.SECRET_DATA, KmipObject.OPAQUE_OBJECT);
+            KmipObject.PRIVATE_KEY, KmipObject.SPLIT_KEY, KmipObject.TEMPLATE, KmipObject.SECRET_DATA,
+            KmipObject.OPAQUE_OBJECT);
     /**
      * Largest registered object. An RSA-4096 private key is 2.4 KB in PKCS#8 and certificates a few KB; the bound
      * keeps one request from filling the table.
@@ -982,9 +983,21 @@ public final class KmipObjects {
         return open(caller, wrappingKeyId, Use.WRAP);
     }
 
-    /** Why a key is opened: to hand it to the client, or to wrap another key the client is handed. */
+    /**
+     * Opens the caller's Template {@code templateId} to make a new object with the attributes it holds (a
+     * Template-Attribute naming it). It is not handed out: it stays Fresh, and the audit trail records it as
+     * kmip.template_used. The caller closes the result.
+     */
+    public ObjectMaterial openTemplate(KmipCaller caller, UUID templateId) {
+        return open(caller, templateId, Use.TEMPLATE);
+    }
+
+    /**
+     * Why an object is opened: to hand it to the client, to wrap another key the client is handed, or to read the
+     * attributes a template gives a new object.
+     */
     private enum Use {
-        RELEASE, WRAP
+        RELEASE, WRAP, TEMPLATE
     }
 
     private ObjectMaterial open(KmipCaller caller, UUID objectId, Use use) {
@@ -1004,6 +1017,10 @@ public final class KmipObjects {
             if (use == Use.WRAP) {
                 requireWrappingKey(row);
             }
+            if (use == Use.TEMPLATE && row.getObjectType() != KmipObject.TEMPLATE) {
+                throw new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND, "object " + objectId
+                        + " is not a template");
+            }
             // A Deactivated (expired) root key still opens what it sealed, as Key Protect's still unwraps.
             if (found.rootKeyState() != RootKeyState.ACTIVE && found.rootKeyState() != RootKeyState.DEACTIVATED) {
                 throw rootKeyNotActive(row.getRootKeyId(), found.rootKeyState());
@@ -1022,8 +1039,9 @@ public final class KmipObjects {
                 // Releasing key material is recorded with the change it makes (no longer Fresh); if the record
                 // cannot be written, the material is not handed out. Without a change, the record shares its
                 // commit with concurrent requests' (it is still committed before the material goes out).
-                if (use == Use.WRAP) {
-                    audit.recordRelease(caller.requester(), "kmip.wrap_with", objectId.toString());
+                if (use != Use.RELEASE) {
+                    audit.recordRelease(caller.requester(), use == Use.WRAP ? "kmip.wrap_with" : "kmip.template_used",
+                            objectId.toString());
                     return new ObjectMaterial(toObject(row), material);
                 }
                 if (Boolean.TRUE.equals(row.getFresh())) {

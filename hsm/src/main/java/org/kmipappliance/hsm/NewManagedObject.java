@@ -30,15 +30,15 @@ public record NewManagedObject(int objectType, String algorithm, Integer lengthB
                 deactivationDate, Stream.concat(attributes.stream(), extra.stream()).toList());
     }
 
-    /** How the audit trail names the object: "AES-256", "RSA-2048", "Secret Data". */
+    /** How the audit trail names the object: "AES-256", "RSA-2048", "Secret Data", "Split Key of AES-256". */
     String describe() {
-        if (algorithm != null) {
-            return lengthBits == null ? algorithm : algorithm + "-" + lengthBits;
-        }
+        String key = algorithm == null ? null : lengthBits == null ? algorithm : algorithm + "-" + lengthBits;
         return switch (objectType) {
             case KmipObject.SECRET_DATA -> "Secret Data";
             case KmipObject.OPAQUE_OBJECT -> "Opaque Object";
-            default -> "object type " + objectType;
+            case KmipObject.TEMPLATE -> "Template";
+            case KmipObject.SPLIT_KEY -> key == null ? "Split Key" : "Split Key of " + key;
+            default -> key != null ? key : "object type " + objectType;
         };
     }
 }

@@ -72,7 +72,7 @@ final class Resources {
 
     /** KMIP Object Type names (KMIP 1.4 section 9.1.3.2.12) of the types the appliance keeps. */
     private static final Map<Integer, String> OBJECT_TYPES = Map.of(1, "Certificate", 2, "Symmetric Key",
-            3, "Public Key", 4, "Private Key", 7, "Secret Data", 8, "Opaque Object");
+            3, "Public Key", 4, "Private Key", 5, "Split Key", 6, "Template", 7, "Secret Data", 8, "Opaque Object");
 
     private static String objectType(JsonNode object) {
         int type = object.path("kmip_object_type").asInt();

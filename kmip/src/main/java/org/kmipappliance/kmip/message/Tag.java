@@ -80,6 +80,13 @@ public final class Tag {
     public static final int RESULT_REASON = 0x42007E;
     public static final int RESULT_STATUS = 0x42007F;
     public static final int SYMMETRIC_KEY = 0x42008F;
+    public static final int SPLIT_KEY = 0x420089;
+    public static final int SPLIT_KEY_METHOD = 0x42008A;
+    public static final int SPLIT_KEY_PARTS = 0x42008B;
+    public static final int SPLIT_KEY_THRESHOLD = 0x42008C;
+    public static final int KEY_PART_IDENTIFIER = 0x420044;
+    public static final int PRIME_FIELD_SIZE = 0x420062;
+    public static final int TEMPLATE = 0x420090;
     public static final int TEMPLATE_ATTRIBUTE = 0x420091;
     public static final int TIME_STAMP = 0x420092;
     public static final int UNIQUE_BATCH_ITEM_ID = 0x420093;

@@ -71,6 +71,10 @@ final class KmipNames {
                 "InvalidField", 7, "FeatureNotSupported", 8, "OperationCanceledByRequester", 9,
                 "CryptographicFailure", 10, "IllegalOperation", 11, "PermissionDenied", 12, "ObjectArchived", 13,
                 "IndexOutOfBounds", 14, "GeneralFailure", 0x100));
+        ENUMERATIONS.put(Tag.QUERY_FUNCTION, values("QueryOperations", 1, "QueryObjects", 2,
+                "QueryServerInformation", 3, "QueryApplicationNamespaces", 4, "QueryExtensionList", 5,
+                "QueryExtensionMap", 6, "QueryAttestationTypes", 7, "QueryRNGs", 8, "QueryValidations", 9,
+                "QueryProfiles", 0x0A, "QueryCapabilities", 0x0B, "QueryClientRegistrationMethods", 0x0C));
         ENUMERATIONS.put(Tag.BATCH_ERROR_CONTINUATION_OPTION, values("Continue", 1, "Stop", 2, "Undo", 3));
         ENUMERATIONS.put(Tag.BLOCK_CIPHER_MODE, values("CBC", 1, "ECB", 2, "PCBC", 3, "CFB", 4, "OFB", 5, "CTR", 6,
                 "CMAC", 7, "CCM", 8, "GCM", 9, "CBC_MAC", 0x0A, "XTS", 0x0B, "AESKeyWrapPadding", 0x0C,

@@ -33,9 +33,7 @@ class OasisConformanceTest {
     static final Map<String, String> SKIPPED = Map.ofEntries(
             Map.entry("SKFF-O-1", "needs SKIPJACK keys"),
             Map.entry("SKFF-O-2", "needs SKIPJACK keys"),
-            Map.entry("SKFF-O-3", "needs SKIPJACK keys"),
-            Map.entry("TL-M-1", "expects the reference server's own Query answer item by item (its operation list, "
-                    + "order included, and the Template object type, which this server does not keep)"));
+            Map.entry("SKFF-O-3", "needs SKIPJACK keys"));
 
     /**
      * Cases that continue another's conversation on the same server, as the tape library profile runs them: TL-M-3

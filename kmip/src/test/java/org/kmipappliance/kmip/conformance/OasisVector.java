@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import org.kmipappliance.kmip.message.Tag;
@@ -227,6 +228,9 @@ final class OasisVector {
                     out.add(path + ": expected about " + value + ", got " + date.instant());
                 }
             }
+            case Ttlv.TextStringItem vendor when tag == Tag.VENDOR_IDENTIFICATION -> {
+                // The server's own name ("server-vendor.com" for the reference server): presence and type only.
+            }
             case Ttlv.ByteStringItem bytes when value.startsWith("$KEY_") -> {
                 // Key material or a wrapped Key Value named, not given, by the vector ($KEY_VALUE_0): presence and
                 // type were checked above; its bytes are this server's own.
@@ -254,6 +258,12 @@ final class OasisVector {
                 && expected.getTagName().equals("ResponsePayload");
         if (attributeList) {
             compareAttributeList(wanted, got, path, out);
+            return;
+        }
+        boolean queryAnswer = wanted.stream().anyMatch(child -> QUERY_LISTS.contains(child.getTagName()))
+                && expected.getTagName().equals("ResponsePayload");
+        if (queryAnswer) {
+            compareQueryAnswer(wanted, got, path, out);
             return;
         }
         boolean nameList = wanted.stream().anyMatch(child -> child.getTagName().equals("AttributeName"))
@@ -332,6 +342,39 @@ final class OasisVector {
         }
         actualNames.stream().filter(name -> !expectedNames.contains(name))
                 .forEach(name -> out.add(path + ": attribute name '" + name + "' was not expected"));
+    }
+
+    /** The lists of a Query answer: what the server offers, which a server may offer more of than the vector's. */
+    private static final Set<String> QUERY_LISTS = Set.of("Operation", "ObjectType");
+
+    /**
+     * A Query answer: each operation and object type the vector's reference server lists must be served (in any
+     * order: KMIP gives the list none), and more may be, as this server serves more than that profile needs; the
+     * other fields (Vendor Identification, Server Information) in order.
+     */
+    private void compareQueryAnswer(List<Element> wanted, List<Ttlv> got, String path, List<String> out) {
+        for (String list : QUERY_LISTS) {
+            int tag = KmipNames.tag(list);
+            List<Ttlv> served = got.stream().filter(item -> item.tag() == tag).toList();
+            for (Element one : wanted.stream().filter(child -> child.getTagName().equals(list)).toList()) {
+                Ttlv expected = toTtlv(one, null);
+                if (!served.contains(expected)) {
+                    out.add(path + ": " + list + " " + one.getAttribute("value") + " is not served");
+                }
+            }
+        }
+        List<Element> otherWanted = wanted.stream().filter(child -> !QUERY_LISTS.contains(child.getTagName()))
+                .toList();
+        Set<Integer> listTags = QUERY_LISTS.stream().map(KmipNames::tag).collect(Collectors.toSet());
+        List<Ttlv> otherGot = got.stream().filter(item -> !listTags.contains(item.tag())).toList();
+        if (otherWanted.size() != otherGot.size()) {
+            out.add(path + ": expected " + otherWanted.stream().map(Element::getTagName).toList() + " besides the "
+                    + "lists, got " + otherGot.stream().map(item -> Ttlv.tagName(item.tag())).toList());
+            return;
+        }
+        for (int i = 0; i < otherWanted.size(); i++) {
+            compare(otherWanted.get(i), otherGot.get(i), path + "/" + otherWanted.get(i).getTagName(), null, out);
+        }
     }
 
     static List<Element> children(Element element) {

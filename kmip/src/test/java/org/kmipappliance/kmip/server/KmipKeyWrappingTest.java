@@ -158,6 +158,22 @@ class KmipKeyWrappingTest {
     }
 
     @Test
+    void splitKeyPart_isWrappedLikeAnyKeyBlock_itsDescriptionStayingInTheClear() throws Exception {
+        byte[] part = KmipSplitKeysTest.randomBytes(32);
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String wrapping = activeKey(kmip, WRAP_AND_UNWRAP);
+            String splitKey = KmipSplitKeysTest.register(kmip, KmipSplitKeysTest.splitKey(2, 1, 2, 1, null,
+                    KmipEnums.KEY_FORMAT_RAW, part));
+            Ttlv.Structure answer = kmip.call(Operation.GET, payload(uid(splitKey), specification(wrapping,
+                    KmipEnums.BLOCK_CIPHER_MODE_NIST_KEY_WRAP, KmipEnums.ENCODING_NONE)));
+            Ttlv.Structure served = (Ttlv.Structure) answer.first(Tag.SPLIT_KEY).orElseThrow();
+            assertEquals(new Ttlv.IntegerItem(Tag.KEY_PART_IDENTIFIER, 1),
+                    served.first(Tag.KEY_PART_IDENTIFIER).orElseThrow());
+            assertArrayEquals(part, unwrap(kmip.getKeyMaterial(wrapping), wrappedValue(keyBlock(answer)), false));
+        }
+    }
+
+    @Test
     void wrappingKeys_mustAllowWrapKey_andBeActive_andTheKeyAskedForStaysFresh() throws Exception {
         try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
             String key = create(kmip);

@@ -359,8 +359,8 @@ class KmipOperationsTest {
                     KmipEnums.KEY_FORMAT_RAW, KmipEnums.ALGORITHM_AES, 128, new byte[16]),
                     attribute("Name", name(name)))), "a Name already used");
             assertEquals(ResultReason.INVALID_FIELD, failure(() -> kmip.call(Operation.REGISTER, payload(
-                    new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, KmipEnums.OBJECT_TYPE_SPLIT_KEY),
-                    new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE, List.of())))), "Split Key: not kept");
+                    new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, 0x09),
+                    new Ttlv.Structure(Tag.TEMPLATE_ATTRIBUTE, List.of())))), "PGP Key (KMIP 1.2): not kept");
             Ttlv.Structure wrapped = Ttlv.Structure.of(Tag.SYMMETRIC_KEY, Ttlv.Structure.of(Tag.KEY_BLOCK,
                     new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, KmipEnums.KEY_FORMAT_RAW),
                     new Ttlv.ByteStringItem(Tag.KEY_VALUE, new byte[40]),
@@ -949,10 +949,12 @@ class KmipOperationsTest {
             for (Operation expected : Operation.values()) {
                 assertTrue(operations.contains(expected.code()), expected.name());
             }
-            assertEquals(List.of(1, 2, 3, 4, 7, 8), answer.all(Tag.OBJECT_TYPE).stream()
-                    .map(item -> ((Ttlv.EnumerationItem) item).value()).toList(), "every type but Split Key, Template");
+            assertEquals(List.of(1, 2, 3, 4, 5, 6, 7, 8), answer.all(Tag.OBJECT_TYPE).stream()
+                    .map(item -> ((Ttlv.EnumerationItem) item).value()).toList(), "every KMIP 1.x object type");
             assertEquals(QueryOperation.VENDOR_IDENTIFICATION, ((Ttlv.TextStringItem) answer.first(
                     Tag.VENDOR_IDENTIFICATION).orElseThrow()).value());
+            assertEquals(Ttlv.Structure.of(Tag.SERVER_INFORMATION), answer.first(Tag.SERVER_INFORMATION)
+                    .orElseThrow(), "answered, empty, as the OASIS reference server does");
         }
     }
 

@@ -92,8 +92,8 @@ class PyKmipInteropTest {
         assertTrue(strings(seen.get("query_operations")).containsAll(List.of("CREATE", "GET", "GET_ATTRIBUTES",
                 "ADD_ATTRIBUTE", "ACTIVATE", "REVOKE", "DESTROY", "LOCATE", "QUERY", "DISCOVER_VERSIONS")),
                 seen.get("query_operations").toString());
-        assertEquals(List.of("CERTIFICATE", "SYMMETRIC_KEY", "PUBLIC_KEY", "PRIVATE_KEY", "SECRET_DATA",
-                "OPAQUE_DATA"), strings(seen.get("query_objects")));
+        assertEquals(List.of("CERTIFICATE", "SYMMETRIC_KEY", "PUBLIC_KEY", "PRIVATE_KEY", "SPLIT_KEY", "TEMPLATE",
+                "SECRET_DATA", "OPAQUE_DATA"), strings(seen.get("query_objects")));
         assertEquals(QueryOperation.VENDOR_IDENTIFICATION, seen.get("vendor").asText());
     }
 

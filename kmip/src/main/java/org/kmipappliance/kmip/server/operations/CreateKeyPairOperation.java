@@ -48,12 +48,9 @@ public final class CreateKeyPairOperation implements KmipOperation {
     @Override
     public Ttlv.Structure execute(Ttlv.Structure payload, BatchContext context) throws KmipException {
         StructureReader reader = StructureReader.ofPayload(payload, "Create Key Pair");
-        ProtocolVersion version = context.version();
-        TemplateAttributes common = template(reader, Tag.COMMON_TEMPLATE_ATTRIBUTE, version);
-        TemplateAttributes privateTemplate = merged(common, template(reader, Tag.PRIVATE_KEY_TEMPLATE_ATTRIBUTE,
-                version), version);
-        TemplateAttributes publicTemplate = merged(common, template(reader, Tag.PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
-                version), version);
+        PairTemplates templates = templates(reader, context, custody);
+        TemplateAttributes privateTemplate = templates.privateKey();
+        TemplateAttributes publicTemplate = templates.publicKey();
         int kmipAlgorithm = agreed(privateTemplate, publicTemplate, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM);
         int length = agreed(privateTemplate, publicTemplate, KmipAttribute.CRYPTOGRAPHIC_LENGTH);
         String algorithm = KeyAlgorithms.stored(kmipAlgorithm)
@@ -74,19 +71,32 @@ public final class CreateKeyPairOperation implements KmipOperation {
                 new Ttlv.TextStringItem(Tag.PUBLIC_KEY_UNIQUE_IDENTIFIER, publicId));
     }
 
-    /** One of the request's Template-Attributes, empty when it is not given (Re-key Key Pair reads them too). */
-    static TemplateAttributes template(StructureReader reader, int tag, ProtocolVersion version)
+    /** What each half of a pair is made with: the Common Template-Attribute with its own over it. */
+    record PairTemplates(TemplateAttributes privateKey, TemplateAttributes publicKey) {
+    }
+
+    /** The request's Template-Attributes, as each half gets them (Re-key Key Pair reads them too). */
+    static PairTemplates templates(StructureReader reader, BatchContext context, KeyCustody custody)
             throws KmipException {
+        TemplateAttributes common = template(reader, Tag.COMMON_TEMPLATE_ATTRIBUTE, context, custody);
+        return new PairTemplates(merged(common, template(reader, Tag.PRIVATE_KEY_TEMPLATE_ATTRIBUTE, context,
+                custody), context.version()), merged(common, template(reader, Tag.PUBLIC_KEY_TEMPLATE_ATTRIBUTE,
+                context, custody), context.version()));
+    }
+
+    /** One of the request's Template-Attributes, empty when it is not given. */
+    private static TemplateAttributes template(StructureReader reader, int tag, BatchContext context,
+                                               KeyCustody custody) throws KmipException {
         Ttlv.Structure template = reader.optionalStructure(tag, "Template-Attribute").orElse(null);
         return template == null ? new TemplateAttributes(Map.of(), List.of())
-                : TemplateAttributes.read(template, version);
+                : TemplateAttributes.read(template, context, custody);
     }
 
     /**
      * The common template with one key's own over it: its fixed attributes win, its client attributes follow the
      * common ones with indexes renumbered per name; a single-instance attribute in both is the specific one's.
      */
-    static TemplateAttributes merged(TemplateAttributes common, TemplateAttributes specific,
+    private static TemplateAttributes merged(TemplateAttributes common, TemplateAttributes specific,
                                              ProtocolVersion version) {
         Map<KmipAttribute, Ttlv> fixed = new HashMap<>(common.fixed());
         fixed.putAll(specific.fixed());

@@ -43,7 +43,7 @@ public final class CreateOperation implements KmipOperation {
             throw new KmipException(ResultReason.INVALID_FIELD, "this server creates Symmetric Keys only");
         }
         TemplateAttributes template = TemplateAttributes.read(reader.requiredStructure(Tag.TEMPLATE_ATTRIBUTE,
-                "Template-Attribute"), context.version());
+                "Template-Attribute"), context, custody);
         String algorithm = KeyAlgorithms.symmetric(((Ttlv.EnumerationItem) template.required(
                 KmipAttribute.CRYPTOGRAPHIC_ALGORITHM)).value()).orElseThrow(() -> new KmipException(
                 ResultReason.INVALID_FIELD, "this server creates AES and 3DES keys only"));

@@ -85,6 +85,11 @@ public final class GetOperation implements KmipOperation {
                         new Ttlv.EnumerationItem(Tag.OPAQUE_DATA_TYPE, object.dataType()),
                         new Ttlv.ByteStringItem(Tag.OPAQUE_DATA_VALUE, withoutKeyBlock(requestedFormat, wrapping,
                                 opened)));
+                case KmipObject.TEMPLATE -> Templates.decode(withoutKeyBlock(requestedFormat, wrapping, opened));
+                case KmipObject.SPLIT_KEY -> {
+                    sameFormat(object, requestedFormat);
+                    yield SplitKeys.served(opened.material().reveal(), blocks::of);
+                }
                 case KmipObject.CERTIFICATE -> Ttlv.Structure.of(Tag.CERTIFICATE,
                         new Ttlv.EnumerationItem(Tag.CERTIFICATE_TYPE, object.dataType()),
                         new Ttlv.ByteStringItem(Tag.CERTIFICATE_VALUE, withoutKeyBlock(requestedFormat, wrapping,
@@ -124,16 +129,19 @@ public final class GetOperation implements KmipOperation {
                 KeyAlgorithms.kmip(object.algorithm()), object.lengthBits());
     }
 
-    /** Secret Data is served in the format it was registered in. */
+    /** Secret Data and Split Keys are served in the format they were registered in. */
     private static int sameFormat(KmipObject object, Integer requestedFormat) throws KmipException {
         if (requestedFormat != null && requestedFormat.intValue() != object.keyFormat()) {
-            throw new KmipException(ResultReason.KEY_FORMAT_TYPE_NOT_SUPPORTED, "this Secret Data is served in "
-                    + "the Key Format Type it was registered in, " + object.keyFormat());
+            throw new KmipException(ResultReason.KEY_FORMAT_TYPE_NOT_SUPPORTED, "this object is served in the Key "
+                    + "Format Type it was registered in, " + object.keyFormat());
         }
         return object.keyFormat();
     }
 
-    /** Certificates and Opaque Objects have no Key Block, so no Key Format Type or wrapping applies to them. */
+    /**
+     * Certificates, Opaque Objects and Templates have no Key Block, so no Key Format Type or wrapping applies to
+     * them.
+     */
     private static byte[] withoutKeyBlock(Integer requestedFormat, KeyWrapping wrapping, ObjectMaterial opened)
             throws KmipException {
         if (requestedFormat != null) {

@@ -22,10 +22,11 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
 public final class QueryOperation implements KmipOperation {
     public static final String VENDOR_IDENTIFICATION = "KMIP appliance (Key Protect-compatible, HSM-backed)";
 
-    /** The object types kept: every KMIP 1.x type but Split Key and Template. */
+    /** The object types kept: every KMIP 1.x type. */
     private static final List<Integer> OBJECT_TYPES = List.of(KmipEnums.OBJECT_TYPE_CERTIFICATE,
             KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, KmipEnums.OBJECT_TYPE_PUBLIC_KEY, KmipEnums.OBJECT_TYPE_PRIVATE_KEY,
-            KmipEnums.OBJECT_TYPE_SECRET_DATA, KmipEnums.OBJECT_TYPE_OPAQUE_OBJECT);
+            KmipEnums.OBJECT_TYPE_SPLIT_KEY, KmipEnums.OBJECT_TYPE_TEMPLATE, KmipEnums.OBJECT_TYPE_SECRET_DATA,
+            KmipEnums.OBJECT_TYPE_OPAQUE_OBJECT);
 
     private final Supplier<Set<Operation>> served;
 
@@ -61,6 +62,9 @@ public final class QueryOperation implements KmipOperation {
         }
         if (functions.contains(KmipEnums.QUERY_SERVER_INFORMATION)) {
             answer.add(new Ttlv.TextStringItem(Tag.VENDOR_IDENTIFICATION, VENDOR_IDENTIFICATION));
+            // Its content is the vendor's to choose (section 4.25); the OASIS reference server answers it empty,
+            // and so does this one: Vendor Identification says who we are.
+            answer.add(new Ttlv.Structure(Tag.SERVER_INFORMATION, List.of()));
         }
         return new Ttlv.Structure(Tag.RESPONSE_PAYLOAD, answer);
     }

@@ -47,16 +47,13 @@ public final class ReKeyKeyPairOperation implements KmipOperation {
     @Override
     public Ttlv.Structure execute(Ttlv.Structure payload, BatchContext context) throws KmipException {
         StructureReader reader = StructureReader.ofPayload(payload, "Re-key Key Pair");
-        ProtocolVersion version = context.version();
         UUID existingPrivate = context.resolveObjectId(reader.optionalText(Tag.PRIVATE_KEY_UNIQUE_IDENTIFIER,
                 "Private Key Unique Identifier").orElse(null));
         Duration offset = reader.optional(Tag.OFFSET, ItemType.INTERVAL, "Offset")
                 .map(item -> Duration.ofSeconds(((Ttlv.IntervalItem) item).seconds())).orElse(null);
-        TemplateAttributes common = CreateKeyPairOperation.template(reader, Tag.COMMON_TEMPLATE_ATTRIBUTE, version);
-        TemplateAttributes privateTemplate = CreateKeyPairOperation.merged(common, CreateKeyPairOperation.template(
-                reader, Tag.PRIVATE_KEY_TEMPLATE_ATTRIBUTE, version), version);
-        TemplateAttributes publicTemplate = CreateKeyPairOperation.merged(common, CreateKeyPairOperation.template(
-                reader, Tag.PUBLIC_KEY_TEMPLATE_ATTRIBUTE, version), version);
+        CreateKeyPairOperation.PairTemplates templates = CreateKeyPairOperation.templates(reader, context, custody);
+        TemplateAttributes privateTemplate = templates.privateKey();
+        TemplateAttributes publicTemplate = templates.publicKey();
         KmipObjects.DescribedObject described = custody.objects().describe(context.caller(), existingPrivate);
         KmipObject current = described.object();
         for (TemplateAttributes template : new TemplateAttributes[] {privateTemplate, publicTemplate}) {

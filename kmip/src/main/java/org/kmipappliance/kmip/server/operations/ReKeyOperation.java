@@ -53,7 +53,7 @@ public final class ReKeyOperation implements KmipOperation {
         Ttlv.Structure templateStructure = reader.optionalStructure(Tag.TEMPLATE_ATTRIBUTE, "Template-Attribute")
                 .orElse(null);
         TemplateAttributes template = templateStructure == null ? new TemplateAttributes(Map.of(), List.of())
-                : TemplateAttributes.read(templateStructure, context.version());
+                : TemplateAttributes.read(templateStructure, context, custody);
         KmipObject current = custody.objects().get(context.caller(), existing);
         requireUnchanged(template, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM, current.algorithm() == null ? -1
                 : KeyAlgorithms.kmip(current.algorithm()));

@@ -27,11 +27,17 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
  * Create. The new object is Pre-Active unless an Activation Date has come, and its id becomes the ID Placeholder.
  * The request's copy of the material is zeroed once sealed.
  *
- * <p>Errors (table 330): an object type this server does not keep (Split Key, Template), a Key Block whose
+ * A Template (deprecated since 1.3, still defined) holds the attributes of the objects made with it, checked as a
+ * Create's are; its own Name comes in the Template-Attribute.
+ *
+ * A Split Key (one part of a key split among holders) is kept whole, its description and Key Block sealed
+ * together; the server neither splits nor joins.
+ *
+ * <p>Errors (table 330): a Split Key whose description is inconsistent, a Key Block whose
  * algorithm, length and material disagree, malformed material, an attribute the client may not set, a Name already
  * used: Invalid Field; a compressed key: Key Compression Type Not Supported; a format not kept for the type: Key
- * Format Type Not Supported; a wrapped key: Feature Not Supported (issue 13: key wrapping); a template named: Item
- * Not Found.
+ * Format Type Not Supported; a wrapped key: Feature Not Supported (issue 13: key wrapping); a template named that
+ * the adapter does not have: Item Not Found.
  */
 public final class RegisterOperation implements KmipOperation {
     /** The structure that carries each object type this server registers. */
@@ -41,7 +47,9 @@ public final class RegisterOperation implements KmipOperation {
             KmipEnums.OBJECT_TYPE_OPAQUE_OBJECT, Tag.OPAQUE_OBJECT,
             KmipEnums.OBJECT_TYPE_CERTIFICATE, Tag.CERTIFICATE,
             KmipEnums.OBJECT_TYPE_PUBLIC_KEY, Tag.PUBLIC_KEY,
-            KmipEnums.OBJECT_TYPE_PRIVATE_KEY, Tag.PRIVATE_KEY);
+            KmipEnums.OBJECT_TYPE_PRIVATE_KEY, Tag.PRIVATE_KEY,
+            KmipEnums.OBJECT_TYPE_SPLIT_KEY, Tag.SPLIT_KEY,
+            KmipEnums.OBJECT_TYPE_TEMPLATE, Tag.TEMPLATE);
     /** Secret Data Type values of KMIP 1.0 to 1.4: Password and Seed. */
     private static final int SECRET_DATA_PASSWORD = 0x01;
     private static final int SECRET_DATA_SEED = 0x02;
@@ -64,12 +72,13 @@ public final class RegisterOperation implements KmipOperation {
         Integer objectTag = OBJECT_TAGS.get(objectType);
         if (objectTag == null) {
             throw new KmipException(ResultReason.INVALID_FIELD, "this server registers Symmetric Keys, Secret Data, "
-                    + "Opaque Objects, Certificates, Public Keys and Private Keys; not object type " + objectType);
+                    + "Opaque Objects, Certificates, Public Keys, Private Keys, Split Keys and Templates; not object type "
+                    + objectType);
         }
         Ttlv.Structure object = reader.requiredStructure(objectTag, "the object");
         try {
             TemplateAttributes template = TemplateAttributes.read(reader.requiredStructure(Tag.TEMPLATE_ATTRIBUTE,
-                    "Template-Attribute"), context.version());
+                    "Template-Attribute"), context, custody);
             StructureReader fields = StructureReader.of(object, "the object");
             KmipObject registered = objectType == KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY
                     ? registerSymmetricKey(fields, template, context)
@@ -105,6 +114,8 @@ public final class RegisterOperation implements KmipOperation {
     private KmipObject registerObject(int objectType, StructureReader fields, TemplateAttributes template,
                                       BatchContext context) throws KmipException {
         byte[] material;
+        // Material encoded here (a Split Key's part) rather than the request's own bytes, which Register wipes.
+        boolean encodedHere = false;
         String algorithm = null;
         Integer length = null;
         Integer dataType = null;
@@ -125,6 +136,29 @@ public final class RegisterOperation implements KmipOperation {
                 dataType = fields.requiredEnumeration(Tag.OPAQUE_DATA_TYPE, "Opaque Data Type");
                 material = fields.optionalBytes(Tag.OPAQUE_DATA_VALUE, "Opaque Data Value").orElseThrow(() ->
                         new KmipException(ResultReason.INVALID_FIELD, "an Opaque Object holds its Opaque Data Value"));
+            }
+            case KmipEnums.OBJECT_TYPE_SPLIT_KEY -> {
+                SplitKeys.Part part = SplitKeys.read(fields);
+                if (part.algorithm() != null) {
+                    requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM, part.algorithm());
+                    algorithm = KeyAlgorithms.stored(part.algorithm()).orElseThrow(() -> new KmipException(
+                            ResultReason.INVALID_FIELD, "this server keeps parts of AES, 3DES, RSA and EC keys, not "
+                            + "of Cryptographic Algorithm " + part.algorithm()));
+                }
+                if (part.length() != null) {
+                    requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_LENGTH, part.length());
+                }
+                length = part.length();
+                format = part.format();
+                material = part.content();
+                encodedHere = true;
+            }
+            case KmipEnums.OBJECT_TYPE_TEMPLATE -> {
+                if (!template.fixed().isEmpty()) {
+                    throw new KmipException(ResultReason.INVALID_FIELD, "the attributes a template gives new objects "
+                            + "go in its Template structure; the Template-Attribute holds the template's own (Name)");
+                }
+                material = Templates.content(fields.structure(), context.version());
             }
             case KmipEnums.OBJECT_TYPE_CERTIFICATE -> {
                 dataType = fields.requiredEnumeration(Tag.CERTIFICATE_TYPE, "Certificate Type");
@@ -161,7 +195,7 @@ public final class RegisterOperation implements KmipOperation {
                 material = block.material();
             }
         }
-        try (SecretBytes sealed = SecretBytes.copyOf(material)) {
+        try (SecretBytes sealed = encodedHere ? SecretBytes.adopt(material) : SecretBytes.copyOf(material)) {
             return custody.objects().registerObject(context.caller(), new NewManagedObject(objectType, algorithm,
                     length, template.usageMaskOr(0), dataType, format, template.activationDate(),
                     template.deactivationDate(), template.stored()), sealed);

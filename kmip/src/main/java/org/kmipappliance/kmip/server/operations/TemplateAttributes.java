@@ -5,16 +5,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.ObjectAttribute;
 import org.kmipappliance.kmip.message.KmipException;
 import org.kmipappliance.kmip.message.ProtocolVersion;
 import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.message.StructureReader;
 import org.kmipappliance.kmip.message.Tag;
+import org.kmipappliance.kmip.server.BatchContext;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /**
- * The Template-Attribute of a Create or Register, read and checked: the attributes fixed at creation (algorithm,
+ * The Template-Attribute of a Create or Register, read and checked, the templates it names expanded: the attributes fixed at creation (algorithm,
  * length, usage mask, Activation Date) apart, the client attributes to store with their indexes, and refusals for
  * what a client may not set.
  *
@@ -28,10 +30,16 @@ record TemplateAttributes(Map<KmipAttribute, Ttlv> fixed, List<ObjectAttribute> 
      */
     static final int MAX_ATTRIBUTES = 64;
 
-    static TemplateAttributes read(Ttlv.Structure template, ProtocolVersion version) throws KmipException {
+    /** A request's Template-Attribute, with the attributes of the templates it names (see {@link Templates}). */
+    static TemplateAttributes read(Ttlv.Structure template, BatchContext context, KeyCustody custody)
+            throws KmipException {
+        return parse(Templates.expand(template, context, custody), context.version());
+    }
+
+    /** A Template-Attribute that names no template (one already expanded, or a Template's own attributes). */
+    static TemplateAttributes parse(Ttlv.Structure template, ProtocolVersion version) throws KmipException {
         if (!template.all(Tag.NAME).isEmpty()) {
-            throw new KmipException(ResultReason.ITEM_NOT_FOUND,
-                    "the Template-Attribute names a template; this server has no templates");
+            throw new KmipException(ResultReason.INVALID_FIELD, "a template cannot name other templates");
         }
         List<Ttlv.Structure> attributes = StructureReader.of(template, "Template-Attribute")
                 .structures(Tag.ATTRIBUTE, "Attribute");
