@@ -120,6 +120,27 @@ def object_types(client, certificate_file):
         enums.AttributeType.CERTIFICATE_TYPE, enums.CertificateType.PGP)])
     client.destroy(cert_uid)
 
+    def split_key(threshold):
+        return objects.SplitKey(
+            cryptographic_algorithm=enums.CryptographicAlgorithm.AES, cryptographic_length=128,
+            key_value=bytes(range(16)), name="Test Split Key",
+            cryptographic_usage_masks=[enums.CryptographicUsageMask.EXPORT], key_format_type=enums.KeyFormatType.RAW,
+            split_key_parts=3, key_part_identifier=1, split_key_threshold=threshold,
+            split_key_method=enums.SplitKeyMethod.XOR)
+    # PyKMIP's test_split_key_register_get_destroy: an XOR split of 3 parts with threshold 2, which KMIP 1.4
+    # section 2.2.5 does not allow (an XOR split's threshold is its parts); then the same part, consistent.
+    seen["split_key_xor_threshold_2_refused"] = refused(client.register, split_key(2))
+    split_uid = client.register(split_key(3))
+    fetched = client.get(split_uid)
+    seen["split_key"] = {"type": type(fetched).__name__, "algorithm": fetched.cryptographic_algorithm.name,
+                         "length": fetched.cryptographic_length, "same_value": fetched.value == bytes(range(16)),
+                         "format": fetched.key_format_type.name, "parts": fetched.split_key_parts,
+                         "identifier": fetched.key_part_identifier, "threshold": fetched.split_key_threshold,
+                         "method": fetched.split_key_method.name, "prime": fetched.prime_field_size}
+    client.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, split_uid)
+    client.destroy(split_uid)
+    seen["split_key"]["get_after_destroy_refused"] = refused(client.get, split_uid)
+
     public_uid, private_uid = client.create_key_pair(
         enums.CryptographicAlgorithm.RSA, 2048,
         public_usage_mask=[enums.CryptographicUsageMask.ENCRYPT],
@@ -199,7 +220,17 @@ def wrapped(client):
     except ReadValueError as error:
         # PyKMIP 0.10 reads a wrapped Key Value as a Structure; KMIP 1.4 section 2.1.3 makes it a Byte String.
         seen = {"decode_error": str(error)}
-    for uid in (key_id, wrapping_id):
+    material = bytes(range(16))
+    registered = objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 128, keywrap.aes_key_wrap(
+        client.get(wrapping_id).value, material), key_wrapping_data=specification)
+    registered_id = client.register(registered)
+    seen["registered_wrapped_unwraps"] = client.get(registered_id).value == material
+    # PyKMIP's own test_register_wrapped_get_destroy names a wrapping key "42" that no adapter holds.
+    seen["registered_under_unknown_key_refused"] = refused(client.register, objects.SymmetricKey(
+        enums.CryptographicAlgorithm.AES, 128, material, key_wrapping_data=dict(
+            specification, encryption_key_information={"unique_identifier": "42", "cryptographic_parameters": {
+                "block_cipher_mode": enums.BlockCipherMode.NIST_KEY_WRAP}})))
+    for uid in (key_id, wrapping_id, registered_id):
         client.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, uid)
         client.destroy(uid)
     return seen

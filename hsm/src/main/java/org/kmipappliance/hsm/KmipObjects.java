@@ -86,6 +86,7 @@ public final class KmipObjects {
     private static final Set<Integer> EC_KEY_LENGTHS = Set.of(256, 384, 521);
     /** KMIP Cryptographic Usage Mask bit Wrap Key. */
     private static final int WRAP_KEY = 0x10;
+    private static final int UNWRAP_KEY = 0x20;
     /** KMIP Key Format Type Raw: how symmetric keys are kept. */
     private static final int RAW_KEY_FORMAT = 1;
     /** KMIP Revocation Reason Code recorded when the REST API force-deletes an active object. */
@@ -984,6 +985,16 @@ public final class KmipObjects {
     }
 
     /**
+     * Opens the caller's key {@code unwrappingKeyId} to unwrap a key the caller registers wrapped (KMIP Register of a
+     * Key Block with Key Wrapping Data): an AES key of the same adapter, Active, whose usage mask allows Unwrap Key.
+     * It is not handed out: it stays Fresh, and the audit trail records it as kmip.unwrap_with. The caller closes
+     * the result.
+     */
+    public ObjectMaterial openUnwrappingKey(KmipCaller caller, UUID unwrappingKeyId) {
+        return open(caller, unwrappingKeyId, Use.UNWRAP);
+    }
+
+    /**
      * Opens the caller's Template {@code templateId} to make a new object with the attributes it holds (a
      * Template-Attribute naming it). It is not handed out: it stays Fresh, and the audit trail records it as
      * kmip.template_used. The caller closes the result.
@@ -993,11 +1004,18 @@ public final class KmipObjects {
     }
 
     /**
-     * Why an object is opened: to hand it to the client, to wrap another key the client is handed, or to read the
-     * attributes a template gives a new object.
+     * Why an object is opened: to hand it to the client, to wrap another key the client is handed, to unwrap one
+     * the client registers, or to read the attributes a template gives a new object; all but the first name the
+     * audit action that records it.
      */
     private enum Use {
-        RELEASE, WRAP, TEMPLATE
+        RELEASE(null), WRAP("kmip.wrap_with"), UNWRAP("kmip.unwrap_with"), TEMPLATE("kmip.template_used");
+
+        private final String auditAction;
+
+        Use(String auditAction) {
+            this.auditAction = auditAction;
+        }
     }
 
     private ObjectMaterial open(KmipCaller caller, UUID objectId, Use use) {
@@ -1015,7 +1033,10 @@ public final class KmipObjects {
                         "object " + objectId + " was destroyed; only its attributes remain");
             }
             if (use == Use.WRAP) {
-                requireWrappingKey(row);
+                requireWrappingKey(row, WRAP_KEY, "wrap keys: its Cryptographic Usage Mask lacks Wrap Key (0x10)");
+            } else if (use == Use.UNWRAP) {
+                requireWrappingKey(row, UNWRAP_KEY, "unwrap keys: its Cryptographic Usage Mask lacks Unwrap Key "
+                        + "(0x20)");
             }
             if (use == Use.TEMPLATE && row.getObjectType() != KmipObject.TEMPLATE) {
                 throw new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND, "object " + objectId
@@ -1040,8 +1061,7 @@ public final class KmipObjects {
                 // cannot be written, the material is not handed out. Without a change, the record shares its
                 // commit with concurrent requests' (it is still committed before the material goes out).
                 if (use != Use.RELEASE) {
-                    audit.recordRelease(caller.requester(), use == Use.WRAP ? "kmip.wrap_with" : "kmip.template_used",
-                            objectId.toString());
+                    audit.recordRelease(caller.requester(), use.auditAction, objectId.toString());
                     return new ObjectMaterial(toObject(row), material);
                 }
                 if (Boolean.TRUE.equals(row.getFresh())) {
@@ -1061,21 +1081,24 @@ public final class KmipObjects {
         }
     }
 
-    /** A key that may wrap others: AES, Active now, with Wrap Key in its usage mask (KMIP 1.4 section 3.19). */
-    private void requireWrappingKey(KmipObjectsRecord row) {
+    /**
+     * A key that may wrap or unwrap others: AES, Active now, with {@code usage} (Wrap Key or Unwrap Key) in its usage
+     * mask (KMIP 1.4 section 3.19); {@code lacking} says what it may not do without it.
+     */
+    private void requireWrappingKey(KmipObjectsRecord row, int usage, String lacking) {
         if (row.getObjectType() != KmipObject.SYMMETRIC_KEY || !AES.equals(row.getCryptographicAlgorithm())) {
             throw new CustodyException(CustodyException.Failure.INVALID_FIELD, "Encryption Key Information",
                     "object " + row.getId() + " is not an AES key; keys are wrapped with AES keys");
         }
-        if ((row.getCryptographicUsageMask() & WRAP_KEY) == 0) {
+        if ((row.getCryptographicUsageMask() & usage) == 0) {
             throw new CustodyException(CustodyException.Failure.USAGE_FORBIDS, "Encryption Key Information",
-                    "key " + row.getId() + " may not wrap keys: its Cryptographic Usage Mask lacks Wrap Key (0x10)");
+                    "key " + row.getId() + " may not " + lacking);
         }
         ObjectState state = stateOf(row);
         if (state != ObjectState.ACTIVE) {
             throw new CustodyException(CustodyException.Failure.USAGE_FORBIDS, "Encryption Key Information",
                     "key " + row.getId() + " is " + state.name().replace('_', '-').toLowerCase()
-                            + "; only an active key wraps others");
+                            + "; only an active key wraps or unwraps others");
         }
     }
 

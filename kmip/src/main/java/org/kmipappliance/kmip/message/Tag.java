@@ -58,7 +58,9 @@ public final class Tag {
     public static final int KEY_WRAPPING_DATA = 0x420046;
     public static final int KEY_WRAPPING_SPECIFICATION = 0x420047;
     public static final int ENCRYPTION_KEY_INFORMATION = 0x420036;
+    public static final int MAC_SIGNATURE = 0x42004D;
     public static final int MAC_SIGNATURE_KEY_INFORMATION = 0x42004E;
+    public static final int IV_COUNTER_NONCE = 0x42003D;
     public static final int WRAPPING_METHOD = 0x42009E;
     /** 1.1. */
     public static final int ENCODING_OPTION = 0x4200A3;

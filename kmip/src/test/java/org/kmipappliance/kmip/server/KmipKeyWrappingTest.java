@@ -2,6 +2,7 @@ package org.kmipappliance.kmip.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.kmipappliance.hsm.store.jooq.Tables.KMIP_OBJECTS;
 import static org.kmipappliance.kmip.server.KmipOperationsTest.attribute;
 import static org.kmipappliance.kmip.server.KmipOperationsTest.attributes;
 import static org.kmipappliance.kmip.server.KmipOperationsTest.create;
@@ -32,6 +33,7 @@ import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.message.Tag;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 import org.kmipappliance.kmip.ttlv.TtlvDecoder;
+import org.kmipappliance.kmip.ttlv.TtlvEncoder;
 
 /**
  * Get with a Key Wrapping Specification over real TLS, custody, SoftHSM2 and PostgreSQL; every wrapped answer is
@@ -170,6 +172,90 @@ class KmipKeyWrappingTest {
             assertEquals(new Ttlv.IntegerItem(Tag.KEY_PART_IDENTIFIER, 1),
                     served.first(Tag.KEY_PART_IDENTIFIER).orElseThrow());
             assertArrayEquals(part, unwrap(kmip.getKeyMaterial(wrapping), wrappedValue(keyBlock(answer)), false));
+        }
+    }
+
+    private static byte[] wrap(byte[] wrappingKey, byte[] plain, boolean padded) throws Exception {
+        Cipher cipher = Cipher.getInstance(padded ? "AES/KWP/NoPadding" : "AES/KW/NoPadding");
+        cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(wrappingKey, "AES"));
+        return cipher.doFinal(plain);
+    }
+
+    /** An AES-256 Symmetric Key whose Key Value is {@code wrappedValue}, wrapped as {@code specification} says. */
+    private static Ttlv.Structure wrappedAesKey(byte[] wrappedValue, Ttlv.Structure specification) {
+        List<Ttlv> wrappingData = new ArrayList<>(specification.items());
+        return Ttlv.Structure.of(Tag.SYMMETRIC_KEY, Ttlv.Structure.of(Tag.KEY_BLOCK,
+                new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, KmipEnums.KEY_FORMAT_RAW),
+                new Ttlv.ByteStringItem(Tag.KEY_VALUE, wrappedValue),
+                new Ttlv.EnumerationItem(Tag.CRYPTOGRAPHIC_ALGORITHM, KmipEnums.ALGORITHM_AES),
+                new Ttlv.IntegerItem(Tag.CRYPTOGRAPHIC_LENGTH, 256),
+                new Ttlv.Structure(Tag.KEY_WRAPPING_DATA, wrappingData)));
+    }
+
+    private static String register(KmipClient kmip, int objectType, Ttlv.Structure object) throws Exception {
+        return ((Ttlv.TextStringItem) kmip.call(Operation.REGISTER, payload(
+                new Ttlv.EnumerationItem(Tag.OBJECT_TYPE, objectType),
+                Ttlv.Structure.of(Tag.TEMPLATE_ATTRIBUTE, attribute("Cryptographic Usage Mask", integer(12))),
+                object)).first(Tag.UNIQUE_IDENTIFIER).orElseThrow()).value();
+    }
+
+    @Test
+    void aKeyRegisteredWrapped_isUnwrappedWithTheAdaptersKey_andSealedLikeAnyOther() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String unwrapping = activeKey(kmip, WRAP_AND_UNWRAP);
+            byte[] kek = kmip.getKeyMaterial(unwrapping);
+            byte[] material = KmipSplitKeysTest.randomBytes(32);
+
+            byte[] ttlvWrapped = wrap(kek, TtlvEncoder.encode(Ttlv.Structure.of(Tag.KEY_VALUE,
+                    new Ttlv.ByteStringItem(Tag.KEY_MATERIAL, material.clone()))), false);
+            String fromTtlv = register(kmip, KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, wrappedAesKey(ttlvWrapped,
+                    specification(unwrapping, KmipEnums.BLOCK_CIPHER_MODE_NIST_KEY_WRAP, null)));
+            assertArrayEquals(material, kmip.getKeyMaterial(fromTtlv), "TTLV Encoding: the Key Value was wrapped");
+
+            String fromBytes = register(kmip, KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, wrappedAesKey(wrap(kek, material,
+                    true), specification(unwrapping, KmipEnums.BLOCK_CIPHER_MODE_AES_KEY_WRAP_PADDING,
+                    KmipEnums.ENCODING_NONE)));
+            assertArrayEquals(material, kmip.getKeyMaterial(fromBytes), "No Encoding: the Key Material alone");
+
+            byte[] password = ("pass " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+            String secret = register(kmip, KmipEnums.OBJECT_TYPE_SECRET_DATA, Ttlv.Structure.of(Tag.SECRET_DATA,
+                    new Ttlv.EnumerationItem(Tag.SECRET_DATA_TYPE, 1), Ttlv.Structure.of(Tag.KEY_BLOCK,
+                            new Ttlv.EnumerationItem(Tag.KEY_FORMAT_TYPE, KmipEnums.KEY_FORMAT_OPAQUE),
+                            new Ttlv.ByteStringItem(Tag.KEY_VALUE, wrap(kek, password, true)),
+                            Ttlv.Structure.of(Tag.KEY_WRAPPING_DATA, specification(unwrapping,
+                                    KmipEnums.BLOCK_CIPHER_MODE_AES_KEY_WRAP_PADDING, KmipEnums.ENCODING_NONE)
+                                    .items().toArray(Ttlv[]::new)))));
+            Ttlv.Structure got = kmip.call(Operation.GET, payload(uid(secret)));
+            assertArrayEquals(password, KmipObjectTypesTest.keyMaterial(got, Tag.SECRET_DATA));
+            assertEquals(List.of(new Ttlv.BooleanItem(Tag.ATTRIBUTE_VALUE, false)), attributes(kmip, unwrapping,
+                    "Fresh").get("Fresh"), "handed out once above, to compute the test's wrapping");
+        }
+    }
+
+    @Test
+    void aWrappedKeyThatCannotBeUnwrapped_isRefused_andNothingIsKept() throws Exception {
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            String unwrapping = activeKey(kmip, WRAP_AND_UNWRAP);
+            String wrapOnly = activeKey(kmip, 0x10);
+            byte[] material = KmipSplitKeysTest.randomBytes(32);
+            byte[] wrapped = wrap(kmip.getKeyMaterial(unwrapping), material, false);
+            int before = fixture.database.dsl().fetchCount(KMIP_OBJECTS);
+
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> register(kmip,
+                    KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, wrappedAesKey(wrapped, specification(wrapOnly, null,
+                            KmipEnums.ENCODING_NONE)))), "its usage mask lacks Unwrap Key");
+            assertEquals(ResultReason.ITEM_NOT_FOUND, failure(() -> register(kmip,
+                    KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, wrappedAesKey(wrapped, specification("42", null,
+                            KmipEnums.ENCODING_NONE)))), "a key outside the adapter (PyKMIP's test names '42')");
+            byte[] altered = wrapped.clone();
+            altered[5] ^= 1;
+            assertEquals(ResultReason.CRYPTOGRAPHIC_FAILURE, failure(() -> register(kmip,
+                    KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, wrappedAesKey(altered, specification(unwrapping, null,
+                            KmipEnums.ENCODING_NONE)))), "altered: AES Key Wrap's integrity check fails");
+            assertEquals(ResultReason.INVALID_FIELD, failure(() -> register(kmip,
+                    KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY, wrappedAesKey(wrapped, specification(unwrapping, null,
+                            null)))), "it says TTLV Encoding, but the bare material was wrapped");
+            assertEquals(before, fixture.database.dsl().fetchCount(KMIP_OBJECTS), "nothing was kept");
         }
     }
 

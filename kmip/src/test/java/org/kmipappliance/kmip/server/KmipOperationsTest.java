@@ -366,8 +366,9 @@ class KmipOperationsTest {
                     new Ttlv.ByteStringItem(Tag.KEY_VALUE, new byte[40]),
                     new Ttlv.EnumerationItem(Tag.CRYPTOGRAPHIC_ALGORITHM, KmipEnums.ALGORITHM_AES),
                     new Ttlv.IntegerItem(Tag.CRYPTOGRAPHIC_LENGTH, 256),
-                    Ttlv.Structure.of(Tag.KEY_WRAPPING_DATA, new Ttlv.EnumerationItem(0x42009E, 1))));
-            assertEquals(ResultReason.FEATURE_NOT_SUPPORTED, failure(() -> register(kmip, wrapped)));
+                    Ttlv.Structure.of(Tag.KEY_WRAPPING_DATA, new Ttlv.EnumerationItem(Tag.WRAPPING_METHOD, 2))));
+            assertEquals(ResultReason.FEATURE_NOT_SUPPORTED, failure(() -> register(kmip, wrapped)),
+                    "wrapped by MAC/sign: not offered");
             assertEquals(5, kmip.discoverVersions(List.of()).size(), "the connection survives");
         }
     }

@@ -101,7 +101,8 @@ class PyKmipInteropTest {
      * What PyKMIP 0.10's own integration suite does with each object type (kmip/tests/integration/services:
      * register-get-destroy of Secret Data (a password), an Opaque Object, an RSA public
      * key in PKCS#1 and a private key in PKCS#8 made by python3-cryptography, an X.509 certificate; Locate by
-     * Certificate Type; Create Key Pair), with its own equality checks, run by PyKMIP itself.
+     * Certificate Type; Create Key Pair; register-get-destroy of a Split Key), with its own equality checks, run by
+     * PyKMIP itself.
      */
     @ParameterizedTest(name = "KMIP {0}")
     @ValueSource(strings = {"1.2", "1.4"})
@@ -126,6 +127,17 @@ class PyKmipInteropTest {
         assertEquals(List.of("PrivateKey", "RSA", "2048"), strings(pair.get("private")));
         assertTrue(pair.get("halves_match").asBoolean(), "the private key is the public key's");
         assertTrue(pair.get("get_after_destroy_refused").asBoolean());
+        JsonNode splitKey = seen.get("split_key");
+        assertEquals("SplitKey", splitKey.get("type").asText(), splitKey.toString());
+        assertTrue(seen.get("split_key_xor_threshold_2_refused").asBoolean(), "KMIP 1.4 section 2.2.5: an XOR "
+                + "split's threshold is its parts; PyKMIP's own test gives 2 of 3 (docs/kmip.md)");
+        assertEquals(List.of("AES", "128", "true", "RAW", "3", "1", "3", "XOR"), List.of(
+                splitKey.get("algorithm").asText(), splitKey.get("length").asText(),
+                splitKey.get("same_value").asText(), splitKey.get("format").asText(), splitKey.get("parts").asText(),
+                splitKey.get("identifier").asText(), splitKey.get("threshold").asText(),
+                splitKey.get("method").asText()), "as PyKMIP's test_split_key_register_get_destroy checks it");
+        assertTrue(splitKey.get("prime").isNull());
+        assertTrue(splitKey.get("get_after_destroy_refused").asBoolean());
     }
 
     @ParameterizedTest(name = "KMIP {0}")
@@ -161,15 +173,21 @@ class PyKmipInteropTest {
      * 1.4 section 2.1.3 says and the OASIS vector AX-M-2 shows; PyKMIP 0.10 reads it as a Structure (its own server
      * answers one) and fails decoding the answer. This is the documented difference (docs/kmip.md): the test pins it,
      * so that a change on either side is seen. KmipKeyWrappingTest unwraps the same answers with the JDK.
+     *
+     * <p>And Register of a wrapped key: one PyKMIP wraps (python3-cryptography's RFC 3394) under the adapter's key
+     * comes back unwrapped; PyKMIP's test_register_wrapped_get_destroy names a wrapping key "42" the adapter does not
+     * hold, which this server refuses (it unwraps what it registers; docs/kmip.md).
      */
     @ParameterizedTest(name = "KMIP {0}")
     @ValueSource(strings = {"1.2", "1.4"})
-    void wrappedGet_fromPyKmip_meetsTheByteStringKeyValueItCannotRead(String version) throws Exception {
+    void wrapping_fromPyKmip_registersUnderTheAdaptersKey_andMeetsTheByteStringKeyValueItCannotRead(String version) throws Exception {
         PyKmip.Run run = PyKmip.run(config, version, "wrapped");
         assertEquals(0, run.exitCode(), run.stderr());
         JsonNode seen = JSON.readTree(run.stdout());
         assertEquals("Tried to read Base.type: expected 1, received 8", seen.path("decode_error").asText(),
                 "PyKMIP expected a Structure (1) and met the Byte String (8) of KMIP 1.4 section 2.1.3: " + seen);
+        assertTrue(seen.get("registered_wrapped_unwraps").asBoolean(), seen.toString());
+        assertTrue(seen.get("registered_under_unknown_key_refused").asBoolean(), seen.toString());
     }
 
     private static List<String> strings(JsonNode array) {

@@ -12,8 +12,8 @@ import org.kmipappliance.kmip.message.Tag;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /**
- * The Key Block of a registered object (KMIP 1.4 section 2.1.3), read and checked: neither compressed nor wrapped,
- * its material as bytes (a Transparent Symmetric Key's Key, or the Key Material byte string of every other format
+ * The Key Block of a registered object (KMIP 1.4 section 2.1.3), read and checked (not compressed; a wrapped one
+ * was unwrapped before, see KeyWrapping): its material as bytes (a Transparent Symmetric Key's Key, or the Key Material byte string of every other format
  * this server keeps). The material is the request's array: the operation wipes the request when it is done.
  *
  * @param algorithm the Cryptographic Algorithm, absent for Secret Data
@@ -31,10 +31,6 @@ record KeyBlock(int format, byte[] material, Optional<Integer> algorithm, Option
         if (keyBlock.optionalEnumeration(Tag.KEY_COMPRESSION_TYPE, "Key Compression Type").isPresent()) {
             throw new KmipException(ResultReason.KEY_COMPRESSION_TYPE_NOT_SUPPORTED,
                     "this server keeps keys uncompressed");
-        }
-        if (keyBlock.optionalStructure(Tag.KEY_WRAPPING_DATA, "Key Wrapping Data").isPresent()) {
-            throw new KmipException(ResultReason.FEATURE_NOT_SUPPORTED, "wrapped keys cannot be registered yet; "
-                    + "register the key unwrapped over this mutually authenticated TLS connection");
         }
         int format = keyBlock.requiredEnumeration(Tag.KEY_FORMAT_TYPE, "Key Format Type");
         if (!kept.contains(format)) {

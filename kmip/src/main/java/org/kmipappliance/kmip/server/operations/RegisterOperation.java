@@ -1,11 +1,14 @@
 package org.kmipappliance.kmip.server.operations;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipObject;
 import org.kmipappliance.hsm.NewManagedObject;
 import org.kmipappliance.hsm.NewSymmetricKey;
+import org.kmipappliance.hsm.ObjectMaterial;
 import org.kmipappliance.hsm.SecretBytes;
 import org.kmipappliance.kmip.message.KmipEnums;
 import org.kmipappliance.kmip.message.KmipException;
@@ -36,7 +39,9 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
  * <p>Errors (table 330): a Split Key whose description is inconsistent, a Key Block whose
  * algorithm, length and material disagree, malformed material, an attribute the client may not set, a Name already
  * used: Invalid Field; a compressed key: Key Compression Type Not Supported; a format not kept for the type: Key
- * Format Type Not Supported; a wrapped key: Feature Not Supported (issue 13: key wrapping); a template named that
+ * Format Type Not Supported; a key wrapped other than by Encrypt with AES Key Wrap: Feature Not Supported; one
+ * wrapped under a key the adapter does not have: Item Not Found; one that does not unwrap: Cryptographic Failure; a
+ * template named that
  * the adapter does not have: Item Not Found.
  */
 public final class RegisterOperation implements KmipOperation {
@@ -76,10 +81,12 @@ public final class RegisterOperation implements KmipOperation {
                     + objectType);
         }
         Ttlv.Structure object = reader.requiredStructure(objectTag, "the object");
+        Ttlv.Structure plain = null;
         try {
+            plain = unwrapped(object, context);
             TemplateAttributes template = TemplateAttributes.read(reader.requiredStructure(Tag.TEMPLATE_ATTRIBUTE,
                     "Template-Attribute"), context, custody);
-            StructureReader fields = StructureReader.of(object, "the object");
+            StructureReader fields = StructureReader.of(plain, "the object");
             KmipObject registered = objectType == KmipEnums.OBJECT_TYPE_SYMMETRIC_KEY
                     ? registerSymmetricKey(fields, template, context)
                     : registerObject(objectType, fields, template, context);
@@ -90,7 +97,33 @@ public final class RegisterOperation implements KmipOperation {
                     new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, uniqueIdentifier));
         } finally {
             Ttlv.wipeByteStrings(object);
+            if (plain != null) {
+                Ttlv.wipeByteStrings(plain);
+            }
         }
+    }
+
+    /**
+     * The object with its Key Block unwrapped when the client registers it wrapped (Key Wrapping Data naming an AES
+     * key of the adapter that allows Unwrap Key, see {@link KeyWrapping}); else the object itself. The key is then
+     * checked and sealed as if it had come unwrapped: custody never keeps a key it cannot open.
+     */
+    private Ttlv.Structure unwrapped(Ttlv.Structure object, BatchContext context) throws KmipException {
+        if (!(object.first(Tag.KEY_BLOCK).orElse(null) instanceof Ttlv.Structure keyBlock)
+                || !(keyBlock.first(Tag.KEY_WRAPPING_DATA).orElse(null) instanceof Ttlv.Structure wrappingData)) {
+            return object;
+        }
+        KeyWrapping wrapping = KeyWrapping.read(wrappingData);
+        Ttlv.Structure plainBlock;
+        try (ObjectMaterial unwrappingKey = custody.objects().openUnwrappingKey(context.caller(),
+                wrapping.wrappingKey())) {
+            plainBlock = wrapping.unwrap(keyBlock, unwrappingKey);
+        }
+        List<Ttlv> fields = new ArrayList<>();
+        for (Ttlv item : object.items()) {
+            fields.add(item.tag() == Tag.KEY_BLOCK ? plainBlock : item);
+        }
+        return new Ttlv.Structure(object.tag(), fields);
     }
 
     private KmipObject registerSymmetricKey(StructureReader symmetricKey, TemplateAttributes template,
