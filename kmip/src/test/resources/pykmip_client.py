@@ -118,6 +118,14 @@ def object_types(client, certificate_file):
         enums.AttributeType.CERTIFICATE_TYPE, enums.CertificateType.X_509)]) == [cert_uid]
     seen["certificate_located_pgp"] = client.locate(attributes=[factory.create_attribute(
         enums.AttributeType.CERTIFICATE_TYPE, enums.CertificateType.PGP)])
+    _, named = client.get_attributes(cert_uid, ["Certificate Type", "Certificate Length"])
+    values = {a.attribute_name.value: getattr(a.attribute_value, "value", None) for a in named}
+    seen["certificate_attributes_named"] = {name: getattr(value, "name", value) for name, value in values.items()}
+    try:  # PyKMIP 0.10 has no reader for the X.509 attributes KMIP 1.1 defines
+        client.get_attributes(cert_uid, ["X.509 Certificate Identifier"])
+        seen["certificate_x509_identifier"] = "decoded"
+    except Exception as error:
+        seen["certificate_x509_identifier"] = type(error).__name__
     client.destroy(cert_uid)
 
     def split_key(threshold):

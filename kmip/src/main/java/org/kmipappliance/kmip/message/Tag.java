@@ -89,6 +89,18 @@ public final class Tag {
     public static final int KEY_PART_IDENTIFIER = 0x420044;
     public static final int PRIME_FIELD_SIZE = 0x420062;
     public static final int TEMPLATE = 0x420090;
+    // Certificate attributes' fields: KMIP 1.1's X.509 ones, and KMIP 1.0's (deprecated since 1.1).
+    public static final int CERTIFICATE_SERIAL_NUMBER = 0x4200AF;
+    public static final int ISSUER_ALTERNATIVE_NAME = 0x4200B1;
+    public static final int ISSUER_DISTINGUISHED_NAME = 0x4200B2;
+    public static final int SUBJECT_ALTERNATIVE_NAME = 0x4200B3;
+    public static final int SUBJECT_DISTINGUISHED_NAME = 0x4200B4;
+    public static final int ISSUER = 0x42003B;
+    public static final int SERIAL_NUMBER = 0x420087;
+    public static final int CERTIFICATE_ISSUER_ALTERNATIVE_NAME = 0x420016;
+    public static final int CERTIFICATE_ISSUER_DISTINGUISHED_NAME = 0x420017;
+    public static final int CERTIFICATE_SUBJECT_ALTERNATIVE_NAME = 0x42001B;
+    public static final int CERTIFICATE_SUBJECT_DISTINGUISHED_NAME = 0x42001C;
     public static final int TEMPLATE_ATTRIBUTE = 0x420091;
     public static final int TIME_STAMP = 0x420092;
     public static final int UNIQUE_BATCH_ITEM_ID = 0x420093;

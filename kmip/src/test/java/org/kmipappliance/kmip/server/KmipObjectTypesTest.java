@@ -168,6 +168,70 @@ class KmipObjectTypesTest {
         }
     }
 
+    /** The GeneralNames DER inside the extension value the JDK returns (an OCTET STRING around it). */
+    private static byte[] extensionContent(byte[] octetString) {
+        return java.util.Arrays.copyOfRange(octetString, 2, octetString.length);
+    }
+
+    @Test
+    void certificates_carryTheIdentifiersTheServerReadsFromThem_asEachVersionNamesThem() throws Exception {
+        X509Certificate issued = TestCertificates.localhostServer().certificate();
+        byte[] der = issued.getEncoded();
+        byte[] issuer = issued.getIssuerX500Principal().getEncoded();
+        String id;
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_4)) {
+            id = register(kmip, KmipEnums.OBJECT_TYPE_CERTIFICATE, Ttlv.Structure.of(Tag.CERTIFICATE,
+                    new Ttlv.EnumerationItem(Tag.CERTIFICATE_TYPE, KmipEnums.CERTIFICATE_TYPE_X509),
+                    new Ttlv.ByteStringItem(Tag.CERTIFICATE_VALUE, der.clone())));
+            var found = attributes(kmip, id);
+            assertEquals(List.of(new Ttlv.IntegerItem(Tag.ATTRIBUTE_VALUE, der.length)),
+                    found.get("Certificate Length"));
+            assertEquals(List.of(Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE,
+                    new Ttlv.ByteStringItem(Tag.ISSUER_DISTINGUISHED_NAME, issuer),
+                    new Ttlv.ByteStringItem(Tag.CERTIFICATE_SERIAL_NUMBER, issued.getSerialNumber().toByteArray()))),
+                    found.get("X.509 Certificate Identifier"));
+            Ttlv.Structure subject = Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE,
+                    new Ttlv.ByteStringItem(Tag.SUBJECT_DISTINGUISHED_NAME, issued.getSubjectX500Principal()
+                            .getEncoded()),
+                    new Ttlv.ByteStringItem(Tag.SUBJECT_ALTERNATIVE_NAME,
+                            extensionContent(issued.getExtensionValue("2.5.29.17"))));
+            assertEquals(List.of(subject), found.get("X.509 Certificate Subject"), "with its alternative names");
+            assertEquals(List.of(Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE,
+                    new Ttlv.ByteStringItem(Tag.ISSUER_DISTINGUISHED_NAME, issuer))),
+                    found.get("X.509 Certificate Issuer"));
+            int expectedSignature = switch (issued.getSigAlgName()) {
+                case "SHA256withRSA" -> 0x05;
+                case "SHA256withECDSA" -> 0x0E;
+                case "SHA384withECDSA" -> 0x0F;
+                default -> throw new AssertionError("the test CA signs with " + issued.getSigAlgName());
+            };
+            assertEquals(List.of(enumeration(expectedSignature)), found.get("Digital Signature Algorithm"));
+            assertFalse(found.containsKey("Certificate Identifier"), "KMIP 1.0's names are not answered at 1.4");
+
+            assertEquals(List.of(id), locate(kmip, attribute("X.509 Certificate Subject", subject)),
+                    "located by its subject");
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.MODIFY_ATTRIBUTE,
+                    payload(uid(id), attribute("Certificate Length", integer(1))))), "read-only");
+            assertEquals(ResultReason.PERMISSION_DENIED, failure(() -> kmip.call(Operation.DELETE_ATTRIBUTE,
+                    payload(uid(id), new Ttlv.TextStringItem(Tag.ATTRIBUTE_NAME, "X.509 Certificate Subject")))));
+        }
+        try (KmipClient kmip = fixture.connect(client, ProtocolVersion.V1_0)) {
+            var found = attributes(kmip, id);
+            assertEquals(List.of(Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE,
+                    new Ttlv.TextStringItem(Tag.ISSUER, issued.getIssuerX500Principal().getName()),
+                    new Ttlv.TextStringItem(Tag.SERIAL_NUMBER, issued.getSerialNumber().toString()))),
+                    found.get("Certificate Identifier"));
+            assertEquals(List.of(Ttlv.Structure.of(Tag.ATTRIBUTE_VALUE,
+                    new Ttlv.TextStringItem(Tag.CERTIFICATE_SUBJECT_DISTINGUISHED_NAME,
+                            issued.getSubjectX500Principal().getName()),
+                    new Ttlv.TextStringItem(Tag.CERTIFICATE_SUBJECT_ALTERNATIVE_NAME, "dNSName:localhost"),
+                    new Ttlv.TextStringItem(Tag.CERTIFICATE_SUBJECT_ALTERNATIVE_NAME, "iPAddress:127.0.0.1"))),
+                    found.get("Certificate Subject"));
+            assertFalse(found.containsKey("Certificate Length"), "a KMIP 1.1 attribute");
+            assertFalse(found.containsKey("X.509 Certificate Subject"), "a KMIP 1.1 attribute");
+        }
+    }
+
     @Test
     void certificates_areKeptAsDer_andLocatedByCertificateType() throws Exception {
         X509Certificate issued = TestCertificates.client("registered " + UUID.randomUUID()).certificate();

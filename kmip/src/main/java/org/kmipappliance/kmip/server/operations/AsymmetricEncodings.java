@@ -78,8 +78,16 @@ final class AsymmetricEncodings {
         }
     }
 
-    /** An X.509 certificate in DER: the algorithm and length of the public key it certifies. */
-    static Described certificate(byte[] der) throws KmipException {
+    /** An X.509 certificate: the algorithm and length of the public key it certifies. */
+    static Described certified(X509Certificate certificate) {
+        PublicKey key = certificate.getPublicKey();
+        return key instanceof RSAKey rsa ? new Described(KmipObjects.RSA, rsa.getModulus().bitLength())
+                : key instanceof ECKey ec ? new Described(KmipObjects.EC, ec.getParams().getOrder().bitLength())
+                : new Described(null, 0);
+    }
+
+    /** One DER-encoded X.509 certificate, parsed; anything else is Invalid Field. */
+    static X509Certificate x509(byte[] der) throws KmipException {
         try {
             X509Certificate certificate = (X509Certificate) CertificateFactory.getInstance("X.509")
                     .generateCertificate(new ByteArrayInputStream(der));
@@ -87,10 +95,7 @@ final class AsymmetricEncodings {
                 throw new KmipException(ResultReason.INVALID_FIELD, "the Certificate Value holds more than one "
                         + "DER-encoded X.509 certificate");
             }
-            PublicKey key = certificate.getPublicKey();
-            return key instanceof RSAKey rsa ? new Described(KmipObjects.RSA, rsa.getModulus().bitLength())
-                    : key instanceof ECKey ec ? new Described(KmipObjects.EC, ec.getParams().getOrder().bitLength())
-                    : new Described(null, 0);
+            return certificate;
         } catch (CertificateException e) {
             throw new KmipException(ResultReason.INVALID_FIELD, "the Certificate Value is not a DER-encoded X.509 "
                     + "certificate");

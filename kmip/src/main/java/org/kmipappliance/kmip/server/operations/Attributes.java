@@ -141,7 +141,7 @@ final class Attributes {
     static List<Ttlv.Structure> instances(String name, KmipObject object, List<ObjectAttribute> stored,
                                           ProtocolVersion version) {
         Optional<KmipAttribute> known = KmipAttribute.named(name, version);
-        if (known.isPresent() && !known.get().stored()) {
+        if (known.isPresent() && !known.get().kept()) {
             return known.get().derive(object).map(value -> List.of(attribute(name, 0, value))).orElse(List.of());
         }
         if (known.isEmpty() && !KmipAttribute.isClientCustom(name)) {

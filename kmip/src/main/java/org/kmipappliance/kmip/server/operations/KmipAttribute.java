@@ -36,6 +36,16 @@ public enum KmipAttribute {
     DIGEST("Digest", ProtocolVersion.V1_0, ItemType.STRUCTURE, Owner.SERVER, KmipAttribute::digest),
     CERTIFICATE_TYPE("Certificate Type", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.SERVER,
             object -> object.objectType() == KmipObject.CERTIFICATE ? enumeration(object.dataType()) : null),
+    CERTIFICATE_LENGTH("Certificate Length", ProtocolVersion.V1_1, ItemType.INTEGER),
+    X509_CERTIFICATE_IDENTIFIER("X.509 Certificate Identifier", ProtocolVersion.V1_1, ItemType.STRUCTURE),
+    X509_CERTIFICATE_SUBJECT("X.509 Certificate Subject", ProtocolVersion.V1_1, ItemType.STRUCTURE),
+    X509_CERTIFICATE_ISSUER("X.509 Certificate Issuer", ProtocolVersion.V1_1, ItemType.STRUCTURE),
+    // KMIP 1.0's, replaced by the X.509 ones above in 1.1: answered to 1.0 clients only, so that a later client
+    // sees each fact once.
+    CERTIFICATE_IDENTIFIER("Certificate Identifier", ProtocolVersion.V1_0, ProtocolVersion.V1_1),
+    CERTIFICATE_SUBJECT("Certificate Subject", ProtocolVersion.V1_0, ProtocolVersion.V1_1),
+    CERTIFICATE_ISSUER("Certificate Issuer", ProtocolVersion.V1_0, ProtocolVersion.V1_1),
+    DIGITAL_SIGNATURE_ALGORITHM("Digital Signature Algorithm", ProtocolVersion.V1_1, ItemType.ENUMERATION),
     OPERATION_POLICY_NAME("Operation Policy Name", ProtocolVersion.V1_0, ItemType.TEXT_STRING, Owner.CLIENT_SINGLE,
             null),
     STATE("State", ProtocolVersion.V1_0, ItemType.ENUMERATION, Owner.SERVER,
@@ -81,6 +91,11 @@ public enum KmipAttribute {
     enum Owner {
         /** Set and changed by the server only; a client asking to set it is refused. */
         SERVER,
+        /**
+         * Set by the server from the object itself when it is registered (a certificate's length and identifiers),
+         * kept with the record, then read-only; a client asking to set it is refused.
+         */
+        FROM_OBJECT,
         /** Given by the client on Create, then read-only. */
         AT_CREATE,
         /** Set by the client, one instance. */
@@ -96,14 +111,32 @@ public enum KmipAttribute {
 
     private final String attributeName;
     private final ProtocolVersion since;
+    /** The version that replaced it, from which on it is no longer answered; null when none did. */
+    private final ProtocolVersion replacedIn;
     private final ItemType type;
     private final Owner owner;
     private final Function<KmipObject, Ttlv> derive;
 
     KmipAttribute(String attributeName, ProtocolVersion since, ItemType type, Owner owner,
                   Function<KmipObject, Ttlv> derive) {
+        this(attributeName, since, null, type, owner, derive);
+    }
+
+    /** An attribute the server reads from the object when it is registered ({@link Owner#FROM_OBJECT}). */
+    KmipAttribute(String attributeName, ProtocolVersion since, ItemType type) {
+        this(attributeName, since, null, type, Owner.FROM_OBJECT, null);
+    }
+
+    /** A structure read from the object when it is registered, answered until {@code replacedIn}. */
+    KmipAttribute(String attributeName, ProtocolVersion since, ProtocolVersion replacedIn) {
+        this(attributeName, since, replacedIn, ItemType.STRUCTURE, Owner.FROM_OBJECT, null);
+    }
+
+    KmipAttribute(String attributeName, ProtocolVersion since, ProtocolVersion replacedIn, ItemType type, Owner owner,
+                  Function<KmipObject, Ttlv> derive) {
         this.attributeName = attributeName;
         this.since = since;
+        this.replacedIn = replacedIn;
         this.type = type;
         this.owner = owner;
         this.derive = derive;
@@ -125,13 +158,18 @@ public enum KmipAttribute {
         return owner;
     }
 
-    /** Whether this attribute is kept from the client's request rather than derived from the record. */
+    /** Whether a client sets this attribute, which is then kept as the client sent it. */
     boolean stored() {
         return owner == Owner.CLIENT_SINGLE || owner == Owner.CLIENT_MULTI;
     }
 
+    /** Whether this attribute is kept with the record (the client's, or read from the object) rather than derived. */
+    boolean kept() {
+        return stored() || owner == Owner.FROM_OBJECT;
+    }
+
     boolean definedIn(ProtocolVersion version) {
-        return version.atLeast(since);
+        return version.atLeast(since) && (replacedIn == null || !version.atLeast(replacedIn));
     }
 
     /** The attribute the request names, if the protocol version defines it. */

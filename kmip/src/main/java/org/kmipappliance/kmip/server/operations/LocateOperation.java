@@ -131,7 +131,7 @@ public final class LocateOperation implements KmipOperation {
                     ResultReason.INVALID_FIELD, "cannot locate by '" + name + "': not an attribute of KMIP "
                     + version));
             Attributes.requireType(known, attribute.value());
-            if (known.stored()) {
+            if (known.kept()) {
                 stored.add(new LocateQuery.AttributeMatch(name, TtlvEncoder.encode(attribute.value())));
             } else if (DATES.containsKey(known)) {
                 List<Instant> bounds = dates.computeIfAbsent(DATES.get(known), field -> new ArrayList<>());

@@ -1,13 +1,16 @@
 package org.kmipappliance.kmip.server.operations;
 
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.KmipObject;
 import org.kmipappliance.hsm.NewManagedObject;
 import org.kmipappliance.hsm.NewSymmetricKey;
+import org.kmipappliance.hsm.ObjectAttribute;
 import org.kmipappliance.hsm.ObjectMaterial;
 import org.kmipappliance.hsm.SecretBytes;
 import org.kmipappliance.kmip.message.KmipEnums;
@@ -149,6 +152,8 @@ public final class RegisterOperation implements KmipOperation {
         byte[] material;
         // Material encoded here (a Split Key's part) rather than the request's own bytes, which Register wipes.
         boolean encodedHere = false;
+        // What the server reads from the object itself and keeps with it (a certificate's identifiers).
+        List<ObjectAttribute> fromObject = List.of();
         String algorithm = null;
         Integer length = null;
         Integer dataType = null;
@@ -200,9 +205,11 @@ public final class RegisterOperation implements KmipOperation {
                 }
                 material = fields.optionalBytes(Tag.CERTIFICATE_VALUE, "Certificate Value").orElseThrow(() ->
                         new KmipException(ResultReason.INVALID_FIELD, "a Certificate holds its Certificate Value"));
-                AsymmetricEncodings.Described certified = AsymmetricEncodings.certificate(material);
+                X509Certificate certificate = AsymmetricEncodings.x509(material);
+                AsymmetricEncodings.Described certified = AsymmetricEncodings.certified(certificate);
                 algorithm = certified.algorithm();
                 length = algorithm == null ? null : certified.lengthBits();
+                fromObject = CertificateAttributes.of(certificate, material.length);
             }
             default -> {
                 boolean isPublic = objectType == KmipEnums.OBJECT_TYPE_PUBLIC_KEY;
@@ -231,7 +238,8 @@ public final class RegisterOperation implements KmipOperation {
         try (SecretBytes sealed = encodedHere ? SecretBytes.adopt(material) : SecretBytes.copyOf(material)) {
             return custody.objects().registerObject(context.caller(), new NewManagedObject(objectType, algorithm,
                     length, template.usageMaskOr(0), dataType, format, template.activationDate(),
-                    template.deactivationDate(), template.stored()), sealed);
+                    template.deactivationDate(), Stream.concat(template.stored().stream(), fromObject.stream())
+                    .toList()), sealed);
         }
     }
 

@@ -60,7 +60,8 @@ record TemplateAttributes(Map<KmipAttribute, Ttlv> fixed, List<ObjectAttribute> 
                 }
                 continue;
             }
-            if (known != null && known.owner() == KmipAttribute.Owner.SERVER) {
+            if (known != null && (known.owner() == KmipAttribute.Owner.SERVER
+                    || known.owner() == KmipAttribute.Owner.FROM_OBJECT)) {
                 throw new KmipException(ResultReason.INVALID_FIELD, attribute.name() + " is set by the server");
             }
             int index = instances.merge(attribute.name(), 1, Integer::sum) - 1;
