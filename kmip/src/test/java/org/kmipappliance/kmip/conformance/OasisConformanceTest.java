@@ -56,7 +56,18 @@ class OasisConformanceTest {
         StringBuilder table = new StringBuilder("OASIS KMIP conformance (case | result)\n");
         RESULTS.forEach((name, result) -> table.append(name).append(" | ").append(result).append('\n'));
         System.out.print(table);
-        Files.writeString(Path.of(System.getProperty("java.io.tmpdir"), "oasis-conformance.txt"), table);
+        Path written = Path.of(System.getProperty("java.io.tmpdir"), "oasis-conformance.txt");
+        Files.writeString(written, table);
+        assertEquals(table.toString(), documentedTable(), "docs/kmip.md shows another conformance run than this "
+                + "one: copy " + written.toAbsolutePath() + " into its table");
+    }
+
+    /** The conformance table docs/kmip.md shows, which must be this build's. */
+    private static String documentedTable() throws IOException {
+        String documentation = Files.readString(Path.of("..", "docs", "kmip.md"));
+        int start = documentation.indexOf("OASIS KMIP conformance (case | result)\n");
+        int end = documentation.indexOf("```", start);
+        return start < 0 || end < 0 ? "(no conformance table in docs/kmip.md)" : documentation.substring(start, end);
     }
 
     private static void replay(KmipClient kmip, OasisVector vector, Path file) throws Exception {
