@@ -409,7 +409,7 @@ public final class KmipObjects {
                 row.getInt(2), row.getBytes(3), row.getString(4)), existing.id())) {
             if (!copied.name().equals(NAME) && !copied.name().equals(ObjectLinks.LINK)
                     && !overridden.contains(copied.name())) {
-                attributes.add(copied);
+                attributes.add(replacement.renewal().apply(copied));
             }
         }
         attributes.addAll(replacement.overrides());
@@ -801,6 +801,44 @@ public final class KmipObjects {
             audit.recordChange(t, caller.requester(), "kmip.modify_attribute", objectId.toString(),
                     attribute.name() + " #" + attribute.index());
         });
+    }
+
+    /**
+     * Changes a single-instance attribute whose value the server keeps state in (KMIP's Usage Limits, whose count
+     * Get Usage Allocation spends): under the object's row lock, {@code change} gets the object and the current
+     * value (null when unset) and returns the new value, or null to delete it; it refuses by throwing a
+     * {@link CustodyException}. Reading and writing are one transaction, so concurrent changes take turns and none
+     * is lost. Returns the value written, null when deleted.
+     */
+    public byte[] changeAttribute(KmipCaller caller, UUID objectId, String name, AttributeChange change,
+                                  String action) {
+        return dsl.transactionResult(tx -> {
+            DSLContext t = tx.dsl();
+            KmipObjectsRecord object = load(t, caller, objectId, true);
+            byte[] current = t.select(KMIP_OBJECT_ATTRIBUTES.VALUE).from(KMIP_OBJECT_ATTRIBUTES)
+                    .where(instance(objectId, name, 0)).fetchOptional(KMIP_OBJECT_ATTRIBUTES.VALUE).orElse(null);
+            byte[] changed = change.apply(toObject(object), current);
+            if (changed == null && current != null) {
+                t.deleteFrom(KMIP_OBJECT_ATTRIBUTES).where(instance(objectId, name, 0)).execute();
+            } else if (changed != null && current != null) {
+                t.update(KMIP_OBJECT_ATTRIBUTES)
+                        .set(KMIP_OBJECT_ATTRIBUTES.VALUE, changed)
+                        .set(KMIP_OBJECT_ATTRIBUTES.VALUE_SHA256, sha256Hex(changed))
+                        .where(instance(objectId, name, 0)).execute();
+            } else if (changed != null) {
+                insertAttribute.execute(t, objectId, caller.adapterId(), name, 0, changed, sha256Hex(changed), null);
+            }
+            touchObject.execute(t, Timestamps.now(clock), caller.certificateId(), caller.subject(), object.getId());
+            audit.recordChange(t, caller.requester(), action, objectId.toString(), name);
+            return changed;
+        });
+    }
+
+    /** A change {@link #changeAttribute} makes to an attribute's value under the object's lock. */
+    @FunctionalInterface
+    public interface AttributeChange {
+        /** The new value (null: delete) from the object and the current value (null: unset); or a refusal. */
+        byte[] apply(KmipObject object, byte[] current);
     }
 
     /** Deletes instance {@code index} of a client attribute and returns it as it was. */

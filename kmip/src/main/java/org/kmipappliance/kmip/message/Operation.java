@@ -18,6 +18,7 @@ public enum Operation {
     MODIFY_ATTRIBUTE(0x0E),
     DELETE_ATTRIBUTE(0x0F),
     OBTAIN_LEASE(0x10),
+    GET_USAGE_ALLOCATION(0x11),
     ACTIVATE(0x12),
     REVOKE(0x13),
     DESTROY(0x14),

@@ -44,7 +44,10 @@ public final class Tag {
     public static final int ASYNCHRONOUS_CORRELATION_VALUE = 0x420006;
     public static final int CANCELLATION_RESULT = 0x420012;
     public static final int LEASE_TIME = 0x420049;
+    public static final int USAGE_LIMITS = 0x420095;
     public static final int USAGE_LIMITS_COUNT = 0x420096;
+    public static final int USAGE_LIMITS_TOTAL = 0x420097;
+    public static final int USAGE_LIMITS_UNIT = 0x420098;
     public static final int CRYPTOGRAPHIC_ALGORITHM = 0x420028;
     public static final int CRYPTOGRAPHIC_LENGTH = 0x42002A;
     public static final int CRYPTOGRAPHIC_PARAMETERS = 0x42002B;

@@ -37,6 +37,7 @@ import org.kmipappliance.kmip.server.operations.DiscoverVersionsOperation;
 import org.kmipappliance.kmip.server.operations.GetAttributeListOperation;
 import org.kmipappliance.kmip.server.operations.GetAttributesOperation;
 import org.kmipappliance.kmip.server.operations.GetOperation;
+import org.kmipappliance.kmip.server.operations.GetUsageAllocationOperation;
 import org.kmipappliance.kmip.server.operations.LifecycleOperation;
 import org.kmipappliance.kmip.server.operations.LocateOperation;
 import org.kmipappliance.kmip.server.operations.ModifyAttributeOperation;
@@ -105,6 +106,7 @@ public final class RequestProcessor {
         register(new LocateOperation(custody));
         register(new CheckOperation(custody));
         register(new ObtainLeaseOperation(custody));
+        register(new GetUsageAllocationOperation(custody));
         register(AsynchronousOperations.poll());
         register(AsynchronousOperations.cancel());
         register(new QueryOperation(operations::keySet));

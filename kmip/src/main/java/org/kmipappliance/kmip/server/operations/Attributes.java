@@ -41,7 +41,9 @@ final class Attributes {
     static ObjectAttribute toStored(String name, Ttlv value, int index, ProtocolVersion version)
             throws KmipException {
         checkClientValue(name, value, version);
-        byte[] encoded = TtlvEncoder.encode(value);
+        // A client sets the Usage Limits Total and Unit; the Count is the server's (KMIP 1.4 section 3.21).
+        byte[] encoded = TtlvEncoder.encode(KmipAttribute.USAGE_LIMITS.attributeName().equals(name)
+                ? UsageLimits.initial(value) : value);
         if (encoded.length > MAX_VALUE_BYTES) {
             throw new KmipException(ResultReason.INVALID_FIELD, "the value of " + name + " is larger than "
                     + MAX_VALUE_BYTES + " bytes");

@@ -1,6 +1,7 @@
 package org.kmipappliance.kmip.server.operations;
 
 import java.util.UUID;
+import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.ObjectAttribute;
 import org.kmipappliance.kmip.message.KmipException;
@@ -42,8 +43,29 @@ public final class DeleteAttributeOperation implements KmipOperation {
             throw new KmipException(ResultReason.PERMISSION_DENIED, name + " is read-only or required and cannot be "
                     + "deleted");
         }
-        ObjectAttribute deleted = custody.objects().deleteAttribute(context.caller(), id, name, index);
+        ObjectAttribute deleted = KmipAttribute.USAGE_LIMITS.attributeName().equals(name)
+                ? deleteUsageLimits(context, id, index) : custody.objects().deleteAttribute(context.caller(), id, name,
+                index);
         return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD, new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id.toString()),
                 Attributes.attribute(name, index, Attributes.decode(deleted)));
+    }
+
+    /** Usage Limits go only until Get Usage Allocation has spent some of them (KMIP 1.4 section 3.21). */
+    private ObjectAttribute deleteUsageLimits(BatchContext context, UUID id, int index) throws KmipException {
+        String name = KmipAttribute.USAGE_LIMITS.attributeName();
+        if (index != 0) {
+            throw new KmipException(ResultReason.ITEM_NOT_FOUND, name + " has a single instance");
+        }
+        byte[][] deleted = new byte[1][];
+        custody.objects().changeAttribute(context.caller(), id, name, (object, current) -> {
+            if (current == null) {
+                throw new CustodyException(CustodyException.Failure.ATTRIBUTE_NOT_SET, name, "object " + id
+                        + " has no " + name);
+            }
+            UsageLimits.requireUnallocated(current);
+            deleted[0] = current;
+            return null;
+        }, "kmip.delete_attribute");
+        return new ObjectAttribute(name, 0, deleted[0], null);
     }
 }

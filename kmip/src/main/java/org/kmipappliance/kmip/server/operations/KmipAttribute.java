@@ -64,6 +64,7 @@ public enum KmipAttribute {
             object -> date(object.compromiseDate())),
     REVOCATION_REASON("Revocation Reason", ProtocolVersion.V1_0, ItemType.STRUCTURE, Owner.SERVER,
             KmipAttribute::revocationReason),
+    USAGE_LIMITS("Usage Limits", ProtocolVersion.V1_0, ItemType.STRUCTURE, Owner.CLIENT_SINGLE, null),
     LEASE_TIME("Lease Time", ProtocolVersion.V1_0, ItemType.INTERVAL, Owner.SERVER,
             object -> new Ttlv.IntervalItem(Tag.ATTRIBUTE_VALUE, ObtainLeaseOperation.LEASE_TIME.toSeconds())),
     OBJECT_GROUP("Object Group", ProtocolVersion.V1_0, ItemType.TEXT_STRING, Owner.CLIENT_MULTI, null),

@@ -131,6 +131,11 @@ public final class LocateOperation implements KmipOperation {
                     ResultReason.INVALID_FIELD, "cannot locate by '" + name + "': not an attribute of KMIP "
                     + version));
             Attributes.requireType(known, attribute.value());
+            if (known == KmipAttribute.USAGE_LIMITS) {
+                // Section 4.9 matches a Total and Count at least those given, which the stored encoding cannot.
+                throw new KmipException(ResultReason.INVALID_FIELD, "this server does not locate by Usage Limits; "
+                        + "Check a located key for the units it needs");
+            }
             if (known.kept()) {
                 stored.add(new LocateQuery.AttributeMatch(name, TtlvEncoder.encode(attribute.value())));
             } else if (DATES.containsKey(known)) {

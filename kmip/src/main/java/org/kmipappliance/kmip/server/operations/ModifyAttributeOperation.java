@@ -62,6 +62,11 @@ public final class ModifyAttributeOperation implements KmipOperation {
         ObjectAttribute attribute = Attributes.toStored(requested.name(), requested.value(), index,
                 context.version());
         try {
+            if (KmipAttribute.USAGE_LIMITS.attributeName().equals(requested.name())) {
+                modifyUsageLimits(context, id, index, attribute);
+                return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD, new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER,
+                        id.toString()), Attributes.attribute(requested.name(), index, Attributes.decode(attribute)));
+            }
             custody.objects().modifyAttribute(context.caller(), id, attribute);
         } catch (CustodyException e) {
             switch (e.failure()) {
@@ -73,5 +78,24 @@ public final class ModifyAttributeOperation implements KmipOperation {
         }
         return Ttlv.Structure.of(Tag.RESPONSE_PAYLOAD, new Ttlv.TextStringItem(Tag.UNIQUE_IDENTIFIER, id.toString()),
                 Attributes.attribute(requested.name(), index, requested.value()));
+    }
+
+    /**
+     * A correction of the Usage Limits Total or Unit, its Count back at the Total: only until Get Usage Allocation
+     * has spent some of it (section 3.21), checked under the object's lock so no allocation slips in between.
+     */
+    private void modifyUsageLimits(BatchContext context, UUID id, int index, ObjectAttribute corrected)
+            throws KmipException {
+        if (index != 0) {
+            throw new KmipException(ResultReason.ITEM_NOT_FOUND, "Usage Limits has a single instance");
+        }
+        custody.objects().changeAttribute(context.caller(), id, corrected.name(), (object, current) -> {
+            if (current == null) {
+                throw new CustodyException(CustodyException.Failure.ATTRIBUTE_NOT_SET, corrected.name(), "object "
+                        + id + " has no Usage Limits; add it first");
+            }
+            UsageLimits.requireUnallocated(current);
+            return corrected.value();
+        }, "kmip.modify_attribute");
     }
 }

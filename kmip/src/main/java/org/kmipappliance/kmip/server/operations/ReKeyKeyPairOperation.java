@@ -77,7 +77,7 @@ public final class ReKeyKeyPairOperation implements KmipOperation {
     private static ReKeyRequest request(Duration offset, TemplateAttributes template) {
         Ttlv mask = template.fixed().get(KmipAttribute.CRYPTOGRAPHIC_USAGE_MASK);
         return new ReKeyRequest(offset, template.activationDate(),
-                mask == null ? null : ((Ttlv.IntegerItem) mask).value(), template.stored());
+                mask == null ? null : ((Ttlv.IntegerItem) mask).value(), template.stored(), UsageLimits::renewed);
     }
 
     /** The existing pair's public key: what the private key's Public Key Link names. */

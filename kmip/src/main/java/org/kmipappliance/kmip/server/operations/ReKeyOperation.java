@@ -62,7 +62,7 @@ public final class ReKeyOperation implements KmipOperation {
         Ttlv mask = template.fixed().get(KmipAttribute.CRYPTOGRAPHIC_USAGE_MASK);
         KmipObject replacement = custody.objects().rekey(context.caller(), existing, new ReKeyRequest(offset,
                 template.activationDate(), mask == null ? null : ((Ttlv.IntegerItem) mask).value(),
-                template.stored()), Attributes::link);
+                template.stored(), UsageLimits::renewed), Attributes::link);
         String uniqueIdentifier = replacement.id().toString();
         context.setIdPlaceholder(uniqueIdentifier);
         context.setTarget(existing + " " + uniqueIdentifier);
