@@ -333,6 +333,36 @@ class KeyCustodyTest {
     }
 
     @Test
+    void concurrentFirstOpens_shareCommits_andEachKeyIsReleasedAndRecordedOnce() throws Exception {
+        KmipCaller caller = callerOnNewAdapter();
+        List<UUID> keys = new ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            keys.add(custody.objects().createSymmetricKey(caller, KmipObjects.AES, 256, 12).id());
+        }
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Boolean>> opened = new ArrayList<>();
+            for (UUID key : keys) {
+                // Each key twice at once: the second open must not release it as Fresh again.
+                for (int twice = 0; twice < 2; twice++) {
+                    opened.add(threads.submit(() -> {
+                        try (ObjectMaterial material = custody.objects().openMaterial(caller, key)) {
+                            return material.material().length() == 32;
+                        }
+                    }));
+                }
+            }
+            for (Future<Boolean> open : opened) {
+                assertTrue(open.get());
+            }
+        }
+        for (UUID key : keys) {
+            assertFalse(custody.objects().get(caller, key).fresh());
+            assertEquals(2, database.dsl().fetchCount(Tables.AUDIT_EVENTS, Tables.AUDIT_EVENTS.TARGET
+                    .eq(key.toString()).and(Tables.AUDIT_EVENTS.ACTION.eq("kmip.get"))), "each open recorded once");
+        }
+    }
+
+    @Test
     void attributes_getNextIndexes_singleInstancesAndUniqueValuesAreEnforced() {
         KmipCaller caller = callerOnNewAdapter();
         ObjectAttribute name = new ObjectAttribute("Name", 0, new byte[] {1}, "backup-key");
