@@ -6,11 +6,14 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
@@ -50,10 +53,16 @@ public final class CustodyDatabase implements AutoCloseable {
     private final Metrics metrics;
     /** The transaction this thread's work joins whole, if it is in {@link #inOneTransaction}. */
     private final ThreadLocal<OneTransaction> held = new ThreadLocal<>();
+    /**
+     * Whole-batch transactions hold their connection until they end; at most half the pool may be so held, so that
+     * a client sending long ones cannot starve everyone else's requests of connections.
+     */
+    private final Semaphore wholeTransactions;
 
     private CustodyDatabase(HikariDataSource dataSource, Metrics metrics) {
         this.dataSource = dataSource;
         this.metrics = metrics;
+        this.wholeTransactions = new Semaphore(Math.max(1, dataSource.getMaximumPoolSize() / 2));
         DefaultConfiguration configuration = new DefaultConfiguration();
         configuration.set(new OneTransaction.Connections(dataSource, held));
         configuration.set(SQLDialect.POSTGRES);
@@ -188,7 +197,8 @@ public final class CustodyDatabase implements AutoCloseable {
     /**
      * Runs {@code work} in one transaction on this thread: every statement custody runs on this thread meanwhile
      * joins it, each transaction custody starts becomes a savepoint within it, and nothing is visible to others
-     * until the end. Commits when {@code keep} accepts the result; rolls everything back when it does not or when
+     * until the end. At most half the pool's connections are held by such transactions at once; beyond, a caller
+     * waits as long as for any connection, then fails as the database being unavailable. Commits when {@code keep} accepts the result; rolls everything back when it does not or when
      * {@code work} throws (which is then rethrown). A failed commit throws: then nothing was kept. Work written for
      * concurrent callers' shared commits ({@code GroupCommit}) writes alone inside it, see
      * {@link #inOneTransaction()}.
@@ -197,6 +207,23 @@ public final class CustodyDatabase implements AutoCloseable {
         if (held.get() != null) {
             throw new IllegalStateException("this thread is already in one transaction");
         }
+        try {
+            if (!wholeTransactions.tryAcquire(CONNECTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new DataAccessException("no connection for a whole-batch transaction", new
+                        SQLTransientConnectionException("half the pool is held by whole-batch transactions"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DataAccessException("interrupted waiting for a connection", e);
+        }
+        try {
+            return inOneTransactionHeld(work, keep);
+        } finally {
+            wholeTransactions.release();
+        }
+    }
+
+    private <T> T inOneTransactionHeld(Supplier<T> work, Predicate<T> keep) {
         OneTransaction transaction;
         try {
             transaction = OneTransaction.begin(dataSource);

@@ -12,6 +12,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,6 +112,31 @@ class OneTransactionTest {
         assertFalse(database.inOneTransaction(), "the thread is free of it");
         assertThrows(IllegalStateException.class, () -> database.inOneTransaction(() -> database.inOneTransaction(
                 () -> null, any -> true), any -> true), "one at a time per thread");
+    }
+
+    @Test
+    void wholeTransactions_holdAtMostHalfThePool_andTheRestStaysForOtherRequests() throws Exception {
+        try (CustodyDatabase twoConnections = TestDatabase.connect(TestDatabase.createDatabase(), 2)) {
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Thread holder = Thread.ofVirtual().start(() -> twoConnections.inOneTransaction(() -> {
+                holding.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return null;
+            }, any -> true));
+            holding.await();
+            RuntimeException refused = assertThrows(RuntimeException.class, () -> twoConnections.inOneTransaction(
+                    () -> null, any -> true), "the one slot of a 2-connection pool is taken");
+            assertTrue(DatabaseUnavailable.is(refused), "answered as a moment's unavailability: " + refused);
+            assertEquals(1, twoConnections.dsl().fetchValue("select 1"), "the other connection serves the rest");
+            release.countDown();
+            holder.join();
+            assertEquals("kept", twoConnections.inOneTransaction(() -> "kept", any -> true), "free again");
+        }
     }
 
     @Test
