@@ -191,30 +191,35 @@ record KeyWrapping(UUID wrappingKey, Ttlv.Structure parameters, int blockCipher,
         return ((Ttlv.ByteStringItem) ((Ttlv.Structure) material).first(Tag.KEY).orElseThrow()).value().clone();
     }
 
+    private boolean padded() {
+        return blockCipher == KmipEnums.BLOCK_CIPHER_MODE_AES_KEY_WRAP_PADDING;
+    }
+
+    /** RFC 5649's or RFC 3394's cipher under {@code wrappingKeyBytes}, as the Block Cipher Mode says. */
+    private Cipher keyWrap(int mode, byte[] wrappingKeyBytes) throws GeneralSecurityException {
+        Cipher cipher = Cipher.getInstance(padded() ? "AES/KWP/NoPadding" : "AES/KW/NoPadding");
+        cipher.init(mode, new SecretKeySpec(wrappingKeyBytes, "AES"));
+        return cipher;
+    }
+
     private byte[] decrypt(byte[] wrappingKeyBytes, byte[] ciphertext) throws KmipException {
-        boolean padded = blockCipher == KmipEnums.BLOCK_CIPHER_MODE_AES_KEY_WRAP_PADDING;
         try {
-            Cipher cipher = Cipher.getInstance(padded ? "AES/KWP/NoPadding" : "AES/KW/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, new SecretKeySpec(wrappingKeyBytes, "AES"));
-            return cipher.doFinal(ciphertext);
+            return keyWrap(Cipher.DECRYPT_MODE, wrappingKeyBytes).doFinal(ciphertext);
         } catch (GeneralSecurityException e) {
             // The integrity check of RFC 3394/5649 failed: another key wrapped it, or the bytes were altered.
             throw new KmipException(ResultReason.CRYPTOGRAPHIC_FAILURE, "the Key Value does not unwrap under key "
-                    + wrappingKey + " with " + (padded ? "AES Key Wrap with Padding" : "NIST Key Wrap") + ": "
+                    + wrappingKey + " with " + (padded() ? "AES Key Wrap with Padding" : "NIST Key Wrap") + ": "
                     + "another key or mode wrapped it, or it was altered");
         }
     }
 
     private byte[] encrypt(byte[] wrappingKeyBytes, byte[] plaintext) throws KmipException {
-        boolean padded = blockCipher == KmipEnums.BLOCK_CIPHER_MODE_AES_KEY_WRAP_PADDING;
-        if (!padded && (plaintext.length < 16 || plaintext.length % 8 != 0)) {
+        if (!padded() && (plaintext.length < 16 || plaintext.length % 8 != 0)) {
             throw new KmipException(ResultReason.INVALID_FIELD, "NIST Key Wrap takes 16 bytes or more in whole "
                     + "8-byte blocks; this is " + plaintext.length + " bytes: use AES Key Wrap with Padding");
         }
         try {
-            Cipher cipher = Cipher.getInstance(padded ? "AES/KWP/NoPadding" : "AES/KW/NoPadding");
-            cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(wrappingKeyBytes, "AES"));
-            return cipher.doFinal(plaintext);
+            return keyWrap(Cipher.ENCRYPT_MODE, wrappingKeyBytes).doFinal(plaintext);
         } catch (GeneralSecurityException e) {
             throw new KmipException(ResultReason.CRYPTOGRAPHIC_FAILURE, "the key could not be wrapped: "
                     + e.getClass().getSimpleName());
