@@ -10,6 +10,8 @@ import java.sql.Savepoint;
 import javax.sql.DataSource;
 import org.jooq.ConnectionProvider;
 import org.jooq.exception.DataAccessException;
+import org.postgresql.core.BaseConnection;
+import org.postgresql.core.TransactionState;
 
 /**
  * One database transaction that a thread's work joins whole: while a thread holds one, every connection custody
@@ -46,8 +48,17 @@ final class OneTransaction {
                 new Class<?>[] {Connection.class}, new Joined(connection));
     }
 
+    /**
+     * Commits, unless PostgreSQL has aborted the transaction (a statement failed outside any savepoint, and what ran
+     * it went on): its COMMIT would then roll back without an error, and the work would pass for kept.
+     */
     void commit() throws SQLException {
         try {
+            if (connection.unwrap(BaseConnection.class).getTransactionState() == TransactionState.FAILED) {
+                connection.rollback();
+                throw new SQLException("a statement failed inside the transaction, so PostgreSQL aborted it; "
+                        + "nothing was kept", "40000");
+            }
             connection.commit();
         } finally {
             end();

@@ -115,6 +115,19 @@ class OneTransactionTest {
     }
 
     @Test
+    void aStatementThatFailedOutsideAnInnerTransaction_isNeverCommittedAsIfNothingHappened() throws Exception {
+        String target = "aborted-" + UUID.randomUUID();
+        assertThrows(RuntimeException.class, () -> database.inOneTransaction(() -> {
+            insertEvent(target);
+            // The failure is caught and the work claims success: PostgreSQL has aborted the transaction all the same.
+            assertThrows(RuntimeException.class, () -> database.dsl().execute("select * from no_such_table"));
+            return "claims success";
+        }, any -> true), "the commit must not pass for a transaction PostgreSQL rolled back");
+        assertEquals(0, committedEvents(target));
+        assertFalse(database.inOneTransaction());
+    }
+
+    @Test
     void wholeTransactions_holdAtMostHalfThePool_andTheRestStaysForOtherRequests() throws Exception {
         try (CustodyDatabase twoConnections = TestDatabase.connect(TestDatabase.createDatabase(), 2)) {
             CountDownLatch holding = new CountDownLatch(1);
