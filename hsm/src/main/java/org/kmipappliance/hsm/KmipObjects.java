@@ -806,38 +806,37 @@ public final class KmipObjects {
     /**
      * Changes a single-instance attribute whose value the server keeps state in (KMIP's Usage Limits, whose count
      * Get Usage Allocation spends): under the object's row lock, {@code change} gets the object and the current
-     * value (null when unset) and returns the new value, or null to delete it; it refuses by throwing a
-     * {@link CustodyException}. Reading and writing are one transaction, so concurrent changes take turns and none
-     * is lost. Returns the value written, null when deleted.
+     * value and returns the new value, or null to delete it; it refuses by throwing a {@link CustodyException}.
+     * Reading and writing are one transaction, so concurrent changes take turns and none is lost. Returns the value
+     * as it was.
+     *
+     * @throws CustodyException ATTRIBUTE_NOT_SET when the object has no such attribute
      */
     public byte[] changeAttribute(KmipCaller caller, UUID objectId, String name, AttributeChange change,
                                   String action) {
         return dsl.transactionResult(tx -> {
             DSLContext t = tx.dsl();
             KmipObjectsRecord object = load(t, caller, objectId, true);
-            byte[] current = t.select(KMIP_OBJECT_ATTRIBUTES.VALUE).from(KMIP_OBJECT_ATTRIBUTES)
-                    .where(instance(objectId, name, 0)).fetchOptional(KMIP_OBJECT_ATTRIBUTES.VALUE).orElse(null);
+            byte[] current = requireInstance(t, objectId, name, 0).value();
             byte[] changed = change.apply(toObject(object), current);
-            if (changed == null && current != null) {
+            if (changed == null) {
                 t.deleteFrom(KMIP_OBJECT_ATTRIBUTES).where(instance(objectId, name, 0)).execute();
-            } else if (changed != null && current != null) {
+            } else {
                 t.update(KMIP_OBJECT_ATTRIBUTES)
                         .set(KMIP_OBJECT_ATTRIBUTES.VALUE, changed)
                         .set(KMIP_OBJECT_ATTRIBUTES.VALUE_SHA256, sha256Hex(changed))
                         .where(instance(objectId, name, 0)).execute();
-            } else if (changed != null) {
-                insertAttribute.execute(t, objectId, caller.adapterId(), name, 0, changed, sha256Hex(changed), null);
             }
             touchObject.execute(t, Timestamps.now(clock), caller.certificateId(), caller.subject(), object.getId());
             audit.recordChange(t, caller.requester(), action, objectId.toString(), name);
-            return changed;
+            return current;
         });
     }
 
     /** A change {@link #changeAttribute} makes to an attribute's value under the object's lock. */
     @FunctionalInterface
     public interface AttributeChange {
-        /** The new value (null: delete) from the object and the current value (null: unset); or a refusal. */
+        /** The new value (null: delete) from the object and the current value; or a refusal. */
         byte[] apply(KmipObject object, byte[] current);
     }
 

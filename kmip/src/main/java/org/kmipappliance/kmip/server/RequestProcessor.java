@@ -295,7 +295,7 @@ public final class RequestProcessor {
             runs = custody.inOneTransaction(() -> executeItems(request, context, caller, peer, correlationId),
                     done -> done.stream().noneMatch(ItemRun::failed));
         } catch (RuntimeException e) {
-            return unkept(request, context, caller, peer, correlationId, e);
+            return unkept(request, caller, peer, correlationId, e);
         }
         if (runs.stream().noneMatch(ItemRun::failed)) {
             return runs;
@@ -324,8 +324,8 @@ public final class RequestProcessor {
      * The answers of an Undo batch whose transaction could not begin or be committed: nothing it did was kept, so
      * every item fails, with the reason.
      */
-    private List<ItemRun> unkept(RequestMessage request, BatchContext context, KmipCaller caller, String peer,
-                                 String correlationId, RuntimeException cause) {
+    private List<ItemRun> unkept(RequestMessage request, KmipCaller caller, String peer, String correlationId,
+                                 RuntimeException cause) {
         String message;
         if (DatabaseUnavailable.is(cause)) {
             DatabaseUnavailable.report(cause, clock);

@@ -62,9 +62,7 @@ class PyKmipInteropTest {
     @ValueSource(strings = {"1.2", "1.4"})
     void register_thenGet_andTheAttributeList_fromPyKmip(String version) throws Exception {
         String name = "pykmip-registered-" + UUID.randomUUID();
-        PyKmip.Run run = PyKmip.run(config, version, "register-get", name);
-        assertEquals(0, run.exitCode(), run.stderr());
-        JsonNode seen = JSON.readTree(run.stdout());
+        JsonNode seen = seenBy(version, "register-get", name);
         assertTrue(seen.get("same").asBoolean(), "Get answers the bytes PyKMIP registered");
         assertTrue(strings(seen.get("attribute_names")).containsAll(List.of("Cryptographic Algorithm",
                 "Cryptographic Length", "Cryptographic Usage Mask", "Name", "State", "Unique Identifier")),
@@ -75,9 +73,7 @@ class PyKmipInteropTest {
     @ValueSource(strings = {"1.2", "1.4"})
     void everyOperation_fromPyKmip(String version) throws Exception {
         String name = "pykmip-" + UUID.randomUUID();
-        PyKmip.Run run = PyKmip.run(config, version, "lifecycle", name);
-        assertEquals(0, run.exitCode(), run.stderr());
-        JsonNode seen = JSON.readTree(run.stdout());
+        JsonNode seen = seenBy(version, "lifecycle", name);
         String id = seen.get("created").asText();
         assertEquals(List.of("Cryptographic Length", "Name", "Object Type", "State"), strings(seen.get("attributes")));
         assertEquals(256, seen.get("length").asInt());
@@ -110,9 +106,7 @@ class PyKmipInteropTest {
         Path certificate = config.resolveSibling("registered.der");
         Files.write(certificate, TestCertificates.client("registered by PyKMIP " + UUID.randomUUID()).certificate()
                 .getEncoded());
-        PyKmip.Run run = PyKmip.run(config, version, "object-types", certificate.toString());
-        assertEquals(0, run.exitCode(), run.stderr());
-        JsonNode seen = JSON.readTree(run.stdout());
+        JsonNode seen = seenBy(version, "object-types", certificate.toString());
         for (String type : List.of("secret_data", "opaque", "public_key", "private_key", "certificate")) {
             JsonNode object = seen.get(type);
             assertTrue(object.get("same").asBoolean(), type + " comes back equal: " + object);
@@ -148,9 +142,7 @@ class PyKmipInteropTest {
     @ParameterizedTest(name = "KMIP {0}")
     @ValueSource(strings = {"1.2", "1.4"})
     void reKey_fromPyKmip(String version) throws Exception {
-        PyKmip.Run run = PyKmip.run(config, version, "rekey", "pykmip-rekey-" + UUID.randomUUID());
-        assertEquals(0, run.exitCode(), run.stderr());
-        JsonNode seen = JSON.readTree(run.stdout());
+        JsonNode seen = seenBy(version, "rekey", "pykmip-rekey-" + UUID.randomUUID());
         assertEquals(List.of(seen.get("replacement").asText()), strings(seen.get("located")),
                 "the replacement took the Name");
         assertEquals("ACTIVE", seen.get("state").asText(), "Offset 0: active at once");
@@ -161,9 +153,7 @@ class PyKmipInteropTest {
     @ParameterizedTest(name = "KMIP {0}")
     @ValueSource(strings = {"1.2", "1.4"})
     void reKeyKeyPair_fromPyKmip(String version) throws Exception {
-        PyKmip.Run run = PyKmip.run(config, version, "rekey-key-pair");
-        assertEquals(0, run.exitCode(), run.stderr());
-        JsonNode seen = JSON.readTree(run.stdout());
+        JsonNode seen = seenBy(version, "rekey-key-pair");
         assertEquals("SUCCESS", seen.get("status").asText());
         assertNotEquals(seen.get("old_private").asText(), seen.get("private").asText());
         assertNotEquals(seen.get("old_public").asText(), seen.get("public").asText());
@@ -185,14 +175,20 @@ class PyKmipInteropTest {
      */
     @ParameterizedTest(name = "KMIP {0}")
     @ValueSource(strings = {"1.2", "1.4"})
-    void wrapping_fromPyKmip_registersUnderTheAdaptersKey_andMeetsTheByteStringKeyValueItCannotRead(String version) throws Exception {
-        PyKmip.Run run = PyKmip.run(config, version, "wrapped");
-        assertEquals(0, run.exitCode(), run.stderr());
-        JsonNode seen = JSON.readTree(run.stdout());
+    void wrapping_fromPyKmip_registersUnderTheAdaptersKey_andMeetsTheByteStringKeyValueItCannotRead(String version)
+            throws Exception {
+        JsonNode seen = seenBy(version, "wrapped");
         assertEquals("Tried to read Base.type: expected 1, received 8", seen.path("decode_error").asText(),
                 "PyKMIP expected a Structure (1) and met the Byte String (8) of KMIP 1.4 section 2.1.3: " + seen);
         assertTrue(seen.get("registered_wrapped_unwraps").asBoolean(), seen.toString());
         assertTrue(seen.get("registered_under_unknown_key_refused").asBoolean(), seen.toString());
+    }
+
+    /** What pykmip_client.py reports of {@code command} at {@code version}; it must exit 0. */
+    private static JsonNode seenBy(String version, String... command) throws Exception {
+        PyKmip.Run run = PyKmip.run(config, version, command);
+        assertEquals(0, run.exitCode(), run.stderr());
+        return JSON.readTree(run.stdout());
     }
 
     private static List<String> strings(JsonNode array) {

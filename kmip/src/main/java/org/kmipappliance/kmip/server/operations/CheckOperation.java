@@ -48,8 +48,10 @@ public final class CheckOperation implements KmipOperation {
                 .map(item -> ((Ttlv.LongIntegerItem) item).value()).orElse(null);
         Long leaseSeconds = reader.optional(Tag.LEASE_TIME, ItemType.INTERVAL, "Lease Time")
                 .map(item -> ((Ttlv.IntervalItem) item).seconds()).orElse(null);
-        KmipObjects.DescribedObject described = custody.objects().describe(context.caller(), id);
-        KmipObject object = described.object();
+        // The attributes (Usage Limits among them) are read only when the request asks about usage.
+        KmipObjects.DescribedObject described = units == null ? null : custody.objects().describe(context.caller(),
+                id);
+        KmipObject object = described == null ? custody.objects().get(context.caller(), id) : described.object();
         if (object.state() == ObjectState.DESTROYED || object.state() == ObjectState.DESTROYED_COMPROMISED) {
             context.setIdPlaceholder(null);
             throw new KmipException(ResultReason.ILLEGAL_OPERATION, "object " + id + " is destroyed; only its "
@@ -66,10 +68,10 @@ public final class CheckOperation implements KmipOperation {
             throw new KmipException(ResultReason.PERMISSION_DENIED, "a Lease Time of " + leaseSeconds + " s is "
                     + "refused: leases are at most " + ObtainLeaseOperation.LEASE_TIME.toSeconds() + " s");
         }
-        UsageLimits limits = described.attributes().stream()
+        UsageLimits limits = described == null ? null : described.attributes().stream()
                 .filter(attribute -> attribute.name().equals(KmipAttribute.USAGE_LIMITS.attributeName()))
                 .map(attribute -> UsageLimits.of(attribute.value())).findFirst().orElse(null);
-        if (units != null && limits != null && units > limits.count()) {
+        if (limits != null && units > limits.count()) {
             context.setIdPlaceholder(null);
             throw new KmipException(ResultReason.PERMISSION_DENIED, "a Usage Limits Count of " + units + " is "
                     + "refused: " + limits.count() + " of the key's " + limits.total() + " " + limits.unitName()

@@ -1,7 +1,6 @@
 package org.kmipappliance.kmip.server.operations;
 
 import java.util.UUID;
-import org.kmipappliance.hsm.CustodyException;
 import org.kmipappliance.hsm.KeyCustody;
 import org.kmipappliance.hsm.ObjectAttribute;
 import org.kmipappliance.kmip.message.KmipException;
@@ -56,16 +55,10 @@ public final class DeleteAttributeOperation implements KmipOperation {
         if (index != 0) {
             throw new KmipException(ResultReason.ITEM_NOT_FOUND, name + " has a single instance");
         }
-        byte[][] deleted = new byte[1][];
-        custody.objects().changeAttribute(context.caller(), id, name, (object, current) -> {
-            if (current == null) {
-                throw new CustodyException(CustodyException.Failure.ATTRIBUTE_NOT_SET, name, "object " + id
-                        + " has no " + name);
-            }
+        byte[] deleted = custody.objects().changeAttribute(context.caller(), id, name, (object, current) -> {
             UsageLimits.requireUnallocated(current);
-            deleted[0] = current;
             return null;
         }, "kmip.delete_attribute");
-        return new ObjectAttribute(name, 0, deleted[0], null);
+        return new ObjectAttribute(name, 0, deleted, null);
     }
 }

@@ -60,7 +60,7 @@ public final class GetOperation implements KmipOperation {
         }
         Ttlv.Structure specification = reader.optionalStructure(Tag.KEY_WRAPPING_SPECIFICATION,
                 "Key Wrapping Specification").orElse(null);
-        KeyWrapping wrapping = specification == null ? null : KeyWrapping.read(specification);
+        KeyWrapping wrapping = specification == null ? null : KeyWrapping.read(specification, context);
         int wrapType = reader.optionalEnumeration(Tag.KEY_WRAP_TYPE, "Key Wrap Type")
                 .orElse(KmipEnums.KEY_WRAP_TYPE_NOT_WRAPPED);
         if (wrapType != KmipEnums.KEY_WRAP_TYPE_NOT_WRAPPED) {

@@ -64,15 +64,12 @@ public final class GetUsageAllocationOperation implements KmipOperation {
                             + object.state().name().replace('_', '-').toLowerCase() + "; usage is allocated only "
                             + "while a key is Active");
                 }
-                if (current == null) {
-                    throw new CustodyException(CustodyException.Failure.ATTRIBUTE_NOT_SET, name, "key " + id
-                            + " has no Usage Limits: its use is not limited, so there is nothing to allocate");
-                }
                 return UsageLimits.of(current).spend(amount).encoded();
             }, "kmip.get_usage_allocation");
         } catch (CustodyException e) {
             if (e.failure() == CustodyException.Failure.ATTRIBUTE_NOT_SET) {
-                throw new KmipException(ResultReason.ILLEGAL_OPERATION, e.getMessage());
+                throw new KmipException(ResultReason.ILLEGAL_OPERATION, "object " + id + " has no Usage Limits: "
+                        + "its use is not limited, so there is nothing to allocate");
             }
             throw e;
         }

@@ -13,6 +13,7 @@ import org.kmipappliance.kmip.message.KmipException;
 import org.kmipappliance.kmip.message.ResultReason;
 import org.kmipappliance.kmip.message.StructureReader;
 import org.kmipappliance.kmip.message.Tag;
+import org.kmipappliance.kmip.server.BatchContext;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 import org.kmipappliance.kmip.ttlv.TtlvDecoder;
 import org.kmipappliance.kmip.ttlv.TtlvEncoder;
@@ -35,7 +36,7 @@ import org.kmipappliance.kmip.ttlv.TtlvException;
  */
 record KeyWrapping(UUID wrappingKey, Ttlv.Structure parameters, int blockCipher, Integer encoding) {
     /** A Get's Key Wrapping Specification, or the Key Wrapping Data of a Key Block registered wrapped. */
-    static KeyWrapping read(Ttlv.Structure specification) throws KmipException {
+    static KeyWrapping read(Ttlv.Structure specification, BatchContext context) throws KmipException {
         String what = specification.tag() == Tag.KEY_WRAPPING_DATA ? "Key Wrapping Data" : "Key Wrapping Specification";
         StructureReader reader = StructureReader.of(specification, what);
         int method = reader.requiredEnumeration(Tag.WRAPPING_METHOD, "Wrapping Method");
@@ -55,7 +56,8 @@ record KeyWrapping(UUID wrappingKey, Ttlv.Structure parameters, int blockCipher,
         }
         StructureReader information = StructureReader.of(reader.requiredStructure(Tag.ENCRYPTION_KEY_INFORMATION,
                 "Encryption Key Information"), "Encryption Key Information");
-        UUID wrappingKey = ownKey(information.requiredText(Tag.UNIQUE_IDENTIFIER, "Unique Identifier"));
+        UUID wrappingKey = context.resolveObjectId(information.requiredText(Tag.UNIQUE_IDENTIFIER,
+                "Unique Identifier"));
         Ttlv.Structure parameters = information.optionalStructure(Tag.CRYPTOGRAPHIC_PARAMETERS,
                 "Cryptographic Parameters").orElse(null);
         int blockCipher = parameters == null ? KmipEnums.BLOCK_CIPHER_MODE_NIST_KEY_WRAP
@@ -106,19 +108,6 @@ record KeyWrapping(UUID wrappingKey, Ttlv.Structure parameters, int blockCipher,
         }
         fields.add(new Ttlv.Structure(Tag.KEY_WRAPPING_DATA, wrappingData));
         return new Ttlv.Structure(Tag.KEY_BLOCK, fields);
-    }
-
-    /** A key the adapter could hold: one of this server's identifiers, else Item Not Found. */
-    private static UUID ownKey(String uniqueIdentifier) throws KmipException {
-        try {
-            if (uniqueIdentifier.length() == 36) {
-                return UUID.fromString(uniqueIdentifier);
-            }
-        } catch (IllegalArgumentException e) {
-            // not one of ours; answered below
-        }
-        throw new KmipException(ResultReason.ITEM_NOT_FOUND, "no key of this adapter has Unique Identifier "
-                + uniqueIdentifier + ": keys are wrapped and unwrapped with the adapter's own AES keys");
     }
 
     /**

@@ -90,10 +90,6 @@ public final class ModifyAttributeOperation implements KmipOperation {
             throw new KmipException(ResultReason.ITEM_NOT_FOUND, "Usage Limits has a single instance");
         }
         custody.objects().changeAttribute(context.caller(), id, corrected.name(), (object, current) -> {
-            if (current == null) {
-                throw new CustodyException(CustodyException.Failure.ATTRIBUTE_NOT_SET, corrected.name(), "object "
-                        + id + " has no Usage Limits; add it first");
-            }
             UsageLimits.requireUnallocated(current);
             return corrected.value();
         }, "kmip.modify_attribute");

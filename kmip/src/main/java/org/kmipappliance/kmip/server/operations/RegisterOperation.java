@@ -2,6 +2,7 @@ package org.kmipappliance.kmip.server.operations;
 
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -116,7 +117,7 @@ public final class RegisterOperation implements KmipOperation {
                 || !(keyBlock.first(Tag.KEY_WRAPPING_DATA).orElse(null) instanceof Ttlv.Structure wrappingData)) {
             return object;
         }
-        KeyWrapping wrapping = KeyWrapping.read(wrappingData);
+        KeyWrapping wrapping = KeyWrapping.read(wrappingData, context);
         Ttlv.Structure plainBlock;
         try (ObjectMaterial unwrappingKey = custody.objects().openUnwrappingKey(context.caller(),
                 wrapping.wrappingKey())) {
@@ -177,14 +178,19 @@ public final class RegisterOperation implements KmipOperation {
             }
             case KmipEnums.OBJECT_TYPE_SPLIT_KEY -> {
                 SplitKeys.Part part = SplitKeys.read(fields);
-                if (part.algorithm() != null) {
-                    requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM, part.algorithm());
-                    algorithm = KeyAlgorithms.stored(part.algorithm()).orElseThrow(() -> new KmipException(
-                            ResultReason.INVALID_FIELD, "this server keeps parts of AES, 3DES, RSA and EC keys, not "
-                            + "of Cryptographic Algorithm " + part.algorithm()));
-                }
-                if (part.length() != null) {
-                    requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_LENGTH, part.length());
+                try {
+                    if (part.algorithm() != null) {
+                        requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_ALGORITHM, part.algorithm());
+                        algorithm = KeyAlgorithms.stored(part.algorithm()).orElseThrow(() -> new KmipException(
+                                ResultReason.INVALID_FIELD, "this server keeps parts of AES, 3DES, RSA and EC keys, "
+                                + "not of Cryptographic Algorithm " + part.algorithm()));
+                    }
+                    if (part.length() != null) {
+                        requireAgreement(template, KmipAttribute.CRYPTOGRAPHIC_LENGTH, part.length());
+                    }
+                } catch (KmipException refused) {
+                    Arrays.fill(part.content(), (byte) 0); // the encoded part holds the key share
+                    throw refused;
                 }
                 length = part.length();
                 format = part.format();
