@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -51,17 +53,23 @@ class DatabaseOutageTest {
             Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
             List<String> kmipOutcomes = new CopyOnWriteArrayList<>();
             List<Integer> restOutcomes = new CopyOnWriteArrayList<>();
+            List<Throwable> workerFailures = new CopyOnWriteArrayList<>();
             AtomicBoolean running = new AtomicBoolean(true);
+            // The outage begins once every worker has been answered: a connection opened during it would be refused
+            // at the handshake (the certificate cannot be checked), and the test would see no refusal to recover from.
+            CountDownLatch everyWorkerAnswered = new CountDownLatch(4);
             try (ExecutorService load = Executors.newFixedThreadPool(4)) {
                 List<Future<?>> workers = new ArrayList<>();
                 for (int i = 0; i < 3; i++) {
-                    workers.add(load.submit(() -> {
+                    workers.add(load.submit(recordingFailure(workerFailures, () -> {
+                        Runnable answered = once(everyWorkerAnswered::countDown);
                         try (KmipClient kmip = client.kmip(identity)) {
                             while (running.get()) {
                                 try {
                                     String id = kmip.createAesKey(256, 12);
                                     acknowledged.put(id, kmip.getKeyMaterial(id));
                                     kmipOutcomes.add("success");
+                                    answered.run();
                                 } catch (KmipException e) {
                                     kmipOutcomes.add(e.reason().name());
                                     Thread.sleep(20);
@@ -69,21 +77,27 @@ class DatabaseOutageTest {
                             }
                         }
                         return null;
-                    }));
+                    })));
                 }
-                workers.add(load.submit(() -> {
+                workers.add(load.submit(recordingFailure(workerFailures, () -> {
+                    Runnable answered = once(everyWorkerAnswered::countDown);
                     while (running.get()) {
                         restOutcomes.add(client.send("GET", "/api/v2/keys", null, null).statusCode());
+                        answered.run();
                         Thread.sleep(20);
                     }
                     return null;
-                }));
+                })));
                 try {
-                    Thread.sleep(1000);
+                    assertTrue(everyWorkerAnswered.await(2, TimeUnit.MINUTES), "the load started: " + workerFailures);
+                    Thread.sleep(500);
                     long first = postmasterOf(appliance);
                     keepPostgresDown(appliance, DOWN_FOR);
-                    awaitRefusalThenRecovery(() -> kmipOutcomes.stream().map("success"::equals).toList());
-                    awaitRefusalThenRecovery(() -> restOutcomes.stream().map(status -> status == 200).toList());
+                    Supplier<String> seen = () -> "KMIP outcomes " + kmipOutcomes + "\nREST outcomes " + restOutcomes
+                            + "\nworkers that ended early " + workerFailures + "\nthe appliance printed:\n"
+                            + appliance.output();
+                    awaitRefusalThenRecovery(() -> kmipOutcomes.stream().map("success"::equals).toList(), seen);
+                    awaitRefusalThenRecovery(() -> restOutcomes.stream().map(status -> status == 200).toList(), seen);
                     assertTrue(postmasterOf(appliance) != first, "a new postmaster runs");
                 } finally {
                     running.set(false);
@@ -132,8 +146,34 @@ class DatabaseOutageTest {
         }
     }
 
-    /** Waits until the outcomes (true: success) show the outage, a refusal, and then a success after it. */
-    private static void awaitRefusalThenRecovery(Supplier<List<Boolean>> outcomes) throws InterruptedException {
+    private static Runnable once(Runnable action) {
+        AtomicBoolean done = new AtomicBoolean();
+        return () -> {
+            if (done.compareAndSet(false, true)) {
+                action.run();
+            }
+        };
+    }
+
+    /** A load worker that keeps what ended it, so that a failure shows it at once rather than after the test. */
+    private static Callable<Void> recordingFailure(List<Throwable> failures, Callable<?> work) {
+        return () -> {
+            try {
+                work.call();
+                return null;
+            } catch (Exception | Error e) {
+                failures.add(e);
+                throw e;
+            }
+        };
+    }
+
+    /**
+     * Waits until the outcomes (true: success) show the outage, a refusal, and then a success after it; when they
+     * do not, fails with {@code whatWasSeen}.
+     */
+    private static void awaitRefusalThenRecovery(Supplier<List<Boolean>> outcomes, Supplier<String> whatWasSeen)
+            throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         while (System.nanoTime() < deadline) {
             List<Boolean> seen = outcomes.get();
@@ -143,7 +183,7 @@ class DatabaseOutageTest {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("no refusal followed by recovery was seen");
+        throw new AssertionError("no refusal followed by recovery was seen; " + whatWasSeen.get());
     }
 
     /** The appliance's postmaster: its child whose command line runs PostgreSQL. */
