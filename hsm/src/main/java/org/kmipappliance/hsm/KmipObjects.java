@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import org.jooq.Condition;
@@ -114,6 +115,8 @@ public final class KmipObjects {
     private final PreparedSql loadObjectToOpen;
     private final PreparedSql clearFresh;
     private final PreparedSql loadAttributes;
+    /** An object and its client-set attributes: a row per attribute, or one with no attribute. */
+    private final PreparedSql loadDescribed;
     private final PreparedSql loadObjectForUpdate;
     private final PreparedSql countAttributes;
     private final PreparedSql insertAttribute;
@@ -142,12 +145,15 @@ public final class KmipObjects {
         this.insertObject = database.prepare(DSL.insertInto(KMIP_OBJECTS).columns(KMIP_OBJECTS.fields())
                 .values(Arrays.stream(KMIP_OBJECTS.fields()).map(field -> DSL.param(field.getName(),
                         field.getDataType())).toArray(Field<?>[]::new)));
-        Condition byIdOfAdapter = KMIP_OBJECTS.ID.eq(DSL.param(UUID.class))
-                .and(KMIP_OBJECTS.ADAPTER_ID.eq(DSL.param(UUID.class)));
+        // By primary key alone; the caller's adapter is compared on the row read (ofAdapter). With the adapter in
+        // the condition too, PostgreSQL without statistics yet (a new appliance's first minutes, until autovacuum's
+        // first ANALYZE) chose the smaller (adapter_id, state) index and read every object of the adapter for
+        // each Get and Get Attributes.
+        Condition byId = KMIP_OBJECTS.ID.eq(DSL.param(UUID.class));
         this.loadObject = database.prepare(DSL.select(KMIP_OBJECTS.fields()).from(KMIP_OBJECTS)
-                .where(byIdOfAdapter));
+                .where(byId));
         this.loadObjectForUpdate = database.prepare(DSL.select(KMIP_OBJECTS.fields()).from(KMIP_OBJECTS)
-                .where(byIdOfAdapter).forUpdate());
+                .where(byId).forUpdate());
         Condition ofName = KMIP_OBJECT_ATTRIBUTES.NAME.eq(DSL.param(String.class));
         this.countAttributes = database.prepare(DSL.select(DSL.count().filterWhere(ofName), DSL.count(),
                         DSL.max(KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX).filterWhere(ofName))
@@ -175,7 +181,7 @@ public final class KmipObjects {
                 .join(ROOT_KEYS).on(ROOT_KEYS.ID.eq(KMIP_OBJECTS.ROOT_KEY_ID))
                 .join(ROOT_KEY_VERSIONS).on(ROOT_KEY_VERSIONS.ROOT_KEY_ID.eq(KMIP_OBJECTS.ROOT_KEY_ID)
                         .and(ROOT_KEY_VERSIONS.VERSION.eq(KMIP_OBJECTS.ROOT_KEY_VERSION)))
-                .where(byIdOfAdapter));
+                .where(byId));
         this.clearFresh = database.prepare(DSL.update(KMIP_OBJECTS).set(KMIP_OBJECTS.FRESH, DSL.inline(false))
                 .where(KMIP_OBJECTS.ID.eq(DSL.param(UUID.class)).and(KMIP_OBJECTS.FRESH.isTrue())));
         this.loadAttributes = database.prepare(DSL.select(KMIP_OBJECT_ATTRIBUTES.NAME,
@@ -183,6 +189,13 @@ public final class KmipObjects {
                         KMIP_OBJECT_ATTRIBUTES.UNIQUE_KEY)
                 .from(KMIP_OBJECT_ATTRIBUTES)
                 .where(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(DSL.param(UUID.class)))
+                .orderBy(KMIP_OBJECT_ATTRIBUTES.NAME, KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX));
+        this.loadDescribed = database.prepare(DSL.select(KMIP_OBJECTS.fields())
+                .select(KMIP_OBJECT_ATTRIBUTES.NAME, KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX,
+                        KMIP_OBJECT_ATTRIBUTES.VALUE, KMIP_OBJECT_ATTRIBUTES.UNIQUE_KEY)
+                .from(KMIP_OBJECTS)
+                .leftJoin(KMIP_OBJECT_ATTRIBUTES).on(KMIP_OBJECT_ATTRIBUTES.OBJECT_ID.eq(KMIP_OBJECTS.ID))
+                .where(byId)
                 .orderBy(KMIP_OBJECT_ATTRIBUTES.NAME, KMIP_OBJECT_ATTRIBUTES.ATTRIBUTE_INDEX));
     }
 
@@ -727,12 +740,31 @@ public final class KmipObjects {
 
     /**
      * The metadata of the caller's object and its client-set attributes (by name then index), as Get Attributes
-     * answers them: two reads, where asking for each apart would take three.
+     * answers them: one statement, so one snapshot (a change committed meanwhile is wholly in or out) and one
+     * round trip.
      */
     public DescribedObject describe(KmipCaller caller, UUID objectId) {
-        KmipObject object = toObject(load(dsl, caller, objectId, false));
-        return new DescribedObject(object, loadAttributes.fetch(dsl, row -> new ObjectAttribute(row.getString(1),
-                row.getInt(2), row.getBytes(3), row.getString(4)), objectId));
+        int attributeColumn = KMIP_OBJECTS.fields().length + 1;
+        List<DescribedRow> rows = loadDescribed.fetch(dsl, row -> new DescribedRow(
+                row.isFirst() ? PreparedSql.read(dsl, KMIP_OBJECTS, row, 1) : null,
+                row.getString(attributeColumn) == null ? null : new ObjectAttribute(row.getString(attributeColumn),
+                        row.getInt(attributeColumn + 1), row.getBytes(attributeColumn + 2),
+                        row.getString(attributeColumn + 3))), objectId);
+        if (rows.isEmpty() || !ofAdapter(rows.getFirst().object(), caller.adapterId())) {
+            throw notFound(objectId);
+        }
+        return new DescribedObject(toObject(requireOnLine(rows.getFirst().object())), rows.stream()
+                .map(DescribedRow::attribute).filter(Objects::nonNull).toList());
+    }
+
+    /** The statements that read one object by its identifier, as they are sent (for tests of their plans). */
+    List<String> statementsByIdentifier() {
+        return List.of(loadObject.toString(), loadObjectForUpdate.toString(), loadObjectToOpen.toString(),
+                loadDescribed.toString());
+    }
+
+    /** A row of {@link #loadDescribed}: the object on the first only, an attribute unless the object has none. */
+    private record DescribedRow(KmipObjectsRecord object, ObjectAttribute attribute) {
     }
 
     /** An object with the attributes its client set. */
@@ -1061,9 +1093,9 @@ public final class KmipObjects {
             ObjectToOpen found = loadObjectToOpen.fetchOptional(dsl, result -> new ObjectToOpen(
                             PreparedSql.read(dsl, KMIP_OBJECTS, result, 1),
                             RootKeyState.ofCode(result.getShort(afterObject + 1)), result.getString(afterObject + 2)),
-                            objectId, caller.adapterId())
-                    .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
-                            "object " + objectId + " does not exist"));
+                            objectId)
+                    .filter(candidate -> ofAdapter(candidate.row(), caller.adapterId()))
+                    .orElseThrow(() -> notFound(objectId));
             KmipObjectsRecord row = requireOnLine(found.row());
             if (row.getSealedMaterial() == null) {
                 throw new CustodyException(CustodyException.Failure.OBJECT_DESTROYED,
@@ -1291,8 +1323,10 @@ public final class KmipObjects {
     public KmipObject get(UUID instanceId, String adapterIdOrName, UUID objectId) {
         KmipAdapter adapter = adapters.get(instanceId, adapterIdOrName);
         return dsl.selectFrom(KMIP_OBJECTS)
-                .where(KMIP_OBJECTS.ID.eq(objectId).and(KMIP_OBJECTS.ADAPTER_ID.eq(adapter.id())))
-                .fetchOptional(this::toObject)
+                .where(KMIP_OBJECTS.ID.eq(objectId))
+                .fetchOptional()
+                .filter(row -> ofAdapter(row, adapter.id()))
+                .map(this::toObject)
                 .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
                         "KMIP object " + objectId + " does not exist in adapter " + adapterIdOrName));
     }
@@ -1370,9 +1404,19 @@ public final class KmipObjects {
 
     private KmipObjectsRecord load(DSLContext context, UUID adapterId, UUID objectId, boolean forUpdate) {
         return (forUpdate ? loadObjectForUpdate : loadObject).fetchOptional(context,
-                        row -> PreparedSql.read(context, KMIP_OBJECTS, row, 1), objectId, adapterId)
-                .orElseThrow(() -> new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND,
-                "object " + objectId + " does not exist"));
+                        row -> PreparedSql.read(context, KMIP_OBJECTS, row, 1), objectId)
+                .filter(row -> ofAdapter(row, adapterId))
+                .orElseThrow(() -> notFound(objectId));
+    }
+
+    /** Whether {@code row} belongs to the adapter; one of another adapter is, to its caller, not there at all. */
+    private static boolean ofAdapter(KmipObjectsRecord row, UUID adapterId) {
+        return row.getAdapterId().equals(adapterId);
+    }
+
+    private static CustodyException notFound(UUID objectId) {
+        return new CustodyException(CustodyException.Failure.OBJECT_NOT_FOUND, "object " + objectId
+                + " does not exist");
     }
 
     /**
