@@ -54,7 +54,7 @@ class KmipBenchSmokeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"create", "get", "getattr", "locate", "mixed", "vcenter"})
+    @ValueSource(strings = {"create", "get", "getattr", "locate", "discover", "mixed", "vcenter"})
     void everyWorkload_runsWithoutErrors_andReportsWhatItMeasured(String workload) throws Exception {
         Path chart = directory.resolve(workload + ".svg");
         List<String> arguments = new ArrayList<>(connection);

@@ -63,8 +63,9 @@ public final class KmipBench implements Callable<Integer> {
     boolean noHostnameCheck;
 
     @Option(names = "--op", defaultValue = "get",
-            description = "create, get, getattr, locate, mixed (1 create : 4 get : 4 getattr) or vcenter (the life "
-                    + "of a key vCenter runs: 8 requests) (default ${DEFAULT-VALUE})")
+            description = "create, get, getattr, locate, discover (Discover Versions: the floor every request "
+                    + "stands on), mixed (1 create : 4 get : 4 getattr) or vcenter (the life of a key vCenter runs: "
+                    + "8 requests) (default ${DEFAULT-VALUE})")
     String operation;
 
     @Option(names = "--connections", defaultValue = "16", description = "connections, each on a virtual thread "

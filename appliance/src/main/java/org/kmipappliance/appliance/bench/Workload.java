@@ -59,6 +59,18 @@ enum Workload {
             return 1;
         }
     },
+    /**
+     * Discover Versions: what every request costs before its operation's own work (TLS, TTLV, the caller's
+     * identity, the audit event the server commits before answering); no object read, no HSM. The floor under the
+     * other workloads on the same machine.
+     */
+    DISCOVER("discover") {
+        @Override
+        int run(KmipClient client, Keys keys) throws IOException, KmipException {
+            client.discoverVersions(List.of());
+            return 1;
+        }
+    },
     /** One Create for every four Gets and four Get Attributes, chosen at random in those proportions. */
     MIXED("mixed") {
         @Override
@@ -121,7 +133,7 @@ enum Workload {
 
     /** Whether it needs keys made before the clock starts. */
     boolean needsKeys() {
-        return this != CREATE && this != VCENTER;
+        return this != CREATE && this != VCENTER && this != DISCOVER;
     }
 
     String option() {
@@ -134,8 +146,8 @@ enum Workload {
                 return workload;
             }
         }
-        throw new IllegalArgumentException("--op is one of create, get, getattr, locate, mixed, vcenter; not "
-                + option);
+        throw new IllegalArgumentException("--op is one of create, get, getattr, locate, discover, mixed, vcenter; "
+                + "not " + option);
     }
 
     /** Makes a key with Name {@code name} for the read workloads. */
