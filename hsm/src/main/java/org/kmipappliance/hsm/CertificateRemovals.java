@@ -82,7 +82,8 @@ public final class CertificateRemovals implements AutoCloseable {
                     }
                 } catch (SQLException e) {
                     if (!closed) {
-                        LOG.log(System.Logger.Level.WARNING, "lost the database session that hears other nodes' "
+                        // MessageFormat: an apostrophe is written twice, or it quotes the placeholders after it.
+                        LOG.log(System.Logger.Level.WARNING, "lost the database session that hears other nodes'' "
                                 + "certificate removals ({0}); listening again in {1} s", e.getMessage(),
                                 delay.toSeconds());
                         sleep(delay);
