@@ -46,7 +46,7 @@ await_port() { # PORT
   say "run.sh: nothing listens on $1"; exit 1
 }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-operations=(create get getattr locate mixed vcenter)
+operations=(create get getattr locate discover mixed vcenter)
 mkdir -p docs/benchmarks/charts
 
 say "run.sh: the HSM ceiling ..."
@@ -135,9 +135,11 @@ kill "$pykmip_pid"; wait "$pykmip_pid" 2>/dev/null || true
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 machine="$(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release && echo "$PRETTY_NAME"), $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
-python3 - "$work" "$seconds" "$connections" "$commit" "$machine" "$jit_warmup" > docs/benchmarks/results.md <<'PYTHON'
+python3 - "$work" "$seconds" "$connections" "$commit" "$machine" "$jit_warmup" "${operations[*]}" \
+  > docs/benchmarks/results.md <<'PYTHON'
 import json, os, sys, datetime
 work, seconds, connections, commit, machine, jit_warmup = sys.argv[1:7]
+operations = sys.argv[7].split()
 def load(name):
     path = os.path.join(work, name + ".json")
     try:
@@ -157,7 +159,7 @@ print(f"HSM ceiling (SoftHSM2 through the appliance's PKCS#11 path, 2 threads, n
       f"{hsm['open_per_second']:.0f}/s.\n")
 print("| op | appliance ops/s | p50 ms | p99 ms | of the HSM ceiling | PyKMIP ops/s | p50 ms | p99 ms | appliance / PyKMIP |")
 print("|---|---|---|---|---|---|---|---|---|")
-for op in ["create", "get", "getattr", "locate", "mixed", "vcenter"]:
+for op in operations:
     a, p = load("appliance-" + op), load("pykmip-" + op)
     def cells(r):
         if r is None:
@@ -175,7 +177,7 @@ print("\nCPU per operation during the measured seconds (ms): the appliance's JVM
       "PostgreSQL, and the load client; for PyKMIP its server process (SQLite inside it) and the client.\n")
 print("| op | appliance | PostgreSQL | client | | PyKMIP server | client |")
 print("|---|---|---|---|---|---|---|")
-for op in ["create", "get", "getattr", "locate", "mixed", "vcenter"]:
+for op in operations:
     a, p = load("appliance-" + op), load("pykmip-" + op)
     def cpu(r, side):
         value = (r or {}).get("cpu_ms_per_op", {}).get(side)
@@ -183,10 +185,9 @@ for op in ["create", "get", "getattr", "locate", "mixed", "vcenter"]:
     print(f"| {op} | {cpu(a, 'appliance')} | {cpu(a, 'postgresql')} | {cpu(a, 'client')} | | "
           f"{cpu(p, 'pykmip')} | {cpu(p, 'client')} |")
 print("\nEach figure's throughput and p99 latency second by second: "
-      + ", ".join(f"[{op}](charts/appliance-{op}.svg)" for op in ["create", "get", "getattr", "locate", "mixed",
-                                                                    "vcenter"])
-      + " (appliance); " + ", ".join(f"[{op}](charts/pykmip-{op}.svg)" for op in ["create", "get", "getattr",
-                                                                             "mixed"]) + " (PyKMIP).")
+      + ", ".join(f"[{op}](charts/appliance-{op}.svg)" for op in operations)
+      + " (appliance); " + ", ".join(f"[{op}](charts/pykmip-{op}.svg)" for op in operations
+                                     if (load("pykmip-" + op) or {}).get("operations")) + " (PyKMIP).")
 print("\nvcenter counts one life of a key (8 requests) as one operation. A PyKMIP figure with errors means its "
       "server refused some of the workload's requests (PyKMIP 0.10 has no Add Attribute, for one); no multiple is "
       "given for it. \"None answered\": no request of that workload was answered within the measured seconds.")

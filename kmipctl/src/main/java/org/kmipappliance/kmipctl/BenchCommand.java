@@ -16,7 +16,7 @@ import picocli.CommandLine.Unmatched;
  * source checkout) it runs; a kmipctl without them says so. Its arguments are kmip-bench's.
  */
 @Command(name = "bench", description = {"Measure a KMIP server: ops/s and latency percentiles (kmip-bench).",
-    "Arguments are kmip-bench's: --host --port --cert --key --ca --op create|get|getattr|locate|mixed|vcenter "
+    "Arguments are kmip-bench's: --host --port --cert --key --ca --op create|get|getattr|locate|discover|mixed|vcenter "
             + "--connections --seconds --rate --new-connection-per-op --json --chart; 'kmipctl bench --help' lists "
             + "them all."})
 final class BenchCommand implements Callable<Integer> {
