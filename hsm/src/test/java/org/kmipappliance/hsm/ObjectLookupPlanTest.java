@@ -12,11 +12,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.kmipappliance.hsm.pki.PemCertificates;
 import org.kmipappliance.hsm.store.CustodyDatabase;
-import org.kmipappliance.hsm.testing.TestCertificates;
 import org.kmipappliance.hsm.testing.TestDatabase;
 import org.kmipappliance.hsm.testing.TestHsm;
+import org.kmipappliance.hsm.testing.TestTenant;
 
 /**
  * A new appliance's database has no statistics until autovacuum's first ANALYZE, minutes after the first keys
@@ -34,22 +33,16 @@ class ObjectLookupPlanTest {
     static void fillWithoutStatistics() {
         database = TestDatabase.fresh();
         custody = new KeyCustody(TestHsm.hsm(), database, Clock.systemUTC());
-        Instance instance = custody.access().createInstance("plans", TESTER);
-        RootKey rootKey = custody.rootKeys().create(instance.id(), "plans-root", null, TESTER);
-        KmipAdapter adapter = custody.adapters().create(instance.id(), "plans", null, KmipAdapter.NATIVE_PROFILE,
-                rootKey.id().toString(), TESTER);
-        String pem = TestCertificates.clientPem("plans");
-        custody.certificates().add(instance.id(), adapter.name(), null, pem, TESTER);
-        caller = custody.certificates().identify(PemCertificates.sha256Fingerprint(PemCertificates.parse(pem)))
-                .orElseThrow();
+        TestTenant tenant = TestTenant.create(custody, custody.access().createInstance("plans", TESTER), "plans");
+        caller = tenant.caller();
         database.dsl().execute("""
                 INSERT INTO kmip_objects (id, adapter_id, object_type, state, cryptographic_algorithm,
                     cryptographic_length, cryptographic_usage_mask, sealed_material, seal_mechanism, root_key_id,
                     root_key_version, created_at, created_by, updated_at, updated_by, fresh)
                 SELECT md5('plans-' || n)::uuid, {0}, 2, 1, 'AES', 256, 12, '\\x00', 'dummy', {1}, 1,
                     now() - n * interval '1 second', 'bulk', now(), 'bulk', true
-                FROM generate_series(1, {2}) AS n""".replace("{0}", "'" + adapter.id() + "'")
-                .replace("{1}", "'" + rootKey.id() + "'").replace("{2}", Integer.toString(KEYS)));
+                FROM generate_series(1, {2}) AS n""".replace("{0}", "'" + tenant.adapter().id() + "'")
+                .replace("{1}", "'" + tenant.rootKey().id() + "'").replace("{2}", Integer.toString(KEYS)));
     }
 
     @AfterAll
@@ -76,14 +69,8 @@ class ObjectLookupPlanTest {
     @Test
     void anObjectOfAnotherAdapter_isNotFound() {
         UUID bulkObject = database.dsl().fetchOne("SELECT id FROM kmip_objects LIMIT 1").get(0, UUID.class);
-        Instance other = custody.access().createInstance("elsewhere", TESTER);
-        RootKey otherRoot = custody.rootKeys().create(other.id(), "elsewhere-root", null, TESTER);
-        KmipAdapter otherAdapter = custody.adapters().create(other.id(), "elsewhere", null,
-                KmipAdapter.NATIVE_PROFILE, otherRoot.id().toString(), TESTER);
-        String pem = TestCertificates.clientPem("elsewhere");
-        custody.certificates().add(other.id(), otherAdapter.name(), null, pem, TESTER);
-        KmipCaller stranger = custody.certificates().identify(PemCertificates.sha256Fingerprint(
-                PemCertificates.parse(pem))).orElseThrow();
+        KmipCaller stranger = TestTenant.create(custody, custody.access().createInstance("elsewhere", TESTER),
+                "elsewhere").caller();
 
         assertEquals(bulkObject, custody.objects().describe(caller, bulkObject).object().id());
         for (Runnable lookup : List.<Runnable>of(() -> custody.objects().describe(stranger, bulkObject),
