@@ -57,7 +57,7 @@ class ObjectLookupPlanTest {
                 "the premise: kmip_objects has never been analyzed");
         String someObject = "'" + UUID.nameUUIDFromBytes(new byte[] {1}) + "'";
         List<String> statements = custody.objects().statementsByIdentifier();
-        assertEquals(4, statements.size());
+        assertEquals(3, statements.size());
         for (String statement : statements) {
             String plan = String.join("\n", database.dsl().fetch("EXPLAIN " + statement.replace("?", someObject))
                     .getValues(0, String.class));
