@@ -212,7 +212,20 @@ public final class Pkcs11Hsm implements Hsm, AutoCloseable {
             generator.init(ROOT_KEY_BITS);
             SecretKey sessionKey = generator.generateKey();
             // Storing copies the key into a token object labelled with the alias; attributes are kept.
-            tokenKeys.setEntry(label, new KeyStore.SecretKeyEntry(sessionKey), null);
+            try {
+                tokenKeys.setEntry(label, new KeyStore.SecretKeyEntry(sessionKey), null);
+            } catch (KeyStoreException e) {
+                // The key store stores the object, then lists the whole token again; another node destroying an
+                // object during that listing invalidates a handle under it, after the key was made. List afresh
+                // (that retries such races) and see whether the key is there.
+                if (!staleHandle(e)) {
+                    throw e;
+                }
+                refreshTokenKeys();
+                if (!tokenKeys.containsAlias(label)) {
+                    throw e;
+                }
+            }
         } catch (GeneralSecurityException | ProviderException e) {
             throw new HsmException("the HSM could not create root key " + label + ": " + rootCauseMessage(e), e);
         }
