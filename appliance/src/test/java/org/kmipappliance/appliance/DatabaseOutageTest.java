@@ -118,7 +118,8 @@ class DatabaseOutageTest {
             assertFalse(appliance.output().contains("failed unexpectedly"), "an outage is no bug:\n"
                     + appliance.output());
             assertTrue(appliance.output().contains("lost the database session that hears other nodes' certificate "
-                    + "removals"), "the certificate-removal listener reported its reconnection:\n" + appliance.output());
+                    + "removals"), "the certificate-removal listener reported its reconnection:\n"
+                    + appliance.output());
             assertFalse(appliance.output().matches("(?s).*\\{\\d}.*"), "every log line has its values filled in:\n"
                     + appliance.output());
             System.out.printf("DatabaseOutageTest: %d KMIP answers (%d refused while down), %d REST answers (%d 503), "

@@ -198,8 +198,9 @@ public final class CustodyDatabase implements AutoCloseable {
      * Runs {@code work} in one transaction on this thread: every statement custody runs on this thread meanwhile
      * joins it, each transaction custody starts becomes a savepoint within it, and nothing is visible to others
      * until the end. At most half the pool's connections are held by such transactions at once; beyond, a caller
-     * waits as long as for any connection, then fails as the database being unavailable. Commits when {@code keep} accepts the result; rolls everything back when it does not or when
-     * {@code work} throws (which is then rethrown). A failed commit throws: then nothing was kept. Work written for
+     * waits as long as for any connection, then fails as the database being unavailable. Commits when
+     * {@code keep} accepts the result; rolls everything back when it does not or when {@code work} throws (which is
+     * then rethrown). A failed commit throws: then nothing was kept. Work written for
      * concurrent callers' shared commits ({@code GroupCommit}) writes alone inside it, see
      * {@link #inOneTransaction()}.
      */

@@ -41,8 +41,8 @@ class SharedTokenChurnTest {
             }
         } finally {
             churn.destroy();
-            assertTrue(churn.waitFor(1, TimeUnit.MINUTES));
             made.forEach(hsm::destroyRootKey);
+            assertTrue(churn.waitFor(1, TimeUnit.MINUTES), "the other process ended");
         }
     }
 

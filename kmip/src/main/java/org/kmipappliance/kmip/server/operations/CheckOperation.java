@@ -23,8 +23,9 @@ import org.kmipappliance.kmip.ttlv.Ttlv;
  * Usage Limits (an object without them is not limited).
  *
  * <p>Errors (table 337): unknown id: Item Not Found; a destroyed object: Illegal Operation; a usage the object's
- * mask does not allow, a longer lease, or more units than remain: Permission Denied, the ID Placeholder emptied so that a batched Get that
- * follows finds no object, and the Result Message naming the refused bits or the longest lease.
+ * mask does not allow, a longer lease, or more units than remain: Permission Denied, the ID Placeholder emptied so
+ * that a batched Get that follows finds no object, and the Result Message naming the refused bits, the longest
+ * lease or the units that remain.
  */
 public final class CheckOperation implements KmipOperation {
     private final KeyCustody custody;

@@ -81,8 +81,8 @@ public final class RegisterOperation implements KmipOperation {
         Integer objectTag = OBJECT_TAGS.get(objectType);
         if (objectTag == null) {
             throw new KmipException(ResultReason.INVALID_FIELD, "this server registers Symmetric Keys, Secret Data, "
-                    + "Opaque Objects, Certificates, Public Keys, Private Keys, Split Keys and Templates; not object type "
-                    + objectType);
+                    + "Opaque Objects, Certificates, Public Keys, Private Keys, Split Keys and Templates; not object "
+                    + "type " + objectType);
         }
         Ttlv.Structure object = reader.requiredStructure(objectTag, "the object");
         Ttlv.Structure plain = null;

@@ -16,9 +16,9 @@ import org.kmipappliance.kmip.server.BatchContext;
 import org.kmipappliance.kmip.ttlv.Ttlv;
 
 /**
- * The Template-Attribute of a Create or Register, read and checked, the templates it names expanded: the attributes fixed at creation (algorithm,
- * length, usage mask, Activation Date) apart, the client attributes to store with their indexes, and refusals for
- * what a client may not set.
+ * The Template-Attribute of a Create or Register, read and checked, the templates it names expanded: the attributes
+ * fixed at creation (algorithm, length, usage mask, Activation Date) apart, the client attributes to store with
+ * their indexes, and refusals for what a client may not set.
  *
  * @param fixed  the attributes fixed at creation that the request gives
  * @param stored the client attributes, ready for custody
